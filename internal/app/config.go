@@ -1,0 +1,77 @@
+package app
+
+import (
+	"flag"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+)
+
+// Config is everything `kessai serve` reads from flags and the environment. Flags win over the
+// environment; the environment wins over defaults.
+type Config struct {
+	Addr        string // KESSAI_ADDR, --addr
+	DataDir     string // KESSAI_DATA_DIR, --data
+	DatabaseURL string // KESSAI_DATABASE_URL; empty = SQLite in DataDir
+	Demo        bool   // --demo: seed demo data once
+	MasterKey   string // KESSAI_MASTER_KEY (base64 32 bytes); empty = key file in DataDir
+	AdminEmail  string // KESSAI_ADMIN_EMAIL
+	AdminPass   string // KESSAI_ADMIN_PASSWORD
+	// BaseURL is how browsers reach kessai (used in OAuth redirect URIs); default http://Addr.
+	BaseURL string // KESSAI_BASE_URL
+	// LogFormat is "json" (default) or "text".
+	LogFormat string // KESSAI_LOG_FORMAT
+	// ShutdownTimeout bounds how long serve waits for requests and jobs to finish.
+	ShutdownTimeout time.Duration
+	// SandboxClock lets the サンドボックス page move the clock. On by default; production
+	// deployments with real credentials turn it off with KESSAI_SANDBOX_CLOCK=off.
+	SandboxClock bool
+	// JobPollInterval overrides River's fetch poll interval (tests use a short one).
+	JobPollInterval time.Duration
+}
+
+func parseServeConfig(args []string, getenv func(string) string, stderr io.Writer) (Config, error) {
+	c := Config{
+		Addr:            envOr(getenv, "KESSAI_ADDR", "127.0.0.1:8080"),
+		DataDir:         envOr(getenv, "KESSAI_DATA_DIR", "./kessai-data"),
+		DatabaseURL:     getenv("KESSAI_DATABASE_URL"),
+		MasterKey:       getenv("KESSAI_MASTER_KEY"),
+		AdminEmail:      getenv("KESSAI_ADMIN_EMAIL"),
+		AdminPass:       getenv("KESSAI_ADMIN_PASSWORD"),
+		BaseURL:         getenv("KESSAI_BASE_URL"),
+		LogFormat:       envOr(getenv, "KESSAI_LOG_FORMAT", "json"),
+		ShutdownTimeout: 30 * time.Second,
+		SandboxClock:    !strings.EqualFold(getenv("KESSAI_SANDBOX_CLOCK"), "off"),
+	}
+	if v := getenv("KESSAI_JOB_POLL_INTERVAL"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil {
+			return c, fmt.Errorf("KESSAI_JOB_POLL_INTERVAL: %w", err)
+		}
+		c.JobPollInterval = d
+	}
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.StringVar(&c.Addr, "addr", c.Addr, "address to listen on (KESSAI_ADDR)")
+	fs.StringVar(&c.DataDir, "data", c.DataDir, "data directory for the SQLite file and the key file (KESSAI_DATA_DIR)")
+	fs.BoolVar(&c.Demo, "demo", false, "seed demo data (2 shops, customers, cases, orders, subscriptions) once")
+	if err := fs.Parse(args); err != nil {
+		return c, err
+	}
+	if fs.NArg() > 0 {
+		return c, fmt.Errorf("serve: unexpected arguments %q", fs.Args())
+	}
+	if c.BaseURL == "" {
+		c.BaseURL = "http://" + c.Addr
+	}
+	c.BaseURL = strings.TrimSuffix(c.BaseURL, "/")
+	return c, nil
+}
+
+func envOr(getenv func(string) string, key, def string) string {
+	if v := getenv(key); v != "" {
+		return v
+	}
+	return def
+}

@@ -1,0 +1,200 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"kessai/internal/platform/auth"
+	"kessai/internal/platform/clock"
+	"kessai/internal/platform/db"
+	"kessai/internal/web"
+)
+
+// App is a running kessai: what the serve command and the end-to-end tests hold.
+type App struct {
+	Config Config
+	Log    *slog.Logger
+	DB     *db.DB
+	Clock  *clock.Sandbox
+	Shell  *web.Shell
+
+	handler http.Handler
+	// middleware wraps the shell, outermost last (auth puts the principal in the context).
+	middleware []func(http.Handler) http.Handler
+	// observe is told about every finished request (metrics).
+	observe web.Observer
+	// starters run when Serve starts (job queue), stoppers when it drains, closers at Close.
+	starters []func(context.Context) error
+	stoppers []func(context.Context) error
+	closers  []func() error
+}
+
+// migrations lists every package's migrations in dependency order: a package that references
+// another's tables comes after it.
+func migrations() []db.Migrations {
+	var out []db.Migrations
+	out = append(out, platformMigrations()...)
+	out = append(out, commerceMigrations()...)
+	out = append(out, roomMigrations()...)
+	return out
+}
+
+// wiring is the order in which the parts are attached to a new App. Each step lives in its own
+// wire_*.go file so the parts can grow without touching each other.
+func (a *App) wiring() []func(context.Context) error {
+	return []func(context.Context) error{
+		a.wirePlatform, // secrets, audit, auth (sessions, API keys, CSRF)
+		a.wireJobs,     // River on SQLite or PostgreSQL, periodic schedule, ジョブ管理
+		a.wireCommerce, // shops, customers, orders, cases, subscriptions: pages, CSV, demo
+		a.wireSandbox,  // simulators mounted under /sandbox/, サンドボックス page, clock
+		a.wireRooms,    // payout, cardupdate, rakutenpay, kantan, atobarai
+		a.wireAPI,      // /api/v1 conventions and the OpenAPI document (last: it lists every API route)
+	}
+}
+
+// openDB opens and migrates the configured database.
+func openDB(ctx context.Context, cfg Config, log *slog.Logger) (*db.DB, error) {
+	d, err := db.Open(ctx, cfg.DatabaseURL, cfg.DataDir)
+	if err != nil {
+		return nil, err
+	}
+	n, err := d.Migrate(ctx, migrations()...)
+	if err != nil {
+		d.Close()
+		return nil, err
+	}
+	log.Info("database ready", "engine", d.Dialect(), "migrations_applied", n)
+	return d, nil
+}
+
+// New builds an App from cfg: database opened and migrated, routes registered. Nothing listens
+// yet; Serve does that.
+func New(ctx context.Context, cfg Config, log *slog.Logger, stdout io.Writer) (*App, error) {
+	d, err := openDB(ctx, cfg, log)
+	if err != nil {
+		return nil, err
+	}
+	a := &App{Config: cfg, Log: log, DB: d, Clock: clock.NewSandbox()}
+	a.closers = append(a.closers, d.Close)
+	render, err := web.NewRenderer(a.Clock, true)
+	if err != nil {
+		a.Close()
+		return nil, err
+	}
+	a.Shell = web.NewShell(render)
+	a.Shell.HandleFunc(http.MethodGet, "/healthz", auth.PermPublic, "稼働確認", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		fmt.Fprintln(w, "ok")
+	})
+	a.Shell.HandleFunc(http.MethodGet, "/readyz", auth.PermPublic, "準備確認（DB接続・マイグレーション）", a.readyz)
+	for _, wire := range a.wiring() {
+		if err := wire(ctx); err != nil {
+			a.Close()
+			return nil, err
+		}
+	}
+	var h http.Handler = a.Shell
+	for _, mw := range a.middleware {
+		h = mw(h)
+	}
+	h = web.WithSecurityHeaders(h)
+	h = web.WithLogging(log, a.observe, h)
+	h = web.WithRequestID(h)
+	a.handler = h
+	return a, nil
+}
+
+// Handler is the whole HTTP handler (tests serve it with httptest).
+func (a *App) Handler() http.Handler { return a.handler }
+
+// Close releases everything New opened, in reverse order.
+func (a *App) Close() error {
+	var errs []error
+	for i := len(a.closers) - 1; i >= 0; i-- {
+		errs = append(errs, a.closers[i]())
+	}
+	return errors.Join(errs...)
+}
+
+func (a *App) readyz(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := context.WithTimeout(r.Context(), 3*time.Second)
+	defer cancel()
+	if err := a.DB.SQL.PingContext(ctx); err != nil {
+		http.Error(w, "database unreachable: "+err.Error(), http.StatusServiceUnavailable)
+		return
+	}
+	pending, err := a.DB.Pending(ctx, migrations()...)
+	if err != nil || pending > 0 {
+		http.Error(w, fmt.Sprintf("migrations pending: %d %v", pending, err), http.StatusServiceUnavailable)
+		return
+	}
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	fmt.Fprintln(w, "ready")
+}
+
+func serve(ctx context.Context, cfg Config, stdout, stderr io.Writer) error {
+	log := newLogger(cfg.LogFormat, stderr)
+	a, err := New(ctx, cfg, log, stdout)
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
+	}
+	return a.Serve(ctx, ln, stdout)
+}
+
+// Serve serves HTTP on ln until ctx is cancelled, then drains: new connections stop, requests
+// in flight get ShutdownTimeout to finish.
+func (a *App) Serve(ctx context.Context, ln net.Listener, stdout io.Writer) error {
+	srv := &http.Server{
+		Handler:           a.handler,
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
+	}
+	for _, start := range a.starters {
+		if err := start(ctx); err != nil {
+			return err
+		}
+	}
+	fmt.Fprintf(stdout, "kessai %s: http://%s\n", version(), ln.Addr())
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return fmt.Errorf("http server: %w", err)
+	case <-ctx.Done():
+	}
+	a.Log.Info("shutting down", "timeout", a.Config.ShutdownTimeout.String())
+	sctx, cancel := context.WithTimeout(context.Background(), a.Config.ShutdownTimeout)
+	defer cancel()
+	var errs []error
+	if err := srv.Shutdown(sctx); err != nil {
+		errs = append(errs, fmt.Errorf("http shutdown: %w", err))
+	}
+	// Jobs drain after HTTP so a request that enqueued work still sees it accepted.
+	for i := len(a.stoppers) - 1; i >= 0; i-- {
+		errs = append(errs, a.stoppers[i](sctx))
+	}
+	return errors.Join(errs...)
+}
+
+func migrateCmd(ctx context.Context, cfg Config, stdout, stderr io.Writer) error {
+	log := newLogger(cfg.LogFormat, stderr)
+	d, err := openDB(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	fmt.Fprintln(stdout, "migrations applied on", d.Dialect())
+	return nil
+}

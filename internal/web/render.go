@@ -1,0 +1,256 @@
+package web
+
+import (
+	"bytes"
+	"embed"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"path"
+	"strings"
+	"time"
+
+	"kessai/internal/platform/auth"
+	"kessai/internal/platform/clock"
+	"kessai/internal/platform/errs"
+)
+
+//go:embed templates
+var shellTemplates embed.FS
+
+//go:embed static
+var staticFiles embed.FS
+
+// Static serves the embedded CSS and JavaScript under /static/.
+func Static() http.Handler {
+	sub, _ := fs.Sub(staticFiles, "static")
+	fileServer := http.StripPrefix("/static/", http.FileServerFS(sub))
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Cache-Control", "public, max-age=3600")
+		fileServer.ServeHTTP(w, r)
+	})
+}
+
+// View is what every page template receives. Room handlers fill Title, Nav and Data; the
+// renderer fills the rest from the request.
+type View struct {
+	Title string
+	// Nav is the key of the highlighted navigation entry (see layout.html).
+	Nav  string
+	Data any
+
+	Principal *auth.Principal
+	CSRFToken string
+	Flash     string
+	Path      string
+	Query     url.Values
+	Now       time.Time
+	Sandbox   bool
+}
+
+// Renderer holds the parsed templates: the shell's layout and partials plus each room's pages.
+// Page templates define "content"; the layout wraps them.
+type Renderer struct {
+	base    *template.Template
+	pages   map[string]*template.Template
+	clock   clock.Clock
+	sandbox bool
+}
+
+// NewRenderer parses the shell's templates. sandbox marks the UI as running against simulators.
+func NewRenderer(c clock.Clock, sandbox bool) (*Renderer, error) {
+	base, err := template.New("layout").Funcs(Funcs()).ParseFS(shellTemplates, "templates/*.part.html")
+	if err != nil {
+		return nil, fmt.Errorf("parse shell templates: %w", err)
+	}
+	r := &Renderer{base: base, pages: map[string]*template.Template{}, clock: c, sandbox: sandbox}
+	if err := r.Add("web", shellTemplates, "templates"); err != nil {
+		return nil, err
+	}
+	return r, nil
+}
+
+// Add parses every page file in dir of fsys under the name "room/file.html". Files named
+// *.part.html in that dir are partials shared by the room's pages (define blocks only).
+func (r *Renderer) Add(room string, fsys fs.FS, dir string) error {
+	entries, err := fs.ReadDir(fsys, dir)
+	if err != nil {
+		return fmt.Errorf("templates of %s: %w", room, err)
+	}
+	var partials []string
+	for _, e := range entries {
+		if strings.HasSuffix(e.Name(), ".part.html") {
+			partials = append(partials, path.Join(dir, e.Name()))
+		}
+	}
+	for _, e := range entries {
+		name := e.Name()
+		if e.IsDir() || strings.HasSuffix(name, ".part.html") || !strings.HasSuffix(name, ".html") {
+			continue
+		}
+		t, err := r.base.Clone()
+		if err != nil {
+			return err
+		}
+		files := append(append([]string(nil), partials...), path.Join(dir, name))
+		if room == "web" {
+			files = []string{path.Join(dir, name)} // shell partials are in base already
+		}
+		if _, err := t.ParseFS(fsys, files...); err != nil {
+			return fmt.Errorf("parse %s/%s: %w", room, name, err)
+		}
+		r.pages[room+"/"+name] = t
+	}
+	return nil
+}
+
+// Render writes the page name ("room/file.html") with status.
+func (r *Renderer) Render(w http.ResponseWriter, req *http.Request, status int, name string, v View) {
+	t, ok := r.pages[name]
+	if !ok {
+		slog.ErrorContext(req.Context(), "missing template", "name", name)
+		http.Error(w, "template "+name+" not found", http.StatusInternalServerError)
+		return
+	}
+	p := auth.FromContext(req.Context())
+	v.Principal = p
+	if p != nil {
+		v.CSRFToken = p.CSRFToken
+	}
+	v.Path = req.URL.Path
+	v.Query = req.URL.Query()
+	v.Now = r.clock.Now()
+	v.Sandbox = r.sandbox
+	if v.Flash == "" {
+		v.Flash = TakeFlash(w, req)
+	}
+	var buf bytes.Buffer
+	if err := t.ExecuteTemplate(&buf, "layout", v); err != nil {
+		slog.ErrorContext(req.Context(), "render", "name", name, "err", err, "request_id", RequestID(req.Context()))
+		http.Error(w, "内部エラーが発生しました（画面の表示に失敗）", http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	_, _ = buf.WriteTo(w)
+}
+
+// Error renders err as an error page with the matching status.
+func (r *Renderer) Error(w http.ResponseWriter, req *http.Request, err error) {
+	e := errs.As(err)
+	if e == nil {
+		e = &errs.Error{Kind: errs.KindInternal, Cause: err}
+	}
+	msg := e.Message
+	if e.Kind == errs.KindInternal {
+		slog.ErrorContext(req.Context(), "internal error", "err", err, "request_id", RequestID(req.Context()), "path", req.URL.Path)
+		msg = "内部エラーが発生しました。時間をおいて再度お試しください（リクエストID: " + RequestID(req.Context()) + "）"
+	}
+	r.Render(w, req, StatusOf(e.Kind), "web/error.html", View{Title: "エラー", Data: map[string]any{"Message": msg, "Fields": e.Fields, "Status": StatusOf(e.Kind)}})
+}
+
+const flashCookie = "kessai_flash"
+
+// SetFlash stores a one-time message shown on the next page (after a redirect).
+func SetFlash(w http.ResponseWriter, msg string) {
+	http.SetCookie(w, &http.Cookie{Name: flashCookie, Value: url.QueryEscape(msg), Path: "/", HttpOnly: true, SameSite: http.SameSiteLaxMode, MaxAge: 60})
+}
+
+// TakeFlash reads and clears the one-time message.
+func TakeFlash(w http.ResponseWriter, r *http.Request) string {
+	c, err := r.Cookie(flashCookie)
+	if err != nil {
+		return ""
+	}
+	http.SetCookie(w, &http.Cookie{Name: flashCookie, Path: "/", MaxAge: -1})
+	msg, _ := url.QueryUnescape(c.Value)
+	return msg
+}
+
+// Funcs are the template helpers every page can use.
+func Funcs() template.FuncMap {
+	return template.FuncMap{
+		"yen":      Yen,
+		"jst":      func(t time.Time) string { return FormatJST(t, "2006/01/02 15:04") },
+		"jstsec":   func(t time.Time) string { return FormatJST(t, "2006/01/02 15:04:05") },
+		"date":     FormatDate,
+		"comma":    Comma,
+		"query":    withQuery,
+		"add":      func(a, b int) int { return a + b },
+		"sub":      func(a, b int) int { return a - b },
+		"contains": func(list []string, s string) bool { return containsString(list, s) },
+		"dict":     dict,
+	}
+}
+
+// Yen formats an amount as "¥1,234".
+func Yen(n int64) string {
+	if n < 0 {
+		return "-¥" + Comma(-n)
+	}
+	return "¥" + Comma(n)
+}
+
+// Comma formats n with thousands separators.
+func Comma(n int64) string {
+	s := fmt.Sprint(n)
+	neg := strings.HasPrefix(s, "-")
+	if neg {
+		s = s[1:]
+	}
+	var b strings.Builder
+	for i, c := range s {
+		if i > 0 && (len(s)-i)%3 == 0 {
+			b.WriteByte(',')
+		}
+		b.WriteRune(c)
+	}
+	if neg {
+		return "-" + b.String()
+	}
+	return b.String()
+}
+
+// FormatJST formats t in JST with layout; the zero time is "".
+func FormatJST(t time.Time, layout string) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.In(clock.JST).Format(layout)
+}
+
+// FormatDate turns a stored business date "2006-01-02" into "2006/01/02".
+func FormatDate(s string) string { return strings.ReplaceAll(s, "-", "/") }
+
+// withQuery returns the current query with key set to value (used by paging and sort links).
+func withQuery(q url.Values, kv ...any) string {
+	c := url.Values{}
+	for k, v := range q {
+		c[k] = append([]string(nil), v...)
+	}
+	for i := 0; i+1 < len(kv); i += 2 {
+		c.Set(fmt.Sprint(kv[i]), fmt.Sprint(kv[i+1]))
+	}
+	return "?" + c.Encode()
+}
+
+func containsString(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+func dict(kv ...any) map[string]any {
+	m := map[string]any{}
+	for i := 0; i+1 < len(kv); i += 2 {
+		m[fmt.Sprint(kv[i])] = kv[i+1]
+	}
+	return m
+}
