@@ -161,10 +161,8 @@ func (a *App) Serve(ctx context.Context, ln net.Listener, stdout io.Writer) erro
 		IdleTimeout:       120 * time.Second,
 		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
 	}
-	for _, start := range a.starters {
-		if err := start(ctx); err != nil {
-			return err
-		}
+	if err := a.Start(ctx); err != nil {
+		return err
 	}
 	fmt.Fprintf(stdout, "kessai %s: http://%s\n", version(), ln.Addr())
 	errc := make(chan error, 1)
@@ -182,8 +180,25 @@ func (a *App) Serve(ctx context.Context, ln net.Listener, stdout io.Writer) erro
 		errs = append(errs, fmt.Errorf("http shutdown: %w", err))
 	}
 	// Jobs drain after HTTP so a request that enqueued work still sees it accepted.
+	errs = append(errs, a.Stop(sctx))
+	return errors.Join(errs...)
+}
+
+// Start starts the background parts (job queue, periodic schedule).
+func (a *App) Start(ctx context.Context) error {
+	for _, start := range a.starters {
+		if err := start(ctx); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Stop drains the background parts: running jobs finish or are left to be retried safely.
+func (a *App) Stop(ctx context.Context) error {
+	var errs []error
 	for i := len(a.stoppers) - 1; i >= 0; i-- {
-		errs = append(errs, a.stoppers[i](sctx))
+		errs = append(errs, a.stoppers[i](ctx))
 	}
 	return errors.Join(errs...)
 }

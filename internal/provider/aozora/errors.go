@@ -52,7 +52,7 @@ func (e *APIError) Error() string {
 // OAuthError is an RFC 6749 error answer from the authorization server (error,
 // error_description), e.g. invalid_grant for a used or expired code or refresh token.
 type OAuthError struct {
-	HTTPStatus  int
+	HTTPStatus  int    `json:"-"`
 	Code        string `json:"error"`
 	Description string `json:"error_description,omitempty"`
 	URI         string `json:"error_uri,omitempty"`
@@ -127,3 +127,6 @@ func isTimeout(err error) bool {
 	ne, ok := errors.AsType[net.Error](err)
 	return ok && ne.Timeout()
 }
+
+// Timeout reports whether the call timed out (a deadline or a network timeout).
+func (e *TransportError) Timeout() bool { return isTimeout(e.Err) }
