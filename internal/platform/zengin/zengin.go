@@ -21,6 +21,7 @@ import (
 	_ "embed"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"sync"
 
@@ -75,13 +76,15 @@ func keysOf(name, kanaName, roma string) searchKeys {
 	return searchKeys{name: kana.Fold(name), kana: kana.Fold(kanaName), roma: kana.Fold(roma)}
 }
 
-var loadEmbedded = sync.OnceValues(func() (*Master, error) {
+var loadEmbedded = sync.OnceValues(loadUncached)
+
+func loadUncached() (*Master, error) {
 	zr, err := gzip.NewReader(bytes.NewReader(embedded))
 	if err != nil {
 		return nil, fmt.Errorf("zengin: embedded data: %w", err)
 	}
 	return Parse(zr)
-})
+}
 
 // Load returns the embedded master, parsed on first use and shared afterwards.
 func Load() (*Master, error) { return loadEmbedded() }
@@ -147,12 +150,14 @@ func (m *Master) Bank(code string) (Bank, bool) {
 
 // Branch returns a branch by bank and 3-digit branch code.
 func (m *Master) Branch(bankCode, branchCode string) (Branch, bool) {
-	for _, b := range m.branches[bankCode] {
-		if b.Code == branchCode {
-			return b.Branch, true
-		}
+	bs := m.branches[bankCode]
+	i, ok := slices.BinarySearchFunc(bs, branchCode, func(b branchEntry, code string) int {
+		return strings.Compare(b.Code, code)
+	})
+	if !ok {
+		return Branch{}, false
 	}
-	return Branch{}, false
+	return bs[i].Branch, true
 }
 
 // Banks returns every bank in code order.
