@@ -11,7 +11,7 @@ import (
 	"kessai/internal/platform/db/dbtest"
 )
 
-var things = db.Migrations{Module: "dbtest", FS: os.DirFS("testdata/migrations")}
+var things = db.Migrations{Module: "dbtest", FS: os.DirFS("testdata")}
 
 func TestRebind(t *testing.T) {
 	tests := []struct{ in, want string }{

@@ -12,7 +12,8 @@ import (
 )
 
 // Migrations are the schema changes of one package that owns tables (commerce, auth, payout, …).
-// FS holds two folders, sqlite/ and postgres/, each with files named NNNN_what.sql; the same
+// FS holds a folder migrations/ with two folders, sqlite/ and postgres/ (so a package writes
+// `//go:embed migrations`), each with files named NNNN_what.sql; the same
 // number in both folders is the same change written for each engine. Each package keeps its own
 // numbering, so rooms can add tables without touching anyone else's files.
 //
@@ -34,7 +35,7 @@ type migration struct {
 }
 
 func (m Migrations) list(d Dialect) ([]migration, error) {
-	dir := string(d)
+	dir := path.Join("migrations", string(d))
 	entries, err := fs.ReadDir(m.FS, dir)
 	if err != nil {
 		return nil, fmt.Errorf("migrations of %s: read %s: %w", m.Module, dir, err)
