@@ -23,7 +23,11 @@ type App struct {
 	DB     *db.DB
 	Clock  *clock.Sandbox
 	Shell  *web.Shell
+	// Platform is the shared plumbing every part uses: auth, audit log, secrets (wire_platform.go).
+	Platform *Platform
 
+	// stdout receives the one-time bootstrap messages (the first admin's generated password).
+	stdout  io.Writer
 	handler http.Handler
 	// middleware wraps the shell, outermost last (auth puts the principal in the context).
 	middleware []func(http.Handler) http.Handler
@@ -80,7 +84,7 @@ func New(ctx context.Context, cfg Config, log *slog.Logger, stdout io.Writer) (*
 	if err != nil {
 		return nil, err
 	}
-	a := &App{Config: cfg, Log: log, DB: d, Clock: clock.NewSandbox()}
+	a := &App{Config: cfg, Log: log, DB: d, Clock: clock.NewSandbox(), stdout: stdout}
 	a.closers = append(a.closers, d.Close)
 	render, err := web.NewRenderer(a.Clock, true)
 	if err != nil {
