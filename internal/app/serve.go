@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"time"
 
+	"kessai/internal/commerce"
 	"kessai/internal/platform/auth"
 	"kessai/internal/platform/clock"
 	"kessai/internal/platform/db"
@@ -25,6 +26,8 @@ type App struct {
 	Shell  *web.Shell
 	// Platform is the shared plumbing every part uses: auth, audit log, secrets (wire_platform.go).
 	Platform *Platform
+	// Commerce is the store of the shared records: shops, customers, orders, cases, subscriptions (wire_commerce.go).
+	Commerce *commerce.Store
 
 	// stdout receives the one-time bootstrap messages (the first admin's generated password).
 	stdout  io.Writer
