@@ -184,6 +184,7 @@ func Funcs() template.FuncMap {
 		"sub":      func(a, b int) int { return a - b },
 		"contains": func(list []string, s string) bool { return containsString(list, s) },
 		"dict":     dict,
+		"list":     func(items ...string) []string { return items },
 	}
 }
 
