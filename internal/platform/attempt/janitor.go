@@ -1,0 +1,106 @@
+package attempt
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"kessai/internal/platform/db"
+)
+
+// Resolver settles one room's operation. Resolve only asks the provider what became of the
+// call (it must never send the call again) and returns Unknown when the provider cannot tell
+// yet. Apply writes a settled outcome onto the room's record, in the transaction that finishes
+// the attempt, so the record and the attempt never disagree.
+type Resolver interface {
+	Resolve(ctx context.Context, a Attempt) (Outcome, error)
+	Apply(ctx context.Context, tx *db.Tx, a Attempt, o Outcome) error
+}
+
+// Janitor settles open attempts by asking the provider through each operation's Resolver. Run it
+// from a periodic job; running it on several instances at once is safe, because Finish only
+// changes an open attempt and Apply runs in Finish's transaction.
+type Janitor struct {
+	db  *db.DB
+	log *Log
+	// StaleAfter is how long a pending attempt may stay pending before the janitor treats it as
+	// unknown. It must be longer than any call's timeout, so a call still in flight is never
+	// asked about.
+	StaleAfter time.Duration
+	resolvers  map[string]Resolver
+}
+
+// NewJanitor returns a janitor over d and l with StaleAfter of 2 minutes.
+func NewJanitor(d *db.DB, l *Log) *Janitor {
+	return &Janitor{db: d, log: l, StaleAfter: 2 * time.Minute, resolvers: map[string]Resolver{}}
+}
+
+// Handle registers r for room's operation. Attempts with no resolver are left alone (and
+// logged), never guessed.
+func (j *Janitor) Handle(room, operation string, r Resolver) { j.resolvers[room+"/"+operation] = r }
+
+// Report says what one Run did.
+type Report struct {
+	Checked int // open attempts looked at
+	Settled int // attempts that reached succeeded or failed
+}
+
+// Run looks at every open attempt once.
+func (j *Janitor) Run(ctx context.Context) (Report, error) {
+	var rep Report
+	open, err := j.log.Open(ctx, j.db, j.log.Now().Add(-j.StaleAfter), 500)
+	if err != nil {
+		return rep, err
+	}
+	var errs []error
+	for _, a := range open {
+		rep.Checked++
+		ok, err := j.Settle(ctx, a)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		if ok {
+			rep.Settled++
+		}
+	}
+	return rep, errors.Join(errs...)
+}
+
+// Settle asks about one attempt and, when the provider knows, finishes it and applies the
+// outcome. It reports whether the attempt is now settled.
+func (j *Janitor) Settle(ctx context.Context, a Attempt) (bool, error) {
+	r, ok := j.resolvers[a.Room+"/"+a.Operation]
+	if !ok {
+		slog.WarnContext(ctx, "attempt: no resolver", "attempt", a.ID, "room", a.Room, "operation", a.Operation)
+		return false, nil
+	}
+	if a.State == Pending {
+		if err := j.log.MarkUnknown(ctx, j.db, a.ID, "応答がないまま時間が経過したため、結果を確認しています"); err != nil {
+			return false, err
+		}
+	}
+	o, err := r.Resolve(ctx, a)
+	if err != nil {
+		return false, fmt.Errorf("attempt %s (%s %s %s): resolve: %w", a.ID, a.Operation, a.RecordType, a.RecordID, err)
+	}
+	if !o.State.Final() {
+		return false, nil
+	}
+	err = j.db.InTx(ctx, func(tx *db.Tx) error {
+		done, err := j.log.Finish(ctx, tx, a.ID, o)
+		if err != nil {
+			return err
+		}
+		return r.Apply(ctx, tx, done, o)
+	})
+	if errors.Is(err, ErrSettled) {
+		return true, nil // settled by someone else meanwhile
+	}
+	if err != nil {
+		return false, fmt.Errorf("attempt %s: settle: %w", a.ID, err)
+	}
+	return true, nil
+}

@@ -1,0 +1,1 @@
+CREATE TABLE attempt_things (id TEXT PRIMARY KEY, status TEXT NOT NULL);
