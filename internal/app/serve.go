@@ -14,6 +14,8 @@ import (
 	"kessai/internal/platform/auth"
 	"kessai/internal/platform/clock"
 	"kessai/internal/platform/db"
+	"kessai/internal/platform/jobs"
+	"kessai/internal/platform/metrics"
 	"kessai/internal/web"
 )
 
@@ -28,6 +30,11 @@ type App struct {
 	Platform *Platform
 	// Commerce is the store of the shared records: shops, customers, orders, cases, subscriptions (wire_commerce.go).
 	Commerce *commerce.Store
+	// Jobs is the job queue (River): rooms register workers and periodic jobs on it before
+	// Start and enqueue with Jobs.Insert (wire_jobs.go).
+	Jobs *jobs.Queue
+	// Metrics counts HTTP requests for /metrics (wire_jobs.go).
+	Metrics *metrics.Registry
 
 	// stdout receives the one-time bootstrap messages (the first admin's generated password).
 	stdout  io.Writer
