@@ -1,0 +1,406 @@
+package auth
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"kessai/internal/platform/clock"
+	"kessai/internal/platform/db"
+	"kessai/internal/platform/db/dbtest"
+	"kessai/internal/platform/errs"
+)
+
+var start = time.Date(2026, 3, 2, 1, 0, 0, 0, time.UTC) // 10:00 JST
+
+type recorded struct {
+	events []Event
+	actors []string
+}
+
+// newTestService returns a Service on a fresh database with cheap hashing, a frozen clock and
+// the audit events it records.
+func newTestService(t *testing.T) (*Service, *clock.Sandbox, *recorded) {
+	t.Helper()
+	d := dbtest.Open(t, Migrations)
+	c := clock.NewFrozen(start)
+	rec := &recorded{}
+	s := NewService(d, c, func(ctx context.Context, q db.Querier, e Event) error {
+		rec.events = append(rec.events, e)
+		name := ""
+		if p := FromContext(ctx); p != nil {
+			name = p.Name
+		}
+		rec.actors = append(rec.actors, name)
+		return nil
+	})
+	s.params = hashParams{time: 1, memory: 1024, threads: 1, keyLen: 32}
+	return s, c, rec
+}
+
+func (r *recorded) actions() string {
+	var a []string
+	for _, e := range r.events {
+		a = append(a, e.Action)
+	}
+	return strings.Join(a, " ")
+}
+
+func mustUser(t *testing.T, s *Service, email string, role Role) *User {
+	t.Helper()
+	u, err := s.CreateUser(WithPrincipal(context.Background(), System("test")), NewUser{Email: email, Role: role, Password: "correct-horse-1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return u
+}
+
+func TestPasswordHash(t *testing.T) {
+	t.Parallel()
+	h, err := HashPassword("パスワード-123456")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(h, "$argon2id$v=19$m=65536,t=1,p=4$") {
+		t.Fatalf("hash %q does not carry its parameters", h)
+	}
+	h2, _ := HashPassword("パスワード-123456")
+	if h == h2 {
+		t.Fatal("two hashes of one password are equal: salt missing")
+	}
+	tests := []struct {
+		hash, pw string
+		ok       bool
+		err      bool
+	}{
+		{h, "パスワード-123456", true, false},
+		{h, "パスワード-123457", false, false},
+		{h, "", false, false},
+		{"$2a$10$bcrypt", "x", false, true},
+		{strings.Replace(h, "m=65536", "m=x", 1), "x", false, true},
+	}
+	for _, tt := range tests {
+		ok, err := CheckPassword(tt.hash, tt.pw)
+		if ok != tt.ok || (err != nil) != tt.err {
+			t.Errorf("CheckPassword(%.30q, %q) = %v, %v; want %v, err=%v", tt.hash, tt.pw, ok, err, tt.ok, tt.err)
+		}
+	}
+	if p := GeneratePassword(); len(p) != 20 || ValidatePassword(p) != nil {
+		t.Errorf("GeneratePassword() = %q", p)
+	}
+}
+
+func TestCreateUserValidation(t *testing.T) {
+	t.Parallel()
+	s, _, rec := newTestService(t)
+	ctx := context.Background()
+	tests := []struct {
+		name  string
+		nu    NewUser
+		kind  errs.Kind
+		field string
+	}{
+		{"ok", NewUser{Email: " Taro@Example.COM ", Role: RoleStaff, Password: "0123456789"}, "", ""},
+		{"duplicate email in other case", NewUser{Email: "taro@example.com", Role: RoleViewer, Password: "0123456789"}, errs.KindConflict, "email"},
+		{"bad email", NewUser{Email: "taro", Role: RoleStaff, Password: "0123456789"}, errs.KindInvalid, "email"},
+		{"bad role", NewUser{Email: "a@b.jp", Role: "boss", Password: "0123456789"}, errs.KindInvalid, "role"},
+		{"short password", NewUser{Email: "a@b.jp", Role: RoleStaff, Password: "012345678"}, errs.KindInvalid, "password"},
+	}
+	for _, tt := range tests {
+		u, err := s.CreateUser(ctx, tt.nu)
+		if tt.kind == "" {
+			if err != nil || u.Email != "taro@example.com" {
+				t.Errorf("%s: CreateUser = %+v, %v", tt.name, u, err)
+			}
+			continue
+		}
+		e := errs.As(err)
+		if e == nil || e.Kind != tt.kind || e.Fields[tt.field] == "" {
+			t.Errorf("%s: error = %v, want %s on field %s", tt.name, err, tt.kind, tt.field)
+		}
+	}
+	if got := rec.actions(); got != "user.create" {
+		t.Errorf("audit = %q, want one user.create", got)
+	}
+}
+
+func TestLoginSessionAndTimeouts(t *testing.T) {
+	t.Parallel()
+	s, c, rec := newTestService(t)
+	ctx := context.Background()
+	u := mustUser(t, s, "hanako@example.com", RoleAccountant)
+
+	l, err := s.Login(ctx, LoginRequest{Email: "HANAKO@example.com", Password: "correct-horse-1", IP: "10.0.0.1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var stored string
+	if err := s.DB.QueryRowContext(ctx, `SELECT token_hash FROM sessions WHERE id = ?`, l.Session.ID).Scan(&stored); err != nil {
+		t.Fatal(err)
+	}
+	if stored == l.Token || stored != hashToken(l.Token) {
+		t.Fatalf("session table stores %q for token %q: want only its hash", stored, l.Token)
+	}
+	p, err := s.Session(ctx, l.Token)
+	if err != nil || p.ID != u.ID || p.Role != RoleAccountant || p.CSRFToken != l.Session.CSRFToken || p.SessionID == "" {
+		t.Fatalf("Session = %+v, %v", p, err)
+	}
+	if !CheckCSRF(p, l.Session.CSRFToken) || CheckCSRF(p, "x"+l.Session.CSRFToken) || CheckCSRF(p, "") {
+		t.Fatal("CheckCSRF accepts the wrong token or refuses the right one")
+	}
+	if _, err := s.Session(ctx, l.Token+"x"); !errors.Is(err, ErrNoSession) {
+		t.Fatalf("unknown token: %v", err)
+	}
+
+	// A role change applies to the open session at once.
+	if _, err := s.SetRole(ctx, u.ID, RoleViewer); err != nil {
+		t.Fatal(err)
+	}
+	if p, _ := s.Session(ctx, l.Token); p == nil || p.Role != RoleViewer {
+		t.Fatalf("after role change session role = %+v", p)
+	}
+
+	// Idle timeout: used every 90 minutes it lives on; 2h unused it ends.
+	c.Advance(90 * time.Minute)
+	if _, err := s.Session(ctx, l.Token); err != nil {
+		t.Fatalf("after 90 min: %v", err)
+	}
+	c.Advance(2*time.Hour + time.Second)
+	if _, err := s.Session(ctx, l.Token); !errors.Is(err, ErrNoSession) {
+		t.Fatalf("after 2h idle: %v, want ErrNoSession", err)
+	}
+
+	// Absolute lifetime: even a busy session ends after 12 hours.
+	l2, err := s.Login(ctx, LoginRequest{Email: "hanako@example.com", Password: "correct-horse-1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 12; i++ {
+		c.Advance(time.Hour)
+		_, err := s.Session(ctx, l2.Token)
+		if i < 11 && err != nil {
+			t.Fatalf("after %dh: %v", i+1, err)
+		}
+		if i == 11 && !errors.Is(err, ErrNoSession) {
+			t.Fatalf("after 12h: %v, want ErrNoSession", err)
+		}
+	}
+
+	// Logout ends the session.
+	l3, _ := s.Login(ctx, LoginRequest{Email: "hanako@example.com", Password: "correct-horse-1"})
+	p3, _ := s.Session(ctx, l3.Token)
+	if err := s.Logout(ctx, p3); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Session(ctx, l3.Token); !errors.Is(err, ErrNoSession) {
+		t.Fatalf("after logout: %v", err)
+	}
+	if got := rec.actions(); got != "user.create user.login user.role_change user.login user.login user.logout" {
+		t.Errorf("audit = %q", got)
+	}
+}
+
+func TestDisabledUserLosesSessionAtOnce(t *testing.T) {
+	t.Parallel()
+	s, _, _ := newTestService(t)
+	ctx := context.Background()
+	admin := mustUser(t, s, "admin@example.com", RoleAdmin)
+	u := mustUser(t, s, "staff@example.com", RoleStaff)
+	l, err := s.Login(ctx, LoginRequest{Email: u.Email, Password: "correct-horse-1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	actx := WithPrincipal(ctx, &Principal{Kind: KindUser, ID: admin.ID, Name: admin.Email, Role: RoleAdmin})
+	if _, err := s.SetDisabled(actx, u.ID, true); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Session(ctx, l.Token); !errors.Is(err, ErrNoSession) {
+		t.Fatalf("session of disabled user: %v", err)
+	}
+	_, err = s.Login(ctx, LoginRequest{Email: u.Email, Password: "correct-horse-1"})
+	if errs.KindOf(err) != errs.KindForbidden {
+		t.Fatalf("login of disabled user: %v, want forbidden", err)
+	}
+	// Re-enabled, the user can sign in again.
+	if _, err := s.SetDisabled(actx, u.ID, false); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Login(ctx, LoginRequest{Email: u.Email, Password: "correct-horse-1"}); err != nil {
+		t.Fatal(err)
+	}
+	// Nobody can disable themself or the last admin.
+	if _, err := s.SetDisabled(actx, admin.ID, true); errs.KindOf(err) != errs.KindConflict {
+		t.Fatalf("disable self: %v", err)
+	}
+	if _, err := s.SetRole(actx, admin.ID, RoleStaff); errs.KindOf(err) != errs.KindConflict {
+		t.Fatalf("demote last admin: %v", err)
+	}
+	// A password reset ends the sessions and the old password stops working.
+	l2, _ := s.Login(ctx, LoginRequest{Email: u.Email, Password: "correct-horse-1"})
+	if err := s.ResetPassword(actx, u.ID, "new-password-22"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Session(ctx, l2.Token); !errors.Is(err, ErrNoSession) {
+		t.Fatalf("session after reset: %v", err)
+	}
+	if _, err := s.Login(ctx, LoginRequest{Email: u.Email, Password: "correct-horse-1"}); errs.KindOf(err) != errs.KindUnauthenticated {
+		t.Fatalf("old password after reset: %v", err)
+	}
+	if _, err := s.Login(ctx, LoginRequest{Email: u.Email, Password: "new-password-22"}); err != nil {
+		t.Fatalf("new password: %v", err)
+	}
+}
+
+func TestLoginThrottle(t *testing.T) {
+	t.Parallel()
+	s, c, rec := newTestService(t)
+	ctx := context.Background()
+	mustUser(t, s, "jiro@example.com", RoleStaff)
+	login := func(pw, ip string) error {
+		_, err := s.Login(ctx, LoginRequest{Email: "jiro@example.com", Password: pw, IP: ip})
+		return err
+	}
+	for i := 0; i < 5; i++ {
+		c.Advance(time.Minute)
+		if err := login("wrong-password", "10.0.0.1"); errs.KindOf(err) != errs.KindUnauthenticated {
+			t.Fatalf("failure %d: %v", i+1, err)
+		}
+	}
+	// The sixth attempt is refused even with the right password, from any address.
+	err := login("correct-horse-1", "10.0.0.2")
+	e := errs.As(err)
+	if e == nil || e.Kind != errs.KindTooMany || !strings.Contains(e.Message, "10:20 以降") {
+		t.Fatalf("sixth attempt: %v, want too_many_requests until 10:20 JST", err)
+	}
+	// Refused attempts don't extend the lock; 15 minutes after the fifth failure it lifts.
+	c.Advance(14*time.Minute + 59*time.Second)
+	if err := login("correct-horse-1", "10.0.0.2"); errs.KindOf(err) != errs.KindTooMany {
+		t.Fatalf("still locked: %v", err)
+	}
+	c.Advance(time.Second)
+	if err := login("correct-horse-1", "10.0.0.2"); err != nil {
+		t.Fatalf("after the window: %v", err)
+	}
+	// A success clears the count for the email.
+	for i := 0; i < 4; i++ {
+		_ = login("wrong-password", "10.0.0.3")
+	}
+	if err := login("correct-horse-1", "10.0.0.3"); err != nil {
+		t.Fatalf("4 failures then right password: %v", err)
+	}
+	var reasons []string
+	for i, e := range rec.events {
+		if e.Action == "user.login_failed" {
+			reasons = append(reasons, strings.Fields(e.Note)[0])
+			if rec.actors[i] != "jiro@example.com" {
+				t.Errorf("login_failed attributed to %q", rec.actors[i])
+			}
+		}
+	}
+	if len(reasons) != 11 || reasons[0] != "reason=bad_password" || reasons[5] != "reason=throttled" {
+		t.Errorf("login_failed reasons = %v", reasons)
+	}
+}
+
+func TestThrottleByIP(t *testing.T) {
+	t.Parallel()
+	s, c, _ := newTestService(t)
+	ctx := context.Background()
+	mustUser(t, s, "saburo@example.com", RoleStaff)
+	for i := 0; i < 20; i++ {
+		_, _ = s.Login(ctx, LoginRequest{Email: "guess" + string(rune('a'+i)) + "@example.com", Password: "x", IP: "203.0.113.9"})
+	}
+	_, err := s.Login(ctx, LoginRequest{Email: "saburo@example.com", Password: "correct-horse-1", IP: "203.0.113.9"})
+	if errs.KindOf(err) != errs.KindTooMany {
+		t.Fatalf("21st attempt from one address: %v", err)
+	}
+	if _, err := s.Login(ctx, LoginRequest{Email: "saburo@example.com", Password: "correct-horse-1", IP: "198.51.100.1"}); err != nil {
+		t.Fatalf("other address: %v", err)
+	}
+	c.Advance(15 * time.Minute)
+	if _, err := s.Login(ctx, LoginRequest{Email: "saburo@example.com", Password: "correct-horse-1", IP: "203.0.113.9"}); err != nil {
+		t.Fatalf("after the window: %v", err)
+	}
+}
+
+func TestAPIKeys(t *testing.T) {
+	t.Parallel()
+	s, _, rec := newTestService(t)
+	ctx := WithPrincipal(context.Background(), &Principal{Kind: KindUser, ID: "usr_1", Name: "admin@example.com", Role: RoleAdmin})
+	key, k, err := s.CreateAPIKey(ctx, "倉庫システム", RoleStaff)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(key, k.Prefix) || len(key) < 30 || k.CreatedBy != "admin@example.com" {
+		t.Fatalf("key %q, %+v", key, k)
+	}
+	var hash string
+	if err := s.DB.QueryRowContext(ctx, `SELECT key_hash FROM api_keys WHERE id = ?`, k.ID).Scan(&hash); err != nil || hash == key || strings.Contains(hash, key[len(k.Prefix):]) {
+		t.Fatalf("stored %q for key %q", hash, key)
+	}
+	p, err := s.APIKeyPrincipal(ctx, key)
+	if err != nil || p.Kind != KindAPIKey || p.Role != RoleStaff || p.Name != "倉庫システム" || p.SessionID != "" {
+		t.Fatalf("APIKeyPrincipal = %+v, %v", p, err)
+	}
+	for _, bad := range []string{"", "kessai_nope", key + "x", strings.TrimPrefix(key, APIKeyPrefix)} {
+		if _, err := s.APIKeyPrincipal(ctx, bad); !errors.Is(err, ErrBadAPIKey) {
+			t.Errorf("key %q: %v, want ErrBadAPIKey", bad, err)
+		}
+	}
+	if _, _, err := s.CreateAPIKey(ctx, " ", "root"); errs.As(err) == nil || len(errs.As(err).Fields) != 2 {
+		t.Errorf("invalid key: %v", err)
+	}
+	if err := s.RevokeAPIKey(ctx, k.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.APIKeyPrincipal(ctx, key); !errors.Is(err, ErrBadAPIKey) {
+		t.Fatalf("revoked key: %v", err)
+	}
+	if err := s.RevokeAPIKey(ctx, k.ID); errs.KindOf(err) != errs.KindConflict {
+		t.Fatalf("revoke twice: %v", err)
+	}
+	keys, err := s.APIKeys(ctx)
+	if err != nil || len(keys) != 1 || !keys[0].Revoked() || keys[0].LastUsedAt.IsZero() {
+		t.Fatalf("APIKeys = %+v, %v", keys, err)
+	}
+	if got := rec.actions(); got != "apikey.create apikey.revoke" {
+		t.Errorf("audit = %q", got)
+	}
+}
+
+func TestBootstrap(t *testing.T) {
+	t.Parallel()
+	s, _, _ := newTestService(t)
+	ctx := context.Background()
+	created, pw, err := s.Bootstrap(ctx, "", "")
+	if err != nil || !created || len(pw) != 20 {
+		t.Fatalf("Bootstrap = %v, %q, %v", created, pw, err)
+	}
+	if _, err := s.Login(ctx, LoginRequest{Email: "admin@kessai.local", Password: pw}); err != nil {
+		t.Fatalf("login with generated password: %v", err)
+	}
+	created, pw, err = s.Bootstrap(ctx, "other@example.com", "")
+	if err != nil || created || pw != "" {
+		t.Fatalf("second Bootstrap = %v, %q, %v; want nothing done", created, pw, err)
+	}
+	if _, err := ParseRole("boss"); err == nil || !strings.Contains(err.Error(), "admin（管理者）") {
+		t.Errorf("ParseRole error does not list the roles: %v", err)
+	}
+}
+
+func TestThrottleIgnoresSlowFailures(t *testing.T) {
+	t.Parallel()
+	s, c, _ := newTestService(t)
+	ctx := context.Background()
+	mustUser(t, s, "shiro@example.com", RoleStaff)
+	// Five failures spread over 20 minutes are a forgetful person, not a guesser.
+	for i := 0; i < 5; i++ {
+		_, _ = s.Login(ctx, LoginRequest{Email: "shiro@example.com", Password: "wrong-password"})
+		c.Advance(5 * time.Minute)
+	}
+	if _, err := s.Login(ctx, LoginRequest{Email: "shiro@example.com", Password: "correct-horse-1"}); err != nil {
+		t.Fatalf("after slow failures: %v", err)
+	}
+}
