@@ -1,0 +1,5 @@
+CREATE TABLE bulk_things (
+	id     TEXT PRIMARY KEY,
+	status TEXT NOT NULL,
+	calls  INTEGER NOT NULL DEFAULT 0
+);
