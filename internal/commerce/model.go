@@ -23,6 +23,7 @@ type Shop struct {
 	ID        string    `json:"id"`
 	Code      string    `json:"code"`
 	Name      string    `json:"name"`
+	Version   int       `json:"version"`
 	CreatedAt time.Time `json:"created_at"`
 	UpdatedAt time.Time `json:"updated_at"`
 }
@@ -56,6 +57,7 @@ type Customer struct {
 	Address2   string      `json:"address2"`
 	Bank       BankAccount `json:"bank_account"`
 	Note       string      `json:"note"`
+	Version    int         `json:"version"` // optimistic lock: send back the version you read
 	CreatedAt  time.Time   `json:"created_at"`
 	UpdatedAt  time.Time   `json:"updated_at"`
 }
@@ -70,6 +72,7 @@ type Card struct {
 	MaskedPAN  string    `json:"masked_pan"`
 	ExpireYM   string    `json:"expire_ym"` // YYMM
 	Status     string    `json:"status"`    // see CardStatuses
+	Version    int       `json:"version"`
 	CreatedAt  time.Time `json:"created_at"`
 	UpdatedAt  time.Time `json:"updated_at"`
 }
@@ -105,6 +108,7 @@ type Order struct {
 	ShipPhone           string      `json:"ship_phone"`
 	Note                string      `json:"note"`
 	Lines               []OrderLine `json:"lines"`
+	Version             int         `json:"version"`
 	CreatedAt           time.Time   `json:"created_at"`
 	UpdatedAt           time.Time   `json:"updated_at"`
 }
@@ -134,6 +138,7 @@ type PurchaseCase struct {
 	PurchaseAmount int64     `json:"purchase_amount"`
 	ItemCount      int       `json:"item_count"`
 	Note           string    `json:"note"`
+	Version        int       `json:"version"`
 	CreatedAt      time.Time `json:"created_at"`
 	UpdatedAt      time.Time `json:"updated_at"`
 }
@@ -151,6 +156,7 @@ type Subscription struct {
 	NextBillingOn string    `json:"next_billing_on"`
 	Status        string    `json:"status"` // see SubscriptionStatuses
 	Note          string    `json:"note"`
+	Version       int       `json:"version"`
 	CreatedAt     time.Time `json:"created_at"`
 	UpdatedAt     time.Time `json:"updated_at"`
 }

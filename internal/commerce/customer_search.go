@@ -1,0 +1,125 @@
+package commerce
+
+import (
+	"context"
+	"fmt"
+	"net/url"
+)
+
+// CustomerFilter is a search of customers. The zero value matches every customer.
+type CustomerFilter struct {
+	Text       string // part of name, kana, code, email or phone
+	Prefecture string
+	HasBank    *bool // has a payout account
+	IDs        []string
+	Sort       string // a CustomerSorts key
+}
+
+// CustomerSorts are the sort orders of the customer list.
+var CustomerSorts = []Sort{
+	{"-created", "登録の新しい順", "c.created_at DESC, c.code DESC"},
+	{"code", "顧客番号順", "c.code"},
+	{"kana", "フリガナ順", "c.name_kana, c.code"},
+	{"-updated", "更新の新しい順", "c.updated_at DESC, c.id DESC"},
+}
+
+// CustomerSortOptions lists CustomerSorts for a sort menu.
+func CustomerSortOptions() []SortOption { return sortOptions(CustomerSorts) }
+
+// CustomerFilterFromQuery reads q, prefecture, has_bank, id… and sort.
+func CustomerFilterFromQuery(v url.Values) (CustomerFilter, error) {
+	return CustomerFilter{}.FromQuery(v)
+}
+
+// FromQuery is CustomerFilterFromQuery (the receiver is ignored).
+func (CustomerFilter) FromQuery(v url.Values) (CustomerFilter, error) {
+	q := newQueryReader(v)
+	f := CustomerFilter{
+		Text:       q.str("q"),
+		Prefecture: q.str("prefecture"),
+		HasBank:    q.boolean("has_bank", "振込先口座の有無"),
+		IDs:        q.list("id"),
+		Sort:       q.sort("sort", CustomerSorts),
+	}
+	if f.Prefecture != "" && !IsPrefecture(f.Prefecture) {
+		q.f.Add("prefecture", "都道府県は「東京都」のように47都道府県の名前で指定してください")
+	}
+	return f, q.err()
+}
+
+// Query writes the filter as URL parameters.
+func (f CustomerFilter) Query() url.Values {
+	v := url.Values{}
+	w := queryWriter(v)
+	w.str("q", f.Text)
+	w.str("prefecture", f.Prefecture)
+	w.boolean("has_bank", f.HasBank)
+	w.list("id", f.IDs)
+	w.str("sort", f.Sort)
+	return v
+}
+
+func (f CustomerFilter) where() *where {
+	w := &where{}
+	w.customerText("c", f.Text)
+	if f.Prefecture != "" {
+		w.add("c.prefecture = ?", f.Prefecture)
+	}
+	if f.HasBank != nil {
+		if *f.HasBank {
+			w.add("c.account_number <> ''")
+		} else {
+			w.add("c.account_number = ''")
+		}
+	}
+	w.in("c.id", f.IDs)
+	return w
+}
+
+func (f CustomerFilter) orderBy() string {
+	s, ok := findSort(CustomerSorts, f.Sort)
+	if !ok {
+		s = CustomerSorts[0]
+	}
+	return " ORDER BY " + s.sql
+}
+
+// SearchCustomers returns one page of the customers matching f and how many match in all.
+func (s *Store) SearchCustomers(ctx context.Context, f CustomerFilter, page, perPage int) ([]Customer, int, error) {
+	w := f.where()
+	var total int
+	if err := s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM customers c`+w.sql(), w.args...).Scan(&total); err != nil {
+		return nil, 0, fmt.Errorf("count customers: %w", err)
+	}
+	limit, offset := pageBounds(page, perPage)
+	out, err := s.listCustomers(ctx, w, f.orderBy()+" LIMIT ? OFFSET ?", limit, offset)
+	return out, total, err
+}
+
+// ListCustomers returns every customer matching f (for exports and bulk jobs).
+func (s *Store) ListCustomers(ctx context.Context, f CustomerFilter) ([]Customer, error) {
+	return s.listCustomers(ctx, f.where(), f.orderBy())
+}
+
+// CustomerIDs returns the IDs of every customer matching f.
+func (s *Store) CustomerIDs(ctx context.Context, f CustomerFilter) ([]string, error) {
+	w := f.where()
+	return queryIDs(ctx, s.db, `SELECT c.id FROM customers c`+w.sql()+f.orderBy(), w.args)
+}
+
+func (s *Store) listCustomers(ctx context.Context, w *where, tail string, extra ...any) ([]Customer, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT `+customerColumns+` FROM customers c`+w.sql()+tail, append(w.args, extra...)...)
+	if err != nil {
+		return nil, fmt.Errorf("search customers: %w", err)
+	}
+	defer rows.Close()
+	var out []Customer
+	for rows.Next() {
+		c, err := scanCustomer(rows)
+		if err != nil {
+			return nil, fmt.Errorf("search customers: %w", err)
+		}
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}

@@ -1,0 +1,214 @@
+package commerce
+
+import (
+	"fmt"
+	"net/mail"
+	"strings"
+	"time"
+	"unicode"
+
+	"golang.org/x/text/unicode/norm"
+
+	"kessai/internal/platform/errs"
+	"kessai/internal/platform/kana"
+	"kessai/internal/platform/status"
+	"kessai/internal/platform/zengin"
+)
+
+const dateLayout = "2006-01-02"
+
+// holderKanaMax is the length of a 受取人名 in the 全銀 format; banks keep no more.
+const holderKanaMax = 30
+
+// validDate reports whether s is a real calendar date written YYYY-MM-DD.
+func validDate(s string) bool {
+	if len(s) != 10 {
+		return false
+	}
+	_, err := time.Parse(dateLayout, s)
+	return err == nil
+}
+
+func checkDate(f errs.Fields, field, label, v string, required bool) {
+	switch {
+	case v == "" && required:
+		f.Add(field, label+"を入力してください（YYYY-MM-DD）")
+	case v != "" && !validDate(v):
+		f.Add(field, label+"はYYYY-MM-DDの形の実在する日付で入力してください（例: 2026-04-01）")
+	}
+}
+
+func checkStatus(f errs.Fields, field string, set *status.Set, v string) {
+	if !set.Valid(v) {
+		f.Add(field, fmt.Sprintf("%sは %s のいずれかにしてください", set.Name(), codesAndLabels(set)))
+	}
+}
+
+// codesAndLabels lists "code（label）" for messages that name what is allowed.
+func codesAndLabels(set *status.Set) string {
+	var parts []string
+	for _, st := range set.All() {
+		parts = append(parts, st.Code+"（"+st.Label+"）")
+	}
+	return strings.Join(parts, "、")
+}
+
+func checkAmount(f errs.Fields, field, label string, v int64) {
+	if v < 0 {
+		f.Add(field, label+"は0円以上にしてください")
+	}
+}
+
+func checkRequired(f errs.Fields, field, label, v string) {
+	if strings.TrimSpace(v) == "" {
+		f.Add(field, label+"を入力してください")
+	}
+}
+
+func checkMaxLen(f errs.Fields, field, label, v string, max int) {
+	if n := len([]rune(v)); n > max {
+		f.Add(field, fmt.Sprintf("%sは%d文字以内にしてください（今は%d文字）", label, max, n))
+	}
+}
+
+func allDigits(s string) bool {
+	for _, r := range s {
+		if r < '0' || r > '9' {
+			return false
+		}
+	}
+	return s != ""
+}
+
+// checkEmail accepts a bare address (no display name) with a dotted domain.
+func checkEmail(f errs.Fields, field, v string) {
+	if v == "" {
+		return
+	}
+	a, err := mail.ParseAddress(v)
+	_, domain, _ := strings.Cut(v, "@")
+	if err != nil || a.Address != v || !strings.Contains(domain, ".") {
+		f.Add(field, "メールアドレスは name@example.jp の形で入力してください")
+	}
+}
+
+// normalizePhone keeps digits and hyphens (full-width ones become half-width).
+func normalizePhone(v string) string { return strings.TrimSpace(norm.NFKC.String(v)) }
+
+func checkPhone(f errs.Fields, field, v string) {
+	if v == "" {
+		return
+	}
+	digits := strings.ReplaceAll(v, "-", "")
+	if !allDigits(digits) || len(digits) < 10 || len(digits) > 11 {
+		f.Add(field, "電話番号は数字10〜11桁で入力してください（ハイフンは可。例: 03-1234-5678）")
+	}
+}
+
+// normalizePostal turns 1000001 or １００－０００１ into 100-0001; other input is left for the check.
+func normalizePostal(v string) string {
+	v = strings.TrimSpace(norm.NFKC.String(v))
+	v = strings.ReplaceAll(v, "－", "-")
+	if len(v) == 7 && allDigits(v) {
+		return v[:3] + "-" + v[3:]
+	}
+	return v
+}
+
+func checkPostal(f errs.Fields, field, v string) {
+	if v == "" {
+		return
+	}
+	if len(v) != 8 || v[3] != '-' || !allDigits(v[:3]) || !allDigits(v[4:]) {
+		f.Add(field, "郵便番号は7桁の数字で入力してください（例: 100-0001）")
+	}
+}
+
+// normalizeKanaName makes フリガナ full-width katakana: half-width kana widen (NFKC) and
+// hiragana shift to katakana.
+func normalizeKanaName(v string) string {
+	v = strings.TrimSpace(norm.NFKC.String(v))
+	var b strings.Builder
+	for _, r := range v {
+		if r >= 'ぁ' && r <= 'ゖ' {
+			r += 0x60
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+func checkKanaName(f errs.Fields, field, v string) {
+	for _, r := range v {
+		if !unicode.Is(unicode.Katakana, r) && r != 'ー' && r != '・' && r != ' ' && r != '　' {
+			f.Add(field, "フリガナは全角カタカナで入力してください（ひらがなは自動でカタカナにします）")
+			return
+		}
+	}
+}
+
+// normalizeBank fills bank and branch names from the master and converts the holder to 全銀
+// kana. Conversion problems are left for checkBank to report.
+func normalizeBank(b BankAccount) BankAccount {
+	b.BankCode = strings.TrimSpace(norm.NFKC.String(b.BankCode))
+	b.BranchCode = strings.TrimSpace(norm.NFKC.String(b.BranchCode))
+	b.AccountNumber = strings.TrimSpace(norm.NFKC.String(b.AccountNumber))
+	b.AccountType = strings.TrimSpace(b.AccountType)
+	// A 6-digit number is written with a leading zero in the 7-digit field.
+	if len(b.AccountNumber) == 6 && allDigits(b.AccountNumber) {
+		b.AccountNumber = "0" + b.AccountNumber
+	}
+	if b.AccountType == "" && b.AccountNumber != "" {
+		b.AccountType = "1" // 普通
+	}
+	if z, err := kana.ToZengin(strings.TrimSpace(b.HolderKana)); err == nil {
+		b.HolderKana = z
+	}
+	if m, err := zengin.Load(); err == nil {
+		if bk, ok := m.Bank(b.BankCode); ok && b.BankName == "" {
+			b.BankName = bk.Name
+		}
+		if br, ok := m.Branch(b.BankCode, b.BranchCode); ok && b.BranchName == "" {
+			b.BranchName = br.Name
+		}
+	}
+	return b
+}
+
+// checkBank validates a payout account: all of it or none of it.
+func checkBank(f errs.Fields, b BankAccount) {
+	if b.IsZero() {
+		return
+	}
+	m, _ := zengin.Load()
+	switch {
+	case len(b.BankCode) != 4 || !allDigits(b.BankCode):
+		f.Add("bank_code", "銀行コードは4桁の数字で入力してください（例: 0001）")
+	case m != nil && !hasBank(m, b.BankCode):
+		f.Add("bank_code", "銀行コード "+b.BankCode+" の金融機関が見つかりません。銀行コードを確認してください")
+	}
+	switch {
+	case len(b.BranchCode) != 3 || !allDigits(b.BranchCode):
+		f.Add("branch_code", "支店コードは3桁の数字で入力してください（例: 001）")
+	case m != nil && hasBank(m, b.BankCode) && !hasBranch(m, b.BankCode, b.BranchCode):
+		f.Add("branch_code", "支店コード "+b.BranchCode+" はこの金融機関にありません。支店コードを確認してください")
+	}
+	checkStatus(f, "account_type", AccountTypes, b.AccountType)
+	if len(b.AccountNumber) != 7 || !allDigits(b.AccountNumber) {
+		f.Add("account_number", "口座番号は7桁の数字で入力してください（6桁以下は先頭を0で埋めます）")
+	}
+	if strings.TrimSpace(b.HolderKana) == "" {
+		f.Add("account_holder_kana", "口座名義（カナ）を入力してください")
+	} else if err := kana.Validate(b.HolderKana); err != nil {
+		f.Add("account_holder_kana", err.Error())
+	} else if err := kana.CheckLength(b.HolderKana, holderKanaMax); err != nil {
+		f.Add("account_holder_kana", err.Error())
+	}
+}
+
+func hasBank(m *zengin.Master, code string) bool { _, ok := m.Bank(code); return ok }
+
+func hasBranch(m *zengin.Master, bank, branch string) bool {
+	_, ok := m.Branch(bank, branch)
+	return ok
+}
