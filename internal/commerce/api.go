@@ -1,0 +1,463 @@
+package commerce
+
+import (
+	"net/http"
+	"strconv"
+
+	"kessai/internal/api"
+	"kessai/internal/platform/auth"
+	"kessai/internal/platform/errs"
+	"kessai/internal/web"
+)
+
+// The /api/v1 operations on the shared records. Answers carry the Japanese label beside each
+// status code; inputs use pointer fields so a PATCH changes only the fields it sends. An update
+// may send "version" (the version it read) to refuse to overwrite a newer change (409); without
+// it the fields are applied to the record as it is now.
+
+// CaseJSON is a purchase case as the API answers it.
+type CaseJSON struct {
+	PurchaseCase
+	KindLabel   string `json:"kind_label" doc:"買取種別の表示名"`
+	StatusLabel string `json:"status_label" doc:"状態の表示名"`
+}
+
+// CaseRowJSON is a case in a list: with its customer and shop.
+type CaseRowJSON struct {
+	CaseRow
+	KindLabel   string `json:"kind_label" doc:"買取種別の表示名"`
+	StatusLabel string `json:"status_label" doc:"状態の表示名"`
+}
+
+func caseJSON(c PurchaseCase) CaseJSON {
+	return CaseJSON{c, api.Label(CaseKinds, c.Kind), api.Label(CaseStatuses, c.Status)}
+}
+
+// CaseInput creates (POST) or changes (PATCH) a purchase case; absent fields are left alone.
+type CaseInput struct {
+	Kind           *string `json:"kind,omitempty" enum:"takuhai,ippan" doc:"買取種別（登録時のみ。takuhai=宅配買取、ippan=一般仕入）"`
+	ShopID         *string `json:"shop_id,omitempty"`
+	CustomerID     *string `json:"customer_id,omitempty"`
+	Status         *string `json:"status,omitempty" doc:"状態コード（省略時 received）"`
+	ReceivedOn     *string `json:"received_on,omitempty" doc:"受付日（省略時は今日）"`
+	ConfirmedOn    *string `json:"confirmed_on,omitempty" doc:"買取確定日（入庫完了には必須）"`
+	PurchaseAmount *int64  `json:"purchase_amount,omitempty" doc:"買取金額（円）"`
+	ItemCount      *int    `json:"item_count,omitempty"`
+	Note           *string `json:"note,omitempty"`
+	Version        *int    `json:"version,omitempty" doc:"更新時: 読み込んだときの version（違えば409）"`
+}
+
+func (in CaseInput) apply(c *PurchaseCase) {
+	set(&c.ShopID, in.ShopID)
+	set(&c.CustomerID, in.CustomerID)
+	set(&c.Status, in.Status)
+	set(&c.ReceivedOn, in.ReceivedOn)
+	set(&c.ConfirmedOn, in.ConfirmedOn)
+	set(&c.PurchaseAmount, in.PurchaseAmount)
+	set(&c.ItemCount, in.ItemCount)
+	set(&c.Note, in.Note)
+}
+
+// CancelInput cancels a case.
+type CancelInput struct {
+	Version *int   `json:"version,omitempty"`
+	Reason  string `json:"reason,omitempty" doc:"キャンセル理由（備考に追記）"`
+}
+
+// CustomerInput creates or changes a customer. bank_account is replaced as a whole when sent
+// (send {} to remove it).
+type CustomerInput struct {
+	Name       *string      `json:"name,omitempty" doc:"氏名（登録時必須）"`
+	NameKana   *string      `json:"name_kana,omitempty" doc:"フリガナ"`
+	Email      *string      `json:"email,omitempty"`
+	Phone      *string      `json:"phone,omitempty"`
+	PostalCode *string      `json:"postal_code,omitempty"`
+	Prefecture *string      `json:"prefecture,omitempty" doc:"都道府県名（例: 東京都）"`
+	Address1   *string      `json:"address1,omitempty"`
+	Address2   *string      `json:"address2,omitempty"`
+	Bank       *BankAccount `json:"bank_account,omitempty" doc:"振込先口座（送ると全体を置き換え）"`
+	Note       *string      `json:"note,omitempty"`
+	Version    *int         `json:"version,omitempty" doc:"更新時: 読み込んだときの version（違えば409）"`
+}
+
+func (in CustomerInput) apply(c *Customer) {
+	set(&c.Name, in.Name)
+	set(&c.NameKana, in.NameKana)
+	set(&c.Email, in.Email)
+	set(&c.Phone, in.Phone)
+	set(&c.PostalCode, in.PostalCode)
+	set(&c.Prefecture, in.Prefecture)
+	set(&c.Address1, in.Address1)
+	set(&c.Address2, in.Address2)
+	set(&c.Bank, in.Bank)
+	set(&c.Note, in.Note)
+}
+
+// ShopInput creates a shop (code and name) or renames one (name).
+type ShopInput struct {
+	Code    *string `json:"code,omitempty" doc:"店舗コード（登録時のみ）"`
+	Name    *string `json:"name,omitempty"`
+	Version *int    `json:"version,omitempty"`
+}
+
+func set[T any](dst *T, v *T) {
+	if v != nil {
+		*dst = *v
+	}
+}
+
+// checkPatchVersion refuses a PATCH based on an old version; a PATCH without one applies to
+// the current record.
+func checkPatchVersion(what, id string, v *int, have int) error {
+	if v == nil {
+		return nil
+	}
+	return checkVersion(what, id, *v, have)
+}
+
+func noVersionOnCreate(v *int) error {
+	if v != nil {
+		return errs.Invalid("入力内容を確認してください").Field("version", "version は更新のときだけ指定してください")
+	}
+	return nil
+}
+
+// RegisterAPI routes and describes the commerce operations on v1.
+func RegisterAPI(v1 *api.API, s *Store) {
+	h := apiHandlers{s: s}
+	const tShop, tCustomer, tCase = "店舗", "顧客", "買取ケース"
+	idParam := map[string]string{"id": "ID"}
+
+	v1.Handle(api.Operation{Method: http.MethodGet, Path: "/api/v1/shops", Perm: auth.PermView, ID: "listShops", Tag: tShop,
+		Summary: "店舗の一覧", Paged: true, Response: Shop{}}, h.listShops)
+	v1.Handle(api.Operation{Method: http.MethodGet, Path: "/api/v1/shops/{id}", Perm: auth.PermView, ID: "getShop", Tag: tShop,
+		Summary: "店舗を取得", PathParams: idParam, Response: Shop{}}, h.getShop)
+	v1.Handle(api.Operation{Method: http.MethodPost, Path: "/api/v1/shops", Perm: auth.PermOperate, ID: "createShop", Tag: tShop,
+		Summary: "店舗を登録", Request: ShopInput{}, Response: Shop{}}, h.createShop)
+	v1.Handle(api.Operation{Method: http.MethodPatch, Path: "/api/v1/shops/{id}", Perm: auth.PermOperate, ID: "updateShop", Tag: tShop,
+		Summary: "店舗名を変更", PathParams: idParam, Request: ShopInput{}, Response: Shop{}}, h.updateShop)
+
+	v1.Handle(api.Operation{Method: http.MethodGet, Path: "/api/v1/customers", Perm: auth.PermView, ID: "listCustomers", Tag: tCustomer,
+		Summary: "顧客の一覧・検索", Paged: true, Response: Customer{}, Query: []api.Param{
+			{Name: "q", Description: "氏名・フリガナ・顧客番号・メール・電話番号の一部"},
+			{Name: "prefecture", Description: "都道府県名（例: 東京都）"},
+			{Name: "has_bank", Type: "boolean", Description: "振込先口座の有無"},
+			{Name: "id", Description: "顧客ID（複数指定・カンマ区切り可）"},
+			sortParam(CustomerSorts),
+		}}, h.listCustomers)
+	v1.Handle(api.Operation{Method: http.MethodGet, Path: "/api/v1/customers/{id}", Perm: auth.PermView, ID: "getCustomer", Tag: tCustomer,
+		Summary: "顧客を取得", PathParams: idParam, Response: Customer{}}, h.getCustomer)
+	v1.Handle(api.Operation{Method: http.MethodPost, Path: "/api/v1/customers", Perm: auth.PermOperate, ID: "createCustomer", Tag: tCustomer,
+		Summary: "顧客を登録（顧客番号は自動採番）", Request: CustomerInput{}, Response: Customer{}}, h.createCustomer)
+	v1.Handle(api.Operation{Method: http.MethodPatch, Path: "/api/v1/customers/{id}", Perm: auth.PermOperate, ID: "updateCustomer", Tag: tCustomer,
+		Summary: "顧客を更新（送った項目だけ）", PathParams: idParam, Request: CustomerInput{}, Response: Customer{}}, h.updateCustomer)
+	v1.Handle(api.Operation{Method: http.MethodDelete, Path: "/api/v1/customers/{id}", Perm: auth.PermOperate, ID: "deleteCustomer", Tag: tCustomer,
+		Summary: "誤って登録した顧客を削除（取引の記録がある顧客は409）", PathParams: idParam,
+		Query: []api.Param{{Name: "version", Type: "integer", Description: "読み込んだときの version（省略時は現在の版）"}}}, h.deleteCustomer)
+
+	v1.Handle(api.Operation{Method: http.MethodGet, Path: "/api/v1/cases", Perm: auth.PermView, ID: "listCases", Tag: tCase,
+		Summary: "買取ケースの一覧・検索（一覧画面と同じ条件）", Paged: true, Response: CaseRowJSON{}, Query: []api.Param{
+			{Name: "kind", Description: "買取種別", Enum: CaseKinds.Codes()},
+			api.StatusParam("status", CaseStatuses),
+			{Name: "code", Description: "ケース番号の一部"},
+			{Name: "customer", Description: "顧客の氏名・フリガナ・顧客番号・メール・電話番号の一部"},
+			{Name: "customer_id", Description: "顧客ID"},
+			{Name: "shop", Description: "店舗ID"},
+			api.DateParam("confirmed_from", "買取確定日（から）"),
+			api.DateParam("confirmed_to", "買取確定日（まで）"),
+			api.DateParam("received_from", "受付日（から）"),
+			api.DateParam("received_to", "受付日（まで）"),
+			{Name: "amount_min", Type: "integer", Description: "買取金額の下限（円）"},
+			{Name: "amount_max", Type: "integer", Description: "買取金額の上限（円）"},
+			{Name: "has_bank", Type: "boolean", Description: "顧客の振込先口座の有無"},
+			{Name: "id", Description: "ケースID（複数指定・カンマ区切り可）"},
+			sortParam(CaseSorts),
+		}}, h.listCases)
+	v1.Handle(api.Operation{Method: http.MethodGet, Path: "/api/v1/cases/{id}", Perm: auth.PermView, ID: "getCase", Tag: tCase,
+		Summary: "買取ケースを取得", PathParams: idParam, Response: CaseJSON{}}, h.getCase)
+	v1.Handle(api.Operation{Method: http.MethodPost, Path: "/api/v1/cases", Perm: auth.PermOperate, ID: "createCase", Tag: tCase,
+		Summary: "買取ケースを登録（ケース番号は種別ごとに自動採番）", Request: CaseInput{}, Response: CaseJSON{}}, h.createCase)
+	v1.Handle(api.Operation{Method: http.MethodPatch, Path: "/api/v1/cases/{id}", Perm: auth.PermOperate, ID: "updateCase", Tag: tCase,
+		Summary: "買取ケースを更新（送った項目だけ。状態の変更は状態表に従う）", PathParams: idParam, Request: CaseInput{}, Response: CaseJSON{}}, h.updateCase)
+	v1.Handle(api.Operation{Method: http.MethodPost, Path: "/api/v1/cases/{id}/cancel", Perm: auth.PermOperate, ID: "cancelCase", Tag: tCase,
+		Summary: "買取ケースをキャンセル（入庫完了まで）", PathParams: idParam, Request: CancelInput{}, Response: CaseJSON{}, Status: http.StatusOK}, h.cancelCase)
+}
+
+func sortParam(sorts []Sort) api.Param {
+	p := api.Param{Name: "sort", Description: "並び順"}
+	for _, s := range sorts {
+		p.Enum = append(p.Enum, s.Key)
+		p.Description += "、" + s.Key + "=" + s.Label
+	}
+	return p
+}
+
+type apiHandlers struct{ s *Store }
+
+func created(w http.ResponseWriter, location string, v any) {
+	w.Header().Set("Location", location)
+	web.WriteJSON(w, http.StatusCreated, v)
+}
+
+func (h apiHandlers) listShops(w http.ResponseWriter, r *http.Request) {
+	shops, err := h.s.ListShops(r.Context())
+	if err != nil {
+		web.WriteError(w, r, err)
+		return
+	}
+	p := web.PagingFrom(r.URL.Query(), DefaultPerPage)
+	items := []Shop{}
+	if off := p.Offset(); off < len(shops) {
+		items = shops[off:min(len(shops), off+p.PerPage)]
+	}
+	web.WriteJSON(w, http.StatusOK, web.ListBody[Shop]{Items: items, Page: p.Page, PerPage: p.PerPage, Total: len(shops)})
+}
+
+func (h apiHandlers) getShop(w http.ResponseWriter, r *http.Request) {
+	sh, err := h.s.GetShop(r.Context(), r.PathValue("id"))
+	if err != nil {
+		web.WriteError(w, r, err)
+		return
+	}
+	web.WriteJSON(w, http.StatusOK, sh)
+}
+
+func (h apiHandlers) createShop(w http.ResponseWriter, r *http.Request) {
+	var in ShopInput
+	if err := web.DecodeJSON(r, &in); err != nil {
+		web.WriteError(w, r, err)
+		return
+	}
+	if err := noVersionOnCreate(in.Version); err != nil {
+		web.WriteError(w, r, err)
+		return
+	}
+	var sh Shop
+	set(&sh.Code, in.Code)
+	set(&sh.Name, in.Name)
+	sh, err := h.s.CreateShop(r.Context(), sh)
+	if err != nil {
+		web.WriteError(w, r, err)
+		return
+	}
+	created(w, "/api/v1/shops/"+sh.ID, sh)
+}
+
+func (h apiHandlers) updateShop(w http.ResponseWriter, r *http.Request) {
+	var in ShopInput
+	if err := web.DecodeJSON(r, &in); err != nil {
+		web.WriteError(w, r, err)
+		return
+	}
+	cur, err := h.s.GetShop(r.Context(), r.PathValue("id"))
+	if err != nil {
+		web.WriteError(w, r, err)
+		return
+	}
+	if in.Code != nil && *in.Code != cur.Code {
+		web.WriteError(w, r, errs.Invalid("入力内容を確認してください").Field("code", "店舗コードは変更できません"))
+		return
+	}
+	// UpdateShop checks the version under lock; without one the version just read is used.
+	sh := cur
+	set(&sh.Name, in.Name)
+	set(&sh.Version, in.Version)
+	sh, err = h.s.UpdateShop(r.Context(), sh)
+	if err != nil {
+		web.WriteError(w, r, err)
+		return
+	}
+	web.WriteJSON(w, http.StatusOK, sh)
+}
+
+func (h apiHandlers) listCustomers(w http.ResponseWriter, r *http.Request) {
+	f, err := CustomerFilterFromQuery(r.URL.Query())
+	if err != nil {
+		web.WriteError(w, r, err)
+		return
+	}
+	p := web.PagingFrom(r.URL.Query(), DefaultPerPage)
+	items, total, err := h.s.SearchCustomers(r.Context(), f, p.Page, p.PerPage)
+	if err != nil {
+		web.WriteError(w, r, err)
+		return
+	}
+	if items == nil {
+		items = []Customer{}
+	}
+	web.WriteJSON(w, http.StatusOK, web.ListBody[Customer]{Items: items, Page: p.Page, PerPage: p.PerPage, Total: total})
+}
+
+func (h apiHandlers) getCustomer(w http.ResponseWriter, r *http.Request) {
+	c, err := h.s.GetCustomer(r.Context(), r.PathValue("id"))
+	if err != nil {
+		web.WriteError(w, r, err)
+		return
+	}
+	web.WriteJSON(w, http.StatusOK, c)
+}
+
+func (h apiHandlers) createCustomer(w http.ResponseWriter, r *http.Request) {
+	var in CustomerInput
+	if err := web.DecodeJSON(r, &in); err != nil {
+		web.WriteError(w, r, err)
+		return
+	}
+	if err := noVersionOnCreate(in.Version); err != nil {
+		web.WriteError(w, r, err)
+		return
+	}
+	var c Customer
+	in.apply(&c)
+	c, err := h.s.CreateCustomer(r.Context(), c)
+	if err != nil {
+		web.WriteError(w, r, err)
+		return
+	}
+	created(w, "/api/v1/customers/"+c.ID, c)
+}
+
+func (h apiHandlers) updateCustomer(w http.ResponseWriter, r *http.Request) {
+	var in CustomerInput
+	if err := web.DecodeJSON(r, &in); err != nil {
+		web.WriteError(w, r, err)
+		return
+	}
+	id := r.PathValue("id")
+	c, err := h.s.ModifyCustomer(r.Context(), id, func(c *Customer) error {
+		if err := checkPatchVersion("顧客", id, in.Version, c.Version); err != nil {
+			return err
+		}
+		in.apply(c)
+		return nil
+	})
+	if err != nil {
+		web.WriteError(w, r, err)
+		return
+	}
+	web.WriteJSON(w, http.StatusOK, c)
+}
+
+func (h apiHandlers) deleteCustomer(w http.ResponseWriter, r *http.Request) {
+	id := r.PathValue("id")
+	var version int
+	if v := r.URL.Query().Get("version"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n <= 0 {
+			web.WriteError(w, r, errs.Invalid("入力内容を確認してください").Field("version", "version は1以上の整数で指定してください"))
+			return
+		}
+		version = n
+	} else {
+		cur, err := h.s.GetCustomer(r.Context(), id)
+		if err != nil {
+			web.WriteError(w, r, err)
+			return
+		}
+		version = cur.Version
+	}
+	if err := h.s.DeleteCustomer(r.Context(), id, version); err != nil {
+		web.WriteError(w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+func (h apiHandlers) listCases(w http.ResponseWriter, r *http.Request) {
+	f, err := CaseFilterFromQuery(r.URL.Query())
+	if err != nil {
+		web.WriteError(w, r, err)
+		return
+	}
+	p := web.PagingFrom(r.URL.Query(), DefaultPerPage)
+	rows, total, err := h.s.SearchCases(r.Context(), f, p.Page, p.PerPage)
+	if err != nil {
+		web.WriteError(w, r, err)
+		return
+	}
+	items := make([]CaseRowJSON, len(rows))
+	for i, c := range rows {
+		items[i] = CaseRowJSON{c, api.Label(CaseKinds, c.Kind), api.Label(CaseStatuses, c.Status)}
+	}
+	web.WriteJSON(w, http.StatusOK, web.ListBody[CaseRowJSON]{Items: items, Page: p.Page, PerPage: p.PerPage, Total: total})
+}
+
+func (h apiHandlers) getCase(w http.ResponseWriter, r *http.Request) {
+	c, err := h.s.GetCase(r.Context(), r.PathValue("id"))
+	if err != nil {
+		web.WriteError(w, r, err)
+		return
+	}
+	web.WriteJSON(w, http.StatusOK, caseJSON(c))
+}
+
+func (h apiHandlers) createCase(w http.ResponseWriter, r *http.Request) {
+	var in CaseInput
+	if err := web.DecodeJSON(r, &in); err != nil {
+		web.WriteError(w, r, err)
+		return
+	}
+	if err := noVersionOnCreate(in.Version); err != nil {
+		web.WriteError(w, r, err)
+		return
+	}
+	var c PurchaseCase
+	set(&c.Kind, in.Kind)
+	in.apply(&c)
+	c, err := h.s.CreateCase(r.Context(), c)
+	if err != nil {
+		web.WriteError(w, r, err)
+		return
+	}
+	created(w, "/api/v1/cases/"+c.ID, caseJSON(c))
+}
+
+func (h apiHandlers) updateCase(w http.ResponseWriter, r *http.Request) {
+	var in CaseInput
+	if err := web.DecodeJSON(r, &in); err != nil {
+		web.WriteError(w, r, err)
+		return
+	}
+	id := r.PathValue("id")
+	c, err := h.s.ModifyCase(r.Context(), id, func(c *PurchaseCase) error {
+		if err := checkPatchVersion("買取ケース", id, in.Version, c.Version); err != nil {
+			return err
+		}
+		if in.Kind != nil && *in.Kind != c.Kind {
+			return errs.Invalid("入力内容を確認してください").Field("kind", "買取種別は登録後に変更できません")
+		}
+		in.apply(c)
+		return nil
+	})
+	if err != nil {
+		web.WriteError(w, r, err)
+		return
+	}
+	web.WriteJSON(w, http.StatusOK, caseJSON(c))
+}
+
+func (h apiHandlers) cancelCase(w http.ResponseWriter, r *http.Request) {
+	var in CancelInput
+	if err := web.DecodeJSON(r, &in); err != nil {
+		web.WriteError(w, r, err)
+		return
+	}
+	id := r.PathValue("id")
+	version := 0
+	if in.Version != nil {
+		version = *in.Version
+	} else {
+		cur, err := h.s.GetCase(r.Context(), id)
+		if err != nil {
+			web.WriteError(w, r, err)
+			return
+		}
+		version = cur.Version
+	}
+	c, err := h.s.CancelCase(r.Context(), id, version, in.Reason)
+	if err != nil {
+		web.WriteError(w, r, err)
+		return
+	}
+	web.WriteJSON(w, http.StatusOK, caseJSON(c))
+}

@@ -1,0 +1,214 @@
+package commerce_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"kessai/internal/api"
+	"kessai/internal/commerce"
+	"kessai/internal/platform/auth"
+	"kessai/internal/web"
+)
+
+// apiClient talks to the commerce API over real HTTP as a staff (スタッフ) API key.
+type apiClient struct {
+	t   *testing.T
+	url string
+}
+
+func newAPI(t *testing.T) (*apiClient, fixture) {
+	t.Helper()
+	s, _ := newStore(t)
+	fx := newFixture(t, s)
+	r := web.NewRouter(nil)
+	commerce.RegisterAPI(api.New(r), s)
+	h := http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		p := &auth.Principal{Kind: auth.KindAPIKey, ID: "key_test", Name: "test", Role: auth.RoleStaff}
+		r.ServeHTTP(w, req.WithContext(auth.WithPrincipal(req.Context(), p)))
+	})
+	srv := httptest.NewServer(h)
+	t.Cleanup(srv.Close)
+	return &apiClient{t: t, url: srv.URL}, fx
+}
+
+// do sends body (JSON-encoded unless a string) and decodes the answer into out when given.
+func (c *apiClient) do(method, path string, body any, out any) (int, web.ErrorBody) {
+	c.t.Helper()
+	var rd io.Reader
+	switch b := body.(type) {
+	case nil:
+	case string:
+		rd = strings.NewReader(b)
+	default:
+		j, _ := json.Marshal(b)
+		rd = bytes.NewReader(j)
+	}
+	req, _ := http.NewRequest(method, c.url+path, rd)
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	defer res.Body.Close()
+	raw, _ := io.ReadAll(res.Body)
+	var eb web.ErrorBody
+	if res.StatusCode >= 400 {
+		_ = json.Unmarshal(raw, &eb)
+	} else if out != nil {
+		if err := json.Unmarshal(raw, out); err != nil {
+			c.t.Fatalf("%s %s: decode %s: %v", method, path, raw, err)
+		}
+	}
+	return res.StatusCode, eb
+}
+
+func TestAPICases(t *testing.T) {
+	t.Parallel()
+	c, fx := newAPI(t)
+
+	var made commerce.CaseJSON
+	st, eb := c.do("POST", "/api/v1/cases", map[string]any{"kind": "takuhai", "shop_id": fx.shop.ID,
+		"customer_id": fx.customer.ID, "purchase_amount": 12000, "item_count": 3}, &made)
+	if st != http.StatusCreated || made.Code != "TK000001" || made.Status != "received" || made.StatusLabel != "受付" ||
+		made.KindLabel != "宅配買取" || made.ReceivedOn != "2026-04-10" || made.Version != 1 {
+		t.Fatalf("create: %d %+v %+v", st, made, eb)
+	}
+	for _, body := range []map[string]any{
+		{"kind": "ippan", "shop_id": fx.shop.ID, "customer_id": fx.customer.ID, "purchase_amount": 500},
+		{"kind": "takuhai", "shop_id": fx.shop.ID, "customer_id": fx.customer.ID, "purchase_amount": 90000,
+			"status": "stocked", "confirmed_on": "2026-04-09"},
+	} {
+		if st, eb := c.do("POST", "/api/v1/cases", body, nil); st != http.StatusCreated {
+			t.Fatalf("create %v: %d %+v", body, st, eb)
+		}
+	}
+
+	lists := []struct {
+		query string
+		want  []string // codes, in order
+	}{
+		{"?sort=code", []string{"IP000001", "TK000001", "TK000002"}},
+		{"?kind=takuhai&sort=code", []string{"TK000001", "TK000002"}},
+		{"?status=stocked", []string{"TK000002"}},
+		{"?amount_min=1000&amount_max=20000", []string{"TK000001"}},
+		{"?confirmed_from=2026-04-01&confirmed_to=2026-04-30", []string{"TK000002"}},
+		{"?customer=やまだ&sort=-amount", []string{"TK000002", "TK000001", "IP000001"}},
+		{"?sort=code&per_page=2&page=2", []string{"TK000002"}},
+	}
+	for _, tt := range lists {
+		var page web.ListBody[commerce.CaseRowJSON]
+		if st, eb := c.do("GET", "/api/v1/cases"+tt.query, nil, &page); st != 200 {
+			t.Errorf("list %s: %d %+v", tt.query, st, eb)
+			continue
+		}
+		var got []string
+		for _, it := range page.Items {
+			got = append(got, it.Code)
+			if it.StatusLabel == "" || it.CustomerName != "山田 太郎" || it.ShopName != "本店" {
+				t.Errorf("list %s: row %+v lacks labels or joins", tt.query, it)
+			}
+		}
+		if strings.Join(got, ",") != strings.Join(tt.want, ",") {
+			t.Errorf("list %s = %v, want %v", tt.query, got, tt.want)
+		}
+	}
+
+	var patched commerce.CaseJSON
+	if st, eb := c.do("PATCH", "/api/v1/cases/"+made.ID, map[string]any{"status": "appraising", "note": "査定開始"}, &patched); st != 200 ||
+		patched.Status != "appraising" || patched.StatusLabel != "査定中" || patched.Note != "査定開始" ||
+		patched.PurchaseAmount != 12000 || patched.ItemCount != 3 || patched.Version != 2 {
+		t.Fatalf("patch: %d %+v %+v", st, patched, eb)
+	}
+	var got commerce.CaseJSON
+	if st, _ := c.do("GET", "/api/v1/cases/"+made.ID, nil, &got); st != 200 || got.Version != 2 || got.Note != "査定開始" {
+		t.Errorf("get after patch: %d %+v", st, got)
+	}
+
+	errors := []struct {
+		name, method, path string
+		body               any
+		status             int
+		field              string
+	}{
+		{"missing kind and customer", "POST", "/api/v1/cases", map[string]any{"shop_id": fx.shop.ID}, 422, "customer_id"},
+		{"bad kind", "POST", "/api/v1/cases", map[string]any{"kind": "x", "shop_id": fx.shop.ID, "customer_id": fx.customer.ID}, 422, "kind"},
+		{"stocked needs 買取確定日", "POST", "/api/v1/cases", map[string]any{"kind": "ippan", "shop_id": fx.shop.ID, "customer_id": fx.customer.ID, "status": "stocked"}, 422, "confirmed_on"},
+		{"unknown customer", "POST", "/api/v1/cases", map[string]any{"kind": "ippan", "shop_id": fx.shop.ID, "customer_id": "cus_nope"}, 422, "customer_id"},
+		{"unknown field", "POST", "/api/v1/cases", `{"kind":"ippan","colour":"red"}`, 422, ""},
+		{"wrong type", "POST", "/api/v1/cases", `{"purchase_amount":"1000"}`, 422, "purchase_amount"},
+		{"version on create", "POST", "/api/v1/cases", map[string]any{"kind": "ippan", "shop_id": fx.shop.ID, "customer_id": fx.customer.ID, "version": 1}, 422, "version"},
+		{"stale version", "PATCH", "/api/v1/cases/" + made.ID, map[string]any{"note": "x", "version": 1}, 409, ""},
+		{"kind is fixed", "PATCH", "/api/v1/cases/" + made.ID, map[string]any{"kind": "ippan"}, 422, "kind"},
+		{"bad date", "PATCH", "/api/v1/cases/" + made.ID, map[string]any{"received_on": "2026/04/01"}, 422, "received_on"},
+		{"not found", "GET", "/api/v1/cases/case_nope", nil, 404, ""},
+		{"bad filter", "GET", "/api/v1/cases?status=nope&confirmed_from=x", nil, 422, "status"},
+	}
+	for _, tt := range errors {
+		st, eb := c.do(tt.method, tt.path, tt.body, nil)
+		if st != tt.status || (tt.field != "" && eb.Error.Fields[tt.field] == "") || eb.Error.Message == "" {
+			t.Errorf("%s: %d %+v, want %d with field %q", tt.name, st, eb, tt.status, tt.field)
+		}
+	}
+
+	var cancelled commerce.CaseJSON
+	if st, eb := c.do("POST", "/api/v1/cases/"+made.ID+"/cancel", map[string]any{"reason": "お客様都合"}, &cancelled); st != 200 ||
+		cancelled.Status != "cancelled" || cancelled.StatusLabel != "キャンセル" {
+		t.Fatalf("cancel: %d %+v %+v", st, cancelled, eb)
+	}
+	if st, _ := c.do("PATCH", "/api/v1/cases/"+made.ID, map[string]any{"note": "x"}, nil); st != http.StatusConflict {
+		t.Errorf("patch of a cancelled case: %d, want 409", st)
+	}
+}
+
+func TestAPICustomersAndShops(t *testing.T) {
+	t.Parallel()
+	c, fx := newAPI(t)
+	var cu commerce.Customer
+	if st, eb := c.do("POST", "/api/v1/customers", map[string]any{"name": "佐藤 花子", "name_kana": "さとう はなこ", "prefecture": "大阪府"}, &cu); st != 201 ||
+		cu.Code != "C000002" || cu.NameKana != "サトウ ハナコ" {
+		t.Fatalf("create: %d %+v %+v", st, cu, eb)
+	}
+	if st, eb := c.do("POST", "/api/v1/customers", map[string]any{"email": "not-an-email"}, nil); st != 422 || eb.Error.Fields["name"] == "" || eb.Error.Fields["email"] == "" {
+		t.Errorf("invalid create: %d %+v", st, eb)
+	}
+	var page web.ListBody[commerce.Customer]
+	if st, _ := c.do("GET", "/api/v1/customers?prefecture=大阪府", nil, &page); st != 200 || page.Total != 1 || page.Items[0].ID != cu.ID {
+		t.Errorf("filter: %d %+v", st, page)
+	}
+	if st, _ := c.do("GET", "/api/v1/customers?has_bank=true", nil, &page); st != 200 || page.Total != 1 || page.Items[0].ID != fx.customer.ID {
+		t.Errorf("has_bank: %d %+v", st, page)
+	}
+	var patched commerce.Customer
+	if st, eb := c.do("PATCH", "/api/v1/customers/"+cu.ID, map[string]any{"phone": "06-1234-5678", "version": 1}, &patched); st != 200 ||
+		patched.Phone != "06-1234-5678" || patched.Name != "佐藤 花子" || patched.Prefecture != "大阪府" || patched.Version != 2 {
+		t.Fatalf("patch: %d %+v %+v", st, patched, eb)
+	}
+	if st, _ := c.do("DELETE", "/api/v1/customers/"+cu.ID+"?version=1", nil, nil); st != 409 {
+		t.Errorf("delete with stale version: %d", st)
+	}
+	if st, _ := c.do("DELETE", "/api/v1/customers/"+cu.ID, nil, nil); st != 204 {
+		t.Errorf("delete: %d", st)
+	}
+	if st, _ := c.do("GET", "/api/v1/customers/"+cu.ID, nil, nil); st != 404 {
+		t.Errorf("get deleted: %d", st)
+	}
+
+	var sh commerce.Shop
+	if st, eb := c.do("POST", "/api/v1/shops", map[string]any{"code": "rakuten", "name": "楽天市場店"}, &sh); st != 201 {
+		t.Fatalf("create shop: %d %+v", st, eb)
+	}
+	if st, eb := c.do("PATCH", "/api/v1/shops/"+sh.ID, map[string]any{"name": "楽天店"}, &sh); st != 200 || sh.Name != "楽天店" || sh.Code != "rakuten" {
+		t.Errorf("rename: %d %+v %+v", st, sh, eb)
+	}
+	if st, eb := c.do("PATCH", "/api/v1/shops/"+sh.ID, map[string]any{"code": "other"}, nil); st != 422 || eb.Error.Fields["code"] == "" {
+		t.Errorf("code change: %d %+v", st, eb)
+	}
+	var shops web.ListBody[commerce.Shop]
+	if st, _ := c.do("GET", "/api/v1/shops?per_page=1&page=2", nil, &shops); st != 200 || shops.Total != 2 || len(shops.Items) != 1 {
+		t.Errorf("shops: %d %+v", st, shops)
+	}
+}
