@@ -1,10 +1,13 @@
-package audit
+// Package auditweb is the 操作履歴 page. It is apart from package audit because the web shell's
+// shared parts (bulk actions) write audit entries themselves.
+package auditweb
 
 import (
 	"embed"
 	"net/http"
 	"strings"
 
+	"kessai/internal/platform/audit"
 	"kessai/internal/platform/auth"
 	"kessai/internal/platform/db"
 	"kessai/internal/web"
@@ -21,7 +24,7 @@ func Routes(sh *web.Shell, d *db.DB) error {
 	sh.HandleFunc(http.MethodGet, "/audit", auth.PermMoney, "操作履歴", func(w http.ResponseWriter, r *http.Request) {
 		q := r.URL.Query()
 		paging := web.PagingFrom(q, 50)
-		f := Filter{
+		f := audit.Filter{
 			Actor:      strings.TrimSpace(q.Get("actor")),
 			Action:     strings.TrimSpace(q.Get("action")),
 			RecordType: strings.TrimSpace(q.Get("record_type")),
@@ -31,7 +34,7 @@ func Routes(sh *web.Shell, d *db.DB) error {
 			Limit:      paging.PerPage,
 			Offset:     paging.Offset(),
 		}
-		items, total, err := List(r.Context(), d, f)
+		items, total, err := audit.List(r.Context(), d, f)
 		if err != nil {
 			sh.Render.Error(w, r, err)
 			return
