@@ -16,6 +16,8 @@ import (
 	"kessai/internal/platform/db"
 	"kessai/internal/platform/jobs"
 	"kessai/internal/platform/metrics"
+	"kessai/internal/sandbox"
+	"kessai/internal/sandbox/aozorasim"
 	"kessai/internal/web"
 )
 
@@ -35,6 +37,9 @@ type App struct {
 	Jobs *jobs.Queue
 	// Metrics counts HTTP requests for /metrics (wire_jobs.go).
 	Metrics *metrics.Registry
+	// Sandbox is the simulators' home and Aozora the GMO あおぞら simulator (wire_sandbox.go).
+	Sandbox *sandbox.Home
+	Aozora  *aozorasim.Sim
 
 	// stdout receives the one-time bootstrap messages (the first admin's generated password).
 	stdout  io.Writer

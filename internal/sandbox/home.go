@@ -45,6 +45,10 @@ type Simulator struct {
 	// Summary reports the simulator's state; nil shows nothing.
 	Summary func() []Fact
 	Links   []Link
+	// Control is the subtree of the simulator's control API (faults, reset, scripted approval),
+	// e.g. "_sim/". It is guarded like the clock: a person could otherwise reset the sandbox or
+	// arm faults without signing in.
+	Control string
 	// Active is false when the provider has real credentials configured and kessai talks to
 	// the real provider; the simulator is still mounted for engineers but marked unused.
 	Active func() bool
@@ -67,16 +71,21 @@ func NewHome(c *clock.Sandbox, movable bool, sims ...Simulator) *Home {
 }
 
 // Register mounts the page, the clock endpoint and every simulator on sh. pagePerm guards the
-// page, clockPerm the clock; simulators are public, like the provider sites they stand for.
-func (h *Home) Register(sh *web.Shell, pagePerm, clockPerm auth.Perm) error {
+// page, controlPerm the clock and each simulator's control API; the rest of a simulator is
+// public, like the provider site it stands for.
+func (h *Home) Register(sh *web.Shell, pagePerm, controlPerm auth.Perm) error {
 	if err := sh.Render.Add("sandbox", templates, "templates"); err != nil {
 		return err
 	}
 	sh.HandleFunc(http.MethodGet, "/sandbox", pagePerm, "サンドボックス（シミュレーターと時計）", h.page(sh.Render))
 	sh.HandleFunc(http.MethodGet, "/sandbox/state", pagePerm, "サンドボックスの状態（JSON）", h.state)
-	sh.HandleFunc(http.MethodPost, "/sandbox/clock", clockPerm, "サンドボックスの時計を進める", h.advance(sh.Render))
+	sh.HandleFunc(http.MethodPost, "/sandbox/clock", controlPerm, "サンドボックスの時計を進める", h.advance(sh.Render))
 	for _, s := range h.sims {
-		sh.Handle("", s.Prefix()+"/", auth.PermPublic, s.Label+"のシミュレーター", http.StripPrefix(s.Prefix(), s.Handler))
+		handler := http.StripPrefix(s.Prefix(), s.Handler)
+		sh.Handle("", s.Prefix()+"/", auth.PermPublic, s.Label+"のシミュレーター", handler)
+		if s.Control != "" {
+			sh.Handle("", s.Prefix()+"/"+s.Control, controlPerm, s.Label+"のシミュレーター操作API", handler)
+		}
 	}
 	return nil
 }

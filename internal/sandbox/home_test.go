@@ -88,6 +88,7 @@ func TestHomeMountsSimulatorsAndMovesClock(t *testing.T) {
 		}),
 		Summary: func() []Fact { return []Fact{{"承認待ち", "2件"}} },
 		Links:   []Link{{"メールボックス", "mailbox"}},
+		Control: "_sim/",
 	}
 	h := NewHome(c, true, sim)
 	srv := httptest.NewServer(newShell(t, h, auth.RoleAdmin))
@@ -143,11 +144,21 @@ func TestClockRefusedWhenNotMovableOrNotAllowed(t *testing.T) {
 	if res.StatusCode != http.StatusConflict {
 		t.Fatalf("immovable clock: status %d, want 409", res.StatusCode)
 	}
-	staff := httptest.NewServer(newShell(t, NewHome(c, true), auth.RoleStaff))
+	sim := Simulator{Name: "fake", Label: "テスト銀行", Control: "_sim/",
+		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("ok")) })}
+	staff := httptest.NewServer(newShell(t, NewHome(c, true, sim), auth.RoleStaff))
 	defer staff.Close()
 	res, _ = http.Post(staff.URL+"/sandbox/clock", "application/json", strings.NewReader(`{"duration":"1h"}`))
 	if res.StatusCode != http.StatusForbidden {
 		t.Fatalf("staff moving the clock: status %d, want 403", res.StatusCode)
+	}
+	// The simulator's public pages are open to staff; its control API is not.
+	if res := mustGet(t, staff.URL+"/sandbox/fake/mailbox"); res.StatusCode != http.StatusOK {
+		t.Fatalf("staff opening the mailbox: status %d", res.StatusCode)
+	}
+	res, _ = http.Post(staff.URL+"/sandbox/fake/_sim/reset", "application/json", nil)
+	if res.StatusCode != http.StatusForbidden {
+		t.Fatalf("staff resetting the simulator: status %d, want 403", res.StatusCode)
 	}
 	if !c.Now().Equal(time.Date(2026, 11, 23, 1, 0, 0, 0, time.UTC)) {
 		t.Fatalf("clock moved to %v", c.Now())
