@@ -22,8 +22,9 @@ type AttentionFunc func(ctx context.Context) ([]Attention, error)
 // Shell is the router plus what the shell's own pages need.
 type Shell struct {
 	*Router
-	Render    *Renderer
-	attention []AttentionFunc
+	Render       *Renderer
+	attention    []AttentionFunc
+	integrations []Integration
 }
 
 // NewShell returns a shell with the top page and static files routed.
@@ -31,6 +32,7 @@ func NewShell(r *Renderer) *Shell {
 	s := &Shell{Router: NewRouter(r), Render: r}
 	s.Handle(http.MethodGet, "/static/", auth.PermPublic, "静的ファイル", Static())
 	s.HandleFunc(http.MethodGet, "/{$}", auth.PermView, "トップ", s.home)
+	s.HandleFunc(http.MethodGet, "/settings/integrations", auth.PermAdmin, "外部連携設定", s.integrationsPage)
 	return s
 }
 
@@ -55,4 +57,34 @@ func (s *Shell) Attention(ctx context.Context) []Attention {
 func (s *Shell) home(w http.ResponseWriter, r *http.Request) {
 	s.Render.Render(w, r, http.StatusOK, "web/home.html", View{Title: "トップ", Nav: "home",
 		Data: map[string]any{"Items": s.Attention(r.Context())}})
+}
+
+// Integration is one provider on the 外部連携設定 page; its room owns the settings form at Link.
+type Integration struct {
+	Label string // provider name, e.g. "GMOあおぞらネット銀行"
+	Room  string // what it is used for, e.g. "銀行振込"
+	Link  string // the room's settings form
+	// Status reports "有効" when real credentials work, or why not (e.g. "未設定（サンドボックス）").
+	Status func(ctx context.Context) (label string, ok bool)
+}
+
+// AddIntegration lists a provider on the 外部連携設定 page.
+func (s *Shell) AddIntegration(i Integration) { s.integrations = append(s.integrations, i) }
+
+type integrationRow struct {
+	Integration
+	StatusLabel string
+	OK          bool
+}
+
+func (s *Shell) integrationsPage(w http.ResponseWriter, r *http.Request) {
+	rows := make([]integrationRow, 0, len(s.integrations))
+	for _, in := range s.integrations {
+		row := integrationRow{Integration: in, StatusLabel: "—"}
+		if in.Status != nil {
+			row.StatusLabel, row.OK = in.Status(r.Context())
+		}
+		rows = append(rows, row)
+	}
+	s.Render.Render(w, r, http.StatusOK, "web/integrations.html", View{Title: "外部連携設定", Nav: "settings", Data: rows})
 }
