@@ -15,6 +15,7 @@ import (
 	"kessai/internal/api"
 	"kessai/internal/platform/auth"
 	"kessai/internal/platform/db/dbtest"
+	"kessai/internal/platform/errs"
 	"kessai/internal/web"
 )
 
@@ -51,8 +52,12 @@ func newTestServer(t *testing.T) *testServer {
 			web.WriteError(w, r, err)
 			return
 		}
-		if in.Name == "boom" {
+		switch in.Name {
+		case "boom":
 			http.Error(w, "boom", http.StatusInternalServerError)
+			return
+		case "forbidden":
+			web.WriteError(w, r, errs.Forbidden("だめ"))
 			return
 		}
 		w.Header().Set("Location", "/api/v1/things/"+in.Name)
@@ -147,18 +152,26 @@ func TestIdempotencyReplayAndReuse(t *testing.T) {
 	}
 }
 
-func TestIdempotencyServerErrorFreesKey(t *testing.T) {
+func TestIdempotencyFailureFreesKey(t *testing.T) {
 	t.Parallel()
-	ts := newTestServer(t)
-	if got := ts.post(t, "key_a", "k", `{"name":"boom"}`); got.status != http.StatusInternalServerError {
-		t.Fatalf("got %+v", got)
-	}
-	// The failed attempt left nothing behind: the retry runs (and a different body is allowed).
-	if got := ts.post(t, "key_a", "k", `{"name":"fixed"}`); got.status != http.StatusCreated || got.replayed != "" {
-		t.Fatalf("retry: %+v", got)
-	}
-	if n := ts.runs.Load(); n != 2 {
-		t.Errorf("runs = %d, want 2", n)
+	for _, tt := range []struct {
+		body   string
+		status int
+	}{
+		{`{"name":"boom"}`, http.StatusInternalServerError},
+		{`{"name":"forbidden"}`, http.StatusForbidden},
+	} {
+		ts := newTestServer(t)
+		if got := ts.post(t, "key_a", "k", tt.body); got.status != tt.status {
+			t.Fatalf("%s: got %+v", tt.body, got)
+		}
+		// The failed attempt left nothing behind: the retry runs (and a different body is allowed).
+		if got := ts.post(t, "key_a", "k", `{"name":"fixed"}`); got.status != http.StatusCreated || got.replayed != "" {
+			t.Fatalf("%s: retry: %+v", tt.body, got)
+		}
+		if n := ts.runs.Load(); n != 2 {
+			t.Errorf("%s: runs = %d, want 2", tt.body, n)
+		}
 	}
 }
 
