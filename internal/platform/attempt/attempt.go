@@ -102,8 +102,8 @@ type Log struct {
 // New returns a log stamping rows with c.
 func New(c clock.Clock) *Log { return &Log{clock: c} }
 
-// Now is the log's clock time.
-func (l *Log) Now() time.Time { return l.clock.Now().UTC() }
+// Now is the log's clock time, at the precision both engines store.
+func (l *Log) Now() time.Time { return l.clock.Now().UTC().Truncate(time.Microsecond) }
 
 const cols = `id, room, record_type, record_id, operation, idempotency_key, state, provider_code,
 	provider_message, request_summary, response_summary, created_at, updated_at`

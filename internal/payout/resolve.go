@@ -1,0 +1,201 @@
+package payout
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"kessai/internal/platform/attempt"
+	"kessai/internal/platform/db"
+	"kessai/internal/provider/aozora"
+)
+
+// Resolver settles transfer requests whose answer was lost (timeout, crash, 5xx after sending)
+// by asking the bank: it looks the request up in /transfer/status by period and finds it by the
+// EDI reference the request carried. It never sends the request again.
+type Resolver struct {
+	svc  *Service
+	bank BankFunc
+	// NotFoundAfter is how long after the attempt a request the bank does not list counts as
+	// never received (10 minutes): the bank lists requests only once they are 申請中, so a very
+	// young one may not show yet.
+	NotFoundAfter time.Duration
+}
+
+// NewResolver returns the resolver for OpRequest; register it with the janitor.
+func NewResolver(svc *Service, bank BankFunc) *Resolver {
+	return &Resolver{svc: svc, bank: bank, NotFoundAfter: 10 * time.Minute}
+}
+
+// Resolve asks the bank what became of the request.
+func (r *Resolver) Resolve(ctx context.Context, a attempt.Attempt) (attempt.Outcome, error) {
+	bank, err := r.bank(ctx)
+	if err != nil {
+		return attempt.Outcome{}, err
+	}
+	var req aozora.TransferRequest
+	if err := json.Unmarshal([]byte(a.RequestSummary), &req); err != nil || len(req.Transfers) != 1 {
+		return attempt.Outcome{}, fmt.Errorf("attempt %s: unreadable request summary: %v", a.ID, err)
+	}
+	item := req.Transfers[0]
+	from := aozora.DateOf(a.CreatedAt)
+	to := aozora.DateOf(r.svc.now())
+	q := aozora.StatusQuery{AccountID: req.AccountID, QueryKeyClass: aozora.QueryByPeriod, DateFrom: from, DateTo: to, TransferTerm: "1"}
+	for page := 0; page < 100; page++ {
+		res, err := bank.Client.TransferStatus(ctx, q)
+		if err != nil {
+			return attempt.Outcome{}, fmt.Errorf("attempt %s: status by period: %w", a.ID, err)
+		}
+		for _, d := range res.TransferDetails {
+			if !matches(d, item) {
+				continue
+			}
+			ans := bankAnswer{ApplyNo: d.ApplyNo(), BankStatus: string(d.TransferStatus), Reason: unableReason(d)}
+			rr, err := bank.Client.TransferRequestResult(ctx, req.AccountID, ans.ApplyNo)
+			if err != nil {
+				return attempt.Outcome{}, fmt.Errorf("attempt %s: request-result %s: %w", a.ID, ans.ApplyNo, err)
+			}
+			ans.Result = string(rr.ResultCode)
+			return attempt.Outcome{State: attempt.Succeeded, Code: ans.Result, Message: "銀行に照会して確認: " + rr.ResultCode.Label(),
+				Response: ans.String()}, nil
+		}
+		var next string
+		for _, e := range res.TransferQueryBulkResponses {
+			if e.HasNext {
+				next = e.NextItemKey
+			}
+		}
+		if next == "" {
+			break
+		}
+		q.NextItemKey = next
+	}
+	if r.svc.now().Sub(a.CreatedAt) < r.NotFoundAfter {
+		return attempt.Outcome{State: attempt.Unknown}, nil // too young to conclude
+	}
+	return attempt.Outcome{State: attempt.Failed, Code: "not_found",
+		Message: "銀行に振込依頼が届いていませんでした（照会で確認）。内容を確認して再実行してください"}, nil
+}
+
+// Apply writes the settled outcome onto the transfer.
+func (r *Resolver) Apply(ctx context.Context, tx *db.Tx, a attempt.Attempt, o attempt.Outcome) error {
+	return r.svc.applyOutcome(ctx, tx, a, o)
+}
+
+// matches reports whether a status detail is the request item: by the EDI reference, which is
+// unique per attempt; details without EDI information never match, since amount and account
+// alone could be another transfer to the same seller.
+func matches(d aozora.TransferDetail, item aozora.Transfer) bool {
+	for _, tr := range d.TransferResponses {
+		for _, in := range tr.TransferInfos {
+			if in.EDIInfo != "" && in.EDIInfo == item.EDIInfo && in.TransferAmount == item.TransferAmount &&
+				in.AccountNumber == item.AccountNumber {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func unableReason(d aozora.TransferDetail) string {
+	for _, tr := range d.TransferResponses {
+		for _, in := range tr.TransferInfos {
+			for _, u := range in.UnableDetailInfos {
+				if u.UnableReason != "" {
+					return u.UnableReason
+				}
+			}
+		}
+	}
+	return ""
+}
+
+// Poller follows every transfer the bank has not finished (承認待ち) and moves it when the bank
+// says so. Run it from a periodic job.
+type Poller struct {
+	svc  *Service
+	bank BankFunc
+}
+
+// NewPoller returns a poller over svc.
+func NewPoller(svc *Service, bank BankFunc) *Poller { return &Poller{svc: svc, bank: bank} }
+
+// PollReport says what one Poll did.
+type PollReport struct {
+	Checked int
+	Changed int
+}
+
+// Poll asks the bank about every open transfer once.
+func (p *Poller) Poll(ctx context.Context) (PollReport, error) {
+	var rep PollReport
+	list, _, err := p.svc.List(ctx, Filter{Status: StatusAwaitingApproval})
+	if err != nil {
+		return rep, err
+	}
+	if len(list) == 0 {
+		return rep, nil
+	}
+	bank, err := p.bank(ctx)
+	if err != nil {
+		return rep, err
+	}
+	for _, t := range list {
+		if t.ApplyNo == "" {
+			continue
+		}
+		rep.Checked++
+		changed, err := p.pollOne(ctx, bank, t)
+		if err != nil {
+			slog.WarnContext(ctx, "payout: poll transfer", "transfer", t.ID, "apply_no", t.ApplyNo, "err", err)
+			continue
+		}
+		if changed {
+			rep.Changed++
+		}
+	}
+	return rep, nil
+}
+
+func (p *Poller) pollOne(ctx context.Context, bank Bank, t Transfer) (bool, error) {
+	account := t.SourceAccountID
+	if account == "" {
+		account = bank.AccountID
+	}
+	rr, err := bank.Client.TransferRequestResult(ctx, account, t.ApplyNo)
+	if err != nil {
+		return false, fmt.Errorf("request-result: %w", err)
+	}
+	var st aozora.TransferStatus
+	var why string
+	if rr.ResultCode != aozora.ResultExpired {
+		sr, err := bank.Client.TransferStatus(ctx, aozora.StatusQuery{AccountID: account, QueryKeyClass: aozora.QueryByApplyNo, ApplyNo: t.ApplyNo})
+		if err != nil {
+			return false, fmt.Errorf("status: %w", err)
+		}
+		for _, d := range sr.TransferDetails {
+			if d.ApplyNo() == t.ApplyNo || d.ApplyNo() == "" {
+				st, why = d.TransferStatus, unableReason(d)
+			}
+		}
+	}
+	status, reason := fromBank(rr.ResultCode, st, why)
+	if status == t.Status && string(st) == t.BankStatus {
+		_, err := p.svc.db.ExecContext(ctx, `UPDATE transfers SET checked_at = ? WHERE id = ?`, p.svc.now(), t.ID)
+		return false, err
+	}
+	err = p.svc.db.InTx(ctx, func(tx *db.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE transfers SET updated_at = updated_at WHERE id = ? AND status = ? AND apply_no = ?`,
+			t.ID, t.Status, t.ApplyNo)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return nil // changed meanwhile
+		}
+		return p.svc.setStatus(ctx, tx, t.ID, "", status, reason, "", string(st), "transfer.bank_status")
+	})
+	return status != t.Status, err
+}

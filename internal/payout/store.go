@@ -1,0 +1,324 @@
+package payout
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"kessai/internal/commerce"
+	"kessai/internal/platform/attempt"
+	"kessai/internal/platform/audit"
+	"kessai/internal/platform/auth"
+	"kessai/internal/platform/clock"
+	"kessai/internal/platform/db"
+	"kessai/internal/platform/errs"
+	"kessai/internal/platform/zengin"
+)
+
+// Service is the payout room's rules over its table: register, edit, delete, list, bulk
+// request. Execution and following the bank are in Executor and Poller.
+type Service struct {
+	db       *db.DB
+	clock    clock.Clock
+	audit    *audit.Log
+	attempts *attempt.Log
+	banks    *zengin.Master
+}
+
+// NewService returns the room's service. banks is the bank master used to check codes.
+func NewService(d *db.DB, c clock.Clock, a *audit.Log, att *attempt.Log, banks *zengin.Master) *Service {
+	return &Service{db: d, clock: c, audit: a, attempts: att, banks: banks}
+}
+
+// DB is the room's database.
+func (s *Service) DB() *db.DB { return s.db }
+
+// Banks is the bank master (type-ahead on the form).
+func (s *Service) Banks() *zengin.Master { return s.banks }
+
+// now is the clock's time at the precision both engines store.
+func (s *Service) now() time.Time { return s.clock.Now().UTC().Truncate(time.Microsecond) }
+
+func actor(ctx context.Context) string {
+	if p := auth.FromContext(ctx); p != nil {
+		return p.Name
+	}
+	return "system"
+}
+
+const selectTransfer = `SELECT t.id, t.case_id, c.code, t.customer_id, cu.name, t.source_account_id, t.remitter_name,
+	t.memo, t.bank_code, t.bank_name, t.branch_code, t.branch_name, t.account_type, t.account_number, t.holder_kana,
+	t.amount, t.status, t.reason, t.apply_no, t.bank_status, t.idempotency_key, t.attempt_id, t.designated_date,
+	t.requested_by, t.executed_by, t.executed_at, t.completed_at, t.created_at, t.updated_at
+	FROM transfers t JOIN purchase_cases c ON c.id = t.case_id JOIN customers cu ON cu.id = t.customer_id`
+
+func scanTransfer(r interface{ Scan(...any) error }) (Transfer, error) {
+	var t Transfer
+	var exec, done sql.NullTime
+	err := r.Scan(&t.ID, &t.CaseID, &t.CaseCode, &t.CustomerID, &t.CustomerName, &t.SourceAccountID, &t.RemitterName,
+		&t.Memo, &t.BankCode, &t.BankName, &t.BranchCode, &t.BranchName, &t.AccountType, &t.AccountNumber, &t.HolderKana,
+		&t.Amount, &t.Status, &t.Reason, &t.ApplyNo, &t.BankStatus, &t.IdempotencyKey, &t.AttemptID, &t.DesignatedDate,
+		&t.RequestedBy, &t.ExecutedBy, &exec, &done, &t.CreatedAt, &t.UpdatedAt)
+	if exec.Valid {
+		v := exec.Time.UTC()
+		t.ExecutedAt = &v
+	}
+	if done.Valid {
+		v := done.Time.UTC()
+		t.CompletedAt = &v
+	}
+	t.CreatedAt, t.UpdatedAt = t.CreatedAt.UTC(), t.UpdatedAt.UTC()
+	t.StatusLabel = Statuses.Label(t.Status)
+	return t, err
+}
+
+// Get returns the transfer id.
+func (s *Service) Get(ctx context.Context, id string) (Transfer, error) { return s.get(ctx, s.db, id) }
+
+func (s *Service) get(ctx context.Context, q db.Querier, id string) (Transfer, error) {
+	t, err := scanTransfer(q.QueryRowContext(ctx, selectTransfer+` WHERE t.id = ?`, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return t, errs.NotFound("振込 " + id + " が見つかりません")
+	}
+	if err != nil {
+		return t, fmt.Errorf("transfer %s: %w", id, err)
+	}
+	return t, nil
+}
+
+// ForCase returns the case's transfer, or nil when it has none.
+func (s *Service) ForCase(ctx context.Context, caseID string) (*Transfer, error) {
+	t, err := scanTransfer(s.db.QueryRowContext(ctx, selectTransfer+` WHERE t.case_id = ?`, caseID))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("transfer of case %s: %w", caseID, err)
+	}
+	return &t, nil
+}
+
+// Filter selects transfers for the list page and the API.
+type Filter struct {
+	Status  string
+	CaseIDs []string
+	IDs     []string
+	Page    int // 1-based
+	PerPage int // 0 = all
+}
+
+// List returns the transfers matching f, newest first, and the total count.
+func (s *Service) List(ctx context.Context, f Filter) ([]Transfer, int, error) {
+	if f.Status != "" && !Statuses.Valid(f.Status) {
+		return nil, 0, errs.Invalid("状態は "+strings.Join(Statuses.Codes(), "、")+" のいずれかにしてください").Field("status", "不明な状態です")
+	}
+	var where []string
+	var args []any
+	if f.Status != "" {
+		where = append(where, "t.status = ?")
+		args = append(args, f.Status)
+	}
+	if len(f.IDs) > 0 {
+		where = append(where, "t.id IN ("+placeholders(len(f.IDs))+")")
+		for _, id := range f.IDs {
+			args = append(args, id)
+		}
+	}
+	if len(f.CaseIDs) > 0 {
+		where = append(where, "t.case_id IN ("+placeholders(len(f.CaseIDs))+")")
+		for _, id := range f.CaseIDs {
+			args = append(args, id)
+		}
+	}
+	cond := ""
+	if len(where) > 0 {
+		cond = " WHERE " + strings.Join(where, " AND ")
+	}
+	var total int
+	if err := s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM transfers t`+cond, args...).Scan(&total); err != nil {
+		return nil, 0, fmt.Errorf("count transfers: %w", err)
+	}
+	q := selectTransfer + cond + ` ORDER BY t.created_at DESC, t.id DESC`
+	if f.PerPage > 0 {
+		page := max(f.Page, 1)
+		q += fmt.Sprintf(" LIMIT %d OFFSET %d", f.PerPage, (page-1)*f.PerPage)
+	}
+	rows, err := s.db.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, 0, fmt.Errorf("list transfers: %w", err)
+	}
+	defer rows.Close()
+	var out []Transfer
+	for rows.Next() {
+		t, err := scanTransfer(rows)
+		if err != nil {
+			return nil, 0, fmt.Errorf("list transfers: %w", err)
+		}
+		out = append(out, t)
+	}
+	return out, total, rows.Err()
+}
+
+// Counts returns the number of transfers per status.
+func (s *Service) Counts(ctx context.Context) (map[string]int, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT status, COUNT(*) FROM transfers GROUP BY status`)
+	if err != nil {
+		return nil, fmt.Errorf("count transfers: %w", err)
+	}
+	defer rows.Close()
+	out := map[string]int{}
+	for rows.Next() {
+		var st string
+		var n int
+		if err := rows.Scan(&st, &n); err != nil {
+			return nil, err
+		}
+		out[st] = n
+	}
+	return out, rows.Err()
+}
+
+// CaseInfo is what the transfer form needs from the case and its customer.
+type CaseInfo struct {
+	ID             string
+	Code           string
+	Kind           string
+	Status         string
+	PurchaseAmount int64
+	CustomerID     string
+	CustomerName   string
+	Bank           commerce.BankAccount
+}
+
+func (s *Service) caseInfo(ctx context.Context, q db.Querier, caseID string) (CaseInfo, error) {
+	var c CaseInfo
+	err := q.QueryRowContext(ctx, `SELECT c.id, c.code, c.kind, c.status, c.purchase_amount, cu.id, cu.name,
+		cu.bank_code, cu.bank_name, cu.branch_code, cu.branch_name, cu.account_type, cu.account_number, cu.account_holder_kana
+		FROM purchase_cases c JOIN customers cu ON cu.id = c.customer_id WHERE c.id = ?`, caseID).Scan(
+		&c.ID, &c.Code, &c.Kind, &c.Status, &c.PurchaseAmount, &c.CustomerID, &c.CustomerName,
+		&c.Bank.BankCode, &c.Bank.BankName, &c.Bank.BranchCode, &c.Bank.BranchName, &c.Bank.AccountType,
+		&c.Bank.AccountNumber, &c.Bank.HolderKana)
+	if errors.Is(err, sql.ErrNoRows) {
+		return c, errs.NotFound("買取ケース " + caseID + " が見つかりません")
+	}
+	if err != nil {
+		return c, fmt.Errorf("case %s: %w", caseID, err)
+	}
+	return c, nil
+}
+
+// Prefill returns the case and the form's starting values (the customer's account, the
+// purchase amount).
+func (s *Service) Prefill(ctx context.Context, caseID string) (CaseInfo, Input, error) {
+	c, err := s.caseInfo(ctx, s.db, caseID)
+	if err != nil {
+		return c, Input{}, err
+	}
+	return c, Input{}.fillFrom(c.Bank, c.PurchaseAmount), nil
+}
+
+// Register creates the case's transfer in 振込実行待ち. Empty fields come from the customer.
+func (s *Service) Register(ctx context.Context, caseID string, in Input) (Transfer, error) {
+	var id string
+	err := s.db.InTx(ctx, func(tx *db.Tx) error {
+		c, err := s.caseInfo(ctx, tx, caseID)
+		if err != nil {
+			return err
+		}
+		if !commerce.CaseStatuses.Allows(c.Status, "transfer") {
+			return errs.Conflict(fmt.Sprintf("買取ケース %s は「%s」のため振込できません（入庫完了のケースのみ）", c.Code, commerce.CaseStatuses.Label(c.Status)))
+		}
+		b, fields := check(s.banks, in.fillFrom(c.Bank, c.PurchaseAmount))
+		if err := fields.Err(); err != nil {
+			return err
+		}
+		now := s.now()
+		id = db.NewID("trf")
+		_, err = tx.ExecContext(ctx, `INSERT INTO transfers (id, case_id, customer_id, remitter_name, memo, bank_code,
+			bank_name, branch_code, branch_name, account_type, account_number, holder_kana, amount, status,
+			requested_by, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			id, c.ID, c.CustomerID, b.RemitterName, b.Memo, b.BankCode, b.BankName, b.BranchCode, b.BranchName,
+			b.AccountType, b.AccountNumber, b.HolderKana, b.Amount, StatusAwaitingExecution, actor(ctx), now, now)
+		if db.IsUniqueViolation(err) {
+			return errs.Conflict(fmt.Sprintf("買取ケース %s の振込はすでに登録されています", c.Code))
+		}
+		if err != nil {
+			return fmt.Errorf("insert transfer: %w", err)
+		}
+		return s.audit.Record(ctx, tx, audit.Entry{Action: "transfer.register", RecordType: RecordType, RecordID: id, After: b})
+	})
+	if err != nil {
+		return Transfer{}, err
+	}
+	return s.Get(ctx, id)
+}
+
+// Update changes a transfer in 振込実行待ち, キャンセル or エラー. A fixed キャンセル/エラー
+// transfer goes back to 振込実行待ち.
+func (s *Service) Update(ctx context.Context, id string, in Input) (Transfer, error) {
+	err := s.db.InTx(ctx, func(tx *db.Tx) error {
+		t, err := s.get(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		if !t.Allows(ActEdit) {
+			return errs.Conflict(fmt.Sprintf("「%s」の振込は編集できません", t.StatusLabel))
+		}
+		b, fields := check(s.banks, in)
+		if err := fields.Err(); err != nil {
+			return err
+		}
+		res, err := tx.ExecContext(ctx, `UPDATE transfers SET remitter_name = ?, memo = ?, bank_code = ?, bank_name = ?,
+			branch_code = ?, branch_name = ?, account_type = ?, account_number = ?, holder_kana = ?, amount = ?,
+			status = ?, reason = '', updated_at = ? WHERE id = ? AND status = ?`,
+			b.RemitterName, b.Memo, b.BankCode, b.BankName, b.BranchCode, b.BranchName, b.AccountType, b.AccountNumber,
+			b.HolderKana, b.Amount, StatusAwaitingExecution, s.now(), id, t.Status)
+		if err != nil {
+			return fmt.Errorf("update transfer %s: %w", id, err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return errs.Conflict("振込の状態が変わったため編集できませんでした。画面を更新してください")
+		}
+		return s.audit.Record(ctx, tx, audit.Entry{Action: "transfer.update", RecordType: RecordType, RecordID: id, Before: t, After: b})
+	})
+	if err != nil {
+		return Transfer{}, err
+	}
+	return s.Get(ctx, id)
+}
+
+// Delete removes a transfer in 振込実行待ち, キャンセル or エラー; the case can then get a new one.
+func (s *Service) Delete(ctx context.Context, id string) error {
+	return s.db.InTx(ctx, func(tx *db.Tx) error {
+		t, err := s.get(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		if !t.Allows(ActDelete) {
+			return errs.Conflict(fmt.Sprintf("「%s」の振込は削除できません", t.StatusLabel))
+		}
+		res, err := tx.ExecContext(ctx, `DELETE FROM transfers WHERE id = ? AND status = ?`, id, t.Status)
+		if err != nil {
+			return fmt.Errorf("delete transfer %s: %w", id, err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return errs.Conflict("振込の状態が変わったため削除できませんでした。画面を更新してください")
+		}
+		return s.audit.Record(ctx, tx, audit.Entry{Action: "transfer.delete", RecordType: RecordType, RecordID: id, Before: t})
+	})
+}
+
+// Attempts lists the transfer's calls to the bank, oldest first.
+func (s *Service) Attempts(ctx context.Context, id string) ([]attempt.Attempt, error) {
+	return s.attempts.ForRecord(ctx, s.db, RecordType, id)
+}
+
+func placeholders(n int) string {
+	if n <= 0 {
+		return ""
+	}
+	return strings.Repeat("?, ", n-1) + "?"
+}
