@@ -73,6 +73,7 @@ func (a *App) wiring() []func(context.Context) error {
 		a.wireCommerce, // shops, customers, orders, cases, subscriptions: pages, CSV, demo
 		a.wireSandbox,  // simulators mounted under /sandbox/, サンドボックス page, clock
 		a.wireRooms,    // payout, cardupdate, rakutenpay, kantan, atobarai
+		a.wireScreens,  // the rooms' pages and provider settings forms
 		a.wireAPI,      // /api/v1 conventions and the OpenAPI document (last: it lists every API route)
 	}
 }
