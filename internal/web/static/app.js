@@ -2,14 +2,79 @@
 "use strict";
 document.addEventListener("DOMContentLoaded", () => {
   // Select-all checkbox: <input type=checkbox data-select-all="name"> toggles every input[name].
+  // [data-selected-count] shows how many are checked (the 「選択したN件を操作」 menu).
+  const countSelected = () => {
+    document.querySelectorAll("[data-selected-count]").forEach((el) => {
+      const form = el.closest("form");
+      el.textContent = form ? form.querySelectorAll("input[type=checkbox][name=id]:checked").length : 0;
+    });
+  };
   document.querySelectorAll("input[data-select-all]").forEach((all) => {
     const name = all.dataset.selectAll;
     all.addEventListener("change", () => {
       document.querySelectorAll(`input[type=checkbox][name="${name}"]`).forEach((cb) => { cb.checked = all.checked; });
+      countSelected();
     });
   });
+  document.querySelectorAll("input[type=checkbox][name=id]").forEach((cb) => cb.addEventListener("change", countSelected));
+  countSelected();
   // Confirm before submitting forms that say so.
   document.querySelectorAll("form[data-confirm]").forEach((f) => {
     f.addEventListener("submit", (e) => { if (!confirm(f.dataset.confirm)) e.preventDefault(); });
+  });
+  // Selects that submit their form when changed (表示件数).
+  document.querySelectorAll("select[data-autosubmit]").forEach((s) => s.addEventListener("change", () => s.form.submit()));
+  // Buttons that must not be pressed twice (the server also refuses a second run).
+  document.querySelectorAll("button[data-once]").forEach((b) => {
+    b.form.addEventListener("submit", () => { setTimeout(() => { b.disabled = true; }, 0); });
+  });
+  // Progress of a bulk run: poll the JSON, update the bar, reload when finished.
+  document.querySelectorAll("[data-poll]").forEach((el) => {
+    const bar = el.querySelector("progress"), text = el.querySelector("[data-progress]"), state = el.querySelector("[data-state]");
+    const tick = async () => {
+      try {
+        const res = await fetch(el.dataset.poll, { headers: { Accept: "application/json" } });
+        const p = await res.json();
+        if (bar) { bar.max = p.total; bar.value = p.done; }
+        if (text) text.textContent = `${p.done.toLocaleString()} / ${p.total.toLocaleString()}件`;
+        if (state) state.textContent = p.state_label;
+        if (p.finished) { location.reload(); return; }
+      } catch (e) { /* keep polling: a restart or a blip shouldn't stop the page */ }
+      setTimeout(tick, 1000);
+    };
+    setTimeout(tick, 500);
+  });
+  // Type-ahead: <input data-lookup="/lookup/banks" list="dl"> fills its <datalist> with
+  // {code, name} matches; data-lookup-param="bank=#bank_code" adds another input's value;
+  // data-lookup-name="#bank_name" receives the name of the chosen code.
+  document.querySelectorAll("input[data-lookup]").forEach((input) => {
+    const list = document.getElementById(input.getAttribute("list"));
+    const nameInput = input.dataset.lookupName && document.querySelector(input.dataset.lookupName);
+    let names = {}, timer;
+    const load = async () => {
+      const u = new URL(input.dataset.lookup, location.href);
+      u.searchParams.set("q", input.value);
+      if (input.dataset.lookupParam) {
+        const [key, sel] = input.dataset.lookupParam.split("=");
+        const other = document.querySelector(sel);
+        if (other) u.searchParams.set(key, other.value);
+      }
+      try {
+        const res = await fetch(u, { headers: { Accept: "application/json" } });
+        if (!res.ok) return;
+        const items = await res.json();
+        names = {};
+        list.replaceChildren(...items.map((it) => {
+          names[it.code] = it.name;
+          const o = document.createElement("option");
+          o.value = it.code; o.label = `${it.code} ${it.name}`; o.textContent = `${it.code} ${it.name}`;
+          return o;
+        }));
+        fill();
+      } catch (e) { /* the field still takes a typed code */ }
+    };
+    const fill = () => { if (nameInput && names[input.value]) nameInput.value = names[input.value]; };
+    input.addEventListener("input", () => { clearTimeout(timer); timer = setTimeout(load, 150); fill(); });
+    input.addEventListener("change", fill);
   });
 });
