@@ -203,3 +203,5 @@ func (e *env) settle() {
 		e.t.Fatalf("poll: %v", err)
 	}
 }
+
+func payoutInput() payout.Input { return payout.Input{} }
