@@ -89,9 +89,29 @@ type Source struct {
 	// ListPath?bulk_run=RUN&outcome=CODE plus KeepParams taken from the run's filter.
 	ListPath   string
 	KeepParams []string
+	// RecordPath, when set, links an item to its record: RecordPath + ID (e.g. "/cases/").
+	RecordPath string
+	// Describe, when set, names records on the result page (e.g. case codes instead of IDs).
+	Describe func(ctx context.Context, ids []string) (map[string]string, error)
 	// Select returns the IDs of every record the list shows for filter (all pages), in list
 	// order. It runs outside any transaction.
 	Select func(ctx context.Context, filter url.Values) ([]string, error)
+}
+
+// ResultLink is the list of run's records with outcome: ListPath with the KeepParams of the
+// run's filter, bulk_run and outcome.
+func (src *Source) ResultLink(r Run, outcome string) string {
+	q := url.Values{}
+	for _, k := range src.KeepParams {
+		if v := r.Filter.Get(k); v != "" {
+			q.Set(k, v)
+		}
+	}
+	q.Set("bulk_run", r.ID)
+	if outcome != "" {
+		q.Set("outcome", outcome)
+	}
+	return src.ListPath + "?" + q.Encode()
 }
 
 // Runner starts the processing of a run in the background (a job, or a goroutine until the

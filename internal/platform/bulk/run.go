@@ -60,7 +60,7 @@ type Run struct {
 	RecordType string
 	Principal  auth.Principal
 	Selection  string // "ids" or "filter"
-	Filter     url.Values
+	Filter     url.Values // the list's filter (for Selection "ids", the list it came from)
 	State      string
 	Total      int
 	Done       int
@@ -173,9 +173,10 @@ func (s *Service) Start(ctx context.Context, req Request) (runID string, created
 	if len(ids) == 0 {
 		return "", false, errs.Invalid("対象の記録がありません。条件を確認してください")
 	}
-	selection, filter := "ids", ""
+	// The filter is kept for IDs too: it tells the result page which list the run came from.
+	selection, filter := "ids", CleanFilter(req.Filter).Encode()
 	if len(req.IDs) == 0 {
-		selection, filter = "filter", CleanFilter(req.Filter).Encode()
+		selection = "filter"
 	}
 	runID = db.NewID("blk")
 	now := s.clock.Now().UTC()
