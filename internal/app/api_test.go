@@ -105,4 +105,3 @@ func (o Op) hasIdempotencyKey() bool {
 	}
 	return false
 }
-
