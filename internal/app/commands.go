@@ -17,5 +17,5 @@ func userCmd(ctx context.Context, args []string, getenv func(string) string, std
 }
 
 func sandboxCmd(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	return errors.New("sandbox: not available yet")
+	return runSandbox(ctx, args, getenv, stdout, stderr)
 }

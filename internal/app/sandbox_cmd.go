@@ -1,0 +1,79 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"time"
+
+	"kessai/internal/platform/auth"
+	"kessai/internal/platform/clock"
+	"kessai/internal/sandbox"
+	"kessai/internal/sandbox/aozorasim"
+	"kessai/internal/web"
+)
+
+// runSandbox serves the provider simulators alone, without kessai's database or login, for
+// engineers integrating other software with the providers' protocols. Everything is open: bind it
+// to loopback (the default) only.
+func runSandbox(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	fs := subFlags("sandbox", stderr)
+	addr := fs.String("addr", envOr(getenv, "KESSAI_SANDBOX_ADDR", "127.0.0.1:8090"), "address to listen on (KESSAI_SANDBOX_ADDR)")
+	dataDir := fs.String("data", envOr(getenv, "KESSAI_DATA_DIR", "./kessai-data"), "directory for the simulators' state files")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if err := os.MkdirAll(*dataDir, 0o700); err != nil {
+		return fmt.Errorf("sandbox: create data dir: %w", err)
+	}
+	h, err := sandboxHandler(clock.NewSandbox(), *dataDir)
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		return fmt.Errorf("sandbox: listen on %s: %w", *addr, err)
+	}
+	base := "http://" + ln.Addr().String()
+	fmt.Fprintf(stdout, "kessai sandbox: %s/sandbox\n", base)
+	fmt.Fprintf(stdout, "  GMOあおぞらネット銀行: auth %s/sandbox/aozora%s  api %s/sandbox/aozora%s  (client %s / %s)\n",
+		base, aozorasim.AuthPath, base, aozorasim.APIPath, aozorasim.DefaultClientID, aozorasim.DefaultClientSecret)
+	srv := &http.Server{Handler: web.WithRequestID(h), ReadHeaderTimeout: 10 * time.Second}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
+
+// sandboxHandler is the standalone sandbox: the same home page and simulators as inside kessai,
+// every route public.
+func sandboxHandler(c *clock.Sandbox, dataDir string) (http.Handler, error) {
+	render, err := web.NewRenderer(c, true)
+	if err != nil {
+		return nil, err
+	}
+	sh := web.NewShell(render)
+	sim := aozorasim.New(aozorasim.Options{Clock: c, Prefix: "/sandbox/aozora", StatePath: filepath.Join(dataDir, "sandbox-aozora.json")})
+	home := sandbox.NewHome(c, true, aozoraSimulator(sim))
+	if err := home.Register(sh, auth.PermPublic, auth.PermPublic); err != nil {
+		return nil, err
+	}
+	mux := http.NewServeMux()
+	mux.Handle("/", sh)
+	mux.Handle("GET /{$}", http.RedirectHandler("/sandbox", http.StatusSeeOther))
+	return mux, nil
+}
