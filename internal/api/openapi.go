@@ -56,11 +56,7 @@ type Param struct {
 
 // StatusParam is a query parameter taking the codes of set.
 func StatusParam(name string, set *status.Set) Param {
-	labels := make([]string, 0, len(set.All()))
-	for _, st := range set.All() {
-		labels = append(labels, st.Code+"="+st.Label)
-	}
-	return Param{Name: name, Description: set.Name() + "（" + strings.Join(labels, "、") + "）", Enum: set.Codes()}
+	return Param{Name: name, Description: codeLabels(set) + "（複数指定・カンマ区切り可）", Enum: set.Codes()}
 }
 
 // DateParam is a query parameter holding a YYYY-MM-DD date.

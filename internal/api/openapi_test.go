@@ -9,6 +9,7 @@ import (
 
 	"kessai/internal/api"
 	"kessai/internal/platform/auth"
+	"kessai/internal/platform/status"
 	"kessai/internal/web"
 )
 
@@ -33,6 +34,12 @@ type widgetJSON struct {
 	widget
 	Extra string `json:"extra"`
 }
+
+func (widgetJSON) APIFieldSets() map[string]*status.Set {
+	return map[string]*status.Set{"extra": extras}
+}
+
+var extras = status.NewSet("おまけ", status.Status{Code: "x", Label: "エックス"}, status.Status{Code: "y", Label: "ワイ"})
 
 type widgetPatch struct {
 	Amount *int64 `json:"amount"`
@@ -97,6 +104,8 @@ func TestDocShape(t *testing.T) {
 		{"status", "enum", []any{"a", "b"}},
 		{"tags", "type", "array"},
 		{"extra", "type", "string"},
+		{"extra", "enum", []any{"x", "y"}},
+		{"extra", "description", "おまけ: x=エックス、y=ワイ"},
 		{"inner", "$ref", "#/components/schemas/inner"},
 	}
 	for _, tt := range tests {

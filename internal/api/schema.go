@@ -6,6 +6,8 @@ import (
 	"regexp"
 	"strings"
 	"time"
+
+	"kessai/internal/platform/status"
 )
 
 // Schemas are derived from the Go types the handlers encode and decode, so the document can't
@@ -15,6 +17,9 @@ import (
 //	format:"date"        format of a string (fields whose JSON name ends in _on are dates anyway)
 //	enum:"a,b,c"         allowed values
 //	required:"true"      listed in the object's required fields
+//
+// A type may also implement FieldSets to name the status set behind a code field; the
+// document then lists its codes with their Japanese labels.
 //
 // Named struct types become components/schemas/<TypeName>; two types with one name in
 // different packages get the package name in front of the second.
@@ -26,6 +31,12 @@ type schemaGen struct {
 
 func newSchemaGen() *schemaGen {
 	return &schemaGen{schemas: map[string]any{}, names: map[reflect.Type]string{}, taken: map[string]reflect.Type{}}
+}
+
+// FieldSets is implemented (on the value) by API types whose string fields hold the codes of a
+// status set, keyed by JSON field name: {"status": CaseStatuses}.
+type FieldSets interface {
+	APIFieldSets() map[string]*status.Set
 }
 
 var (
@@ -99,6 +110,18 @@ func (g *schemaGen) object(t reflect.Type) map[string]any {
 	props := map[string]any{}
 	var required []string
 	g.fields(t, props, &required)
+	if fs, ok := reflect.Zero(t).Interface().(FieldSets); ok {
+		for name, set := range fs.APIFieldSets() {
+			if p, ok := props[name].(map[string]any); ok && set != nil {
+				p["enum"] = set.Codes()
+				d, _ := p["description"].(string)
+				if d != "" {
+					d += "。"
+				}
+				p["description"] = d + codeLabels(set)
+			}
+		}
+	}
 	out := map[string]any{"type": "object", "properties": props}
 	if len(required) > 0 {
 		out["required"] = required
@@ -155,6 +178,15 @@ func (g *schemaGen) fields(t reflect.Type, props map[string]any, required *[]str
 			*required = append(*required, name)
 		}
 	}
+}
+
+// codeLabels describes a set: "買取ケースの状態: received=受付、arrived=到着…".
+func codeLabels(set *status.Set) string {
+	parts := make([]string, 0, len(set.All()))
+	for _, st := range set.All() {
+		parts = append(parts, st.Code+"="+st.Label)
+	}
+	return set.Name() + ": " + strings.Join(parts, "、")
 }
 
 func clone(m map[string]any) map[string]any {
