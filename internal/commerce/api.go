@@ -7,6 +7,7 @@ import (
 	"kessai/internal/api"
 	"kessai/internal/platform/auth"
 	"kessai/internal/platform/errs"
+	"kessai/internal/platform/status"
 	"kessai/internal/web"
 )
 
@@ -29,16 +30,32 @@ type CaseRowJSON struct {
 	StatusLabel string `json:"status_label" doc:"状態の表示名"`
 }
 
+var caseSets = map[string]*status.Set{"kind": CaseKinds, "status": CaseStatuses}
+
+// APIFieldSets names the status sets of the code fields for the OpenAPI document.
+func (CaseJSON) APIFieldSets() map[string]*status.Set { return caseSets }
+
+// APIFieldSets names the status sets of the code fields for the OpenAPI document.
+func (CaseRowJSON) APIFieldSets() map[string]*status.Set { return caseSets }
+
+// APIFieldSets names the status sets of the code fields for the OpenAPI document.
+func (CaseInput) APIFieldSets() map[string]*status.Set { return caseSets }
+
+// APIFieldSets names the status sets of the code fields for the OpenAPI document.
+func (BankAccount) APIFieldSets() map[string]*status.Set {
+	return map[string]*status.Set{"account_type": AccountTypes}
+}
+
 func caseJSON(c PurchaseCase) CaseJSON {
 	return CaseJSON{c, api.Label(CaseKinds, c.Kind), api.Label(CaseStatuses, c.Status)}
 }
 
 // CaseInput creates (POST) or changes (PATCH) a purchase case; absent fields are left alone.
 type CaseInput struct {
-	Kind           *string `json:"kind,omitempty" enum:"takuhai,ippan" doc:"買取種別（登録時のみ。takuhai=宅配買取、ippan=一般仕入）"`
+	Kind           *string `json:"kind,omitempty" doc:"登録時のみ"`
 	ShopID         *string `json:"shop_id,omitempty"`
 	CustomerID     *string `json:"customer_id,omitempty"`
-	Status         *string `json:"status,omitempty" doc:"状態コード（省略時 received）"`
+	Status         *string `json:"status,omitempty" doc:"省略時 received"`
 	ReceivedOn     *string `json:"received_on,omitempty" doc:"受付日（省略時は今日）"`
 	ConfirmedOn    *string `json:"confirmed_on,omitempty" doc:"買取確定日（入庫完了には必須）"`
 	PurchaseAmount *int64  `json:"purchase_amount,omitempty" doc:"買取金額（円）"`
