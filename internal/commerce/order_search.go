@@ -1,0 +1,204 @@
+package commerce
+
+import (
+	"context"
+	"fmt"
+	"net/url"
+	"strings"
+	"time"
+)
+
+// OrderFilter is a search of orders. The zero value matches every order.
+type OrderFilter struct {
+	ShopID                string
+	Number                string // part of the order number
+	Customer              string // part of the customer's name, kana, code, email or phone
+	CustomerID            string
+	OrderStatuses         []string // 受注状態, any of
+	PaymentStatuses       []string // 入金状況, any of
+	AuthorizationStatuses []string // 承認状況, any of
+	PaymentMethods        []string
+	Sources               []string
+	OrderedFrom           string // JST date YYYY-MM-DD, inclusive
+	OrderedTo             string // JST date, inclusive
+	TrackingNumber        string // exact
+	ExternalRef           string // exact (e.g. the Rakuten order number)
+	IDs                   []string
+	Sort                  string // an OrderSorts key
+}
+
+// OrderSorts are the sort orders of the order list.
+var OrderSorts = []Sort{
+	{"-ordered_at", "受注日時の新しい順", "o.ordered_at DESC, o.number DESC"},
+	{"ordered_at", "受注日時の古い順", "o.ordered_at, o.number"},
+	{"number", "受注番号順", "o.number"},
+	{"-total", "合計の高い順", "o.total DESC, o.number"},
+	{"-updated", "更新の新しい順", "o.updated_at DESC, o.number DESC"},
+}
+
+// OrderSortOptions lists OrderSorts for a sort menu.
+func OrderSortOptions() []SortOption { return sortOptions(OrderSorts) }
+
+// OrderFilterFromQuery reads shop, number, customer, customer_id, order_status…,
+// payment_status…, authorization_status…, payment_method…, source…, ordered_from, ordered_to,
+// tracking_number, external_ref, id… and sort.
+func OrderFilterFromQuery(v url.Values) (OrderFilter, error) { return OrderFilter{}.FromQuery(v) }
+
+// FromQuery is OrderFilterFromQuery (the receiver is ignored).
+func (OrderFilter) FromQuery(v url.Values) (OrderFilter, error) {
+	q := newQueryReader(v)
+	f := OrderFilter{
+		ShopID:                q.str("shop"),
+		Number:                q.str("number"),
+		Customer:              q.str("customer"),
+		CustomerID:            q.str("customer_id"),
+		OrderStatuses:         q.codes("order_status", OrderStatuses),
+		PaymentStatuses:       q.codes("payment_status", PaymentStatuses),
+		AuthorizationStatuses: q.codes("authorization_status", AuthorizationStatuses),
+		PaymentMethods:        q.codes("payment_method", PaymentMethods),
+		Sources:               q.codes("source", OrderSources),
+		OrderedFrom:           q.date("ordered_from", "受注日（から）"),
+		OrderedTo:             q.date("ordered_to", "受注日（まで）"),
+		TrackingNumber:        q.str("tracking_number"),
+		ExternalRef:           q.str("external_ref"),
+		IDs:                   q.list("id"),
+		Sort:                  q.sort("sort", OrderSorts),
+	}
+	q.dateRange("ordered_from", "ordered_to", f.OrderedFrom, f.OrderedTo, "受注日")
+	return f, q.err()
+}
+
+// Query writes the filter as URL parameters.
+func (f OrderFilter) Query() url.Values {
+	v := url.Values{}
+	w := queryWriter(v)
+	w.str("shop", f.ShopID)
+	w.str("number", f.Number)
+	w.str("customer", f.Customer)
+	w.str("customer_id", f.CustomerID)
+	w.list("order_status", f.OrderStatuses)
+	w.list("payment_status", f.PaymentStatuses)
+	w.list("authorization_status", f.AuthorizationStatuses)
+	w.list("payment_method", f.PaymentMethods)
+	w.list("source", f.Sources)
+	w.str("ordered_from", f.OrderedFrom)
+	w.str("ordered_to", f.OrderedTo)
+	w.str("tracking_number", f.TrackingNumber)
+	w.str("external_ref", f.ExternalRef)
+	w.list("id", f.IDs)
+	w.str("sort", f.Sort)
+	return v
+}
+
+func (f OrderFilter) where() *where {
+	w := &where{}
+	if f.ShopID != "" {
+		w.add("o.shop_id = ?", f.ShopID)
+	}
+	if f.Number != "" {
+		w.add("LOWER(o.number) LIKE ?"+escape, contains(strings.ToLower(f.Number)))
+	}
+	w.customerText("cu", f.Customer)
+	if f.CustomerID != "" {
+		w.add("o.customer_id = ?", f.CustomerID)
+	}
+	w.in("o.order_status", f.OrderStatuses)
+	w.in("o.payment_status", f.PaymentStatuses)
+	w.in("o.authorization_status", f.AuthorizationStatuses)
+	w.in("o.payment_method", f.PaymentMethods)
+	w.in("o.source", f.Sources)
+	if f.OrderedFrom != "" {
+		w.add("o.ordered_at >= ?", jstDayStart(f.OrderedFrom))
+	}
+	if f.OrderedTo != "" {
+		w.add("o.ordered_at < ?", jstDayStart(f.OrderedTo).Add(24*time.Hour))
+	}
+	if f.TrackingNumber != "" {
+		w.add("o.tracking_number = ?", f.TrackingNumber)
+	}
+	if f.ExternalRef != "" {
+		w.add("o.external_ref = ?", f.ExternalRef)
+	}
+	w.in("o.id", f.IDs)
+	return w
+}
+
+func (f OrderFilter) orderBy() string {
+	s, ok := findSort(OrderSorts, f.Sort)
+	if !ok {
+		s = OrderSorts[0]
+	}
+	return " ORDER BY " + s.sql
+}
+
+// OrderRow is an order as a list shows it: with its customer and shop (lines are not loaded).
+type OrderRow struct {
+	Order
+	CustomerCode string `json:"customer_code"`
+	CustomerName string `json:"customer_name"`
+	ShopCode     string `json:"shop_code"`
+	ShopName     string `json:"shop_name"`
+}
+
+const orderRowFrom = ` FROM orders o
+	LEFT JOIN customers cu ON cu.id = o.customer_id
+	JOIN shops sh ON sh.id = o.shop_id`
+
+const orderRowColumns = orderColumns + `, COALESCE(cu.code, ''), COALESCE(cu.name, ''), sh.code, sh.name`
+
+// SearchOrders returns one page of the orders matching f and how many match in all.
+func (s *Store) SearchOrders(ctx context.Context, f OrderFilter, page, perPage int) ([]OrderRow, int, error) {
+	w := f.where()
+	var total int
+	if err := s.db.QueryRowContext(ctx, `SELECT COUNT(*)`+orderRowFrom+w.sql(), w.args...).Scan(&total); err != nil {
+		return nil, 0, fmt.Errorf("count orders: %w", err)
+	}
+	limit, offset := pageBounds(page, perPage)
+	rows, err := s.listOrders(ctx, w, f.orderBy()+" LIMIT ? OFFSET ?", limit, offset)
+	return rows, total, err
+}
+
+// ListOrders returns every order matching f; with lines it also loads their lines (one query
+// per 500 orders), as exports need.
+func (s *Store) ListOrders(ctx context.Context, f OrderFilter, withLines bool) ([]OrderRow, error) {
+	rows, err := s.listOrders(ctx, f.where(), f.orderBy())
+	if err != nil || !withLines {
+		return rows, err
+	}
+	ids := make([]string, len(rows))
+	for i, r := range rows {
+		ids[i] = r.ID
+	}
+	lines, err := orderLines(ctx, s.db, ids)
+	if err != nil {
+		return nil, err
+	}
+	for i := range rows {
+		rows[i].Lines = lines[rows[i].ID]
+	}
+	return rows, nil
+}
+
+// OrderIDs returns the IDs of every order matching f.
+func (s *Store) OrderIDs(ctx context.Context, f OrderFilter) ([]string, error) {
+	w := f.where()
+	return queryIDs(ctx, s.db, `SELECT o.id`+orderRowFrom+w.sql()+f.orderBy(), w.args)
+}
+
+func (s *Store) listOrders(ctx context.Context, w *where, tail string, extra ...any) ([]OrderRow, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT `+orderRowColumns+orderRowFrom+w.sql()+tail, append(w.args, extra...)...)
+	if err != nil {
+		return nil, fmt.Errorf("search orders: %w", err)
+	}
+	defer rows.Close()
+	var out []OrderRow
+	for rows.Next() {
+		var r OrderRow
+		if err := rows.Scan(append(orderDest(&r.Order), &r.CustomerCode, &r.CustomerName, &r.ShopCode, &r.ShopName)...); err != nil {
+			return nil, fmt.Errorf("search orders: %w", err)
+		}
+		fixOrderTimes(&r.Order)
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
