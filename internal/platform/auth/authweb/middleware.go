@@ -1,0 +1,121 @@
+// Package authweb is authentication on the web: the middleware that turns a session cookie or
+// an API key into the request's principal and enforces CSRF, and the login, user and API key
+// pages. It is apart from package auth because package web imports auth.
+package authweb
+
+import (
+	"crypto/subtle"
+	"errors"
+	"net"
+	"net/http"
+	"strings"
+
+	"kessai/internal/platform/auth"
+	"kessai/internal/platform/errs"
+	"kessai/internal/web"
+)
+
+// Cookie names.
+const (
+	SessionCookie = "kessai_session"
+	loginCookie   = "kessai_login" // double-submit token of the login form
+)
+
+// CSRFHeader is the header scripts send the session's CSRF token in; forms use the field
+// csrf_token.
+const CSRFHeader = "X-CSRF-Token"
+
+// Handler serves authentication.
+type Handler struct {
+	Auth   *auth.Service
+	Render *web.Renderer
+	// SecureCookies sets Secure on cookies even for plain-HTTP requests (KESSAI_BASE_URL is
+	// https behind a TLS-terminating proxy). Requests that came over TLS get it anyway.
+	SecureCookies bool
+}
+
+func (h *Handler) secure(r *http.Request) bool { return h.SecureCookies || r.TLS != nil }
+
+// Middleware puts the principal in the request's context: an API key (Authorization: Bearer,
+// only under /api/), else the session cookie's user, else none (the route guard then refuses
+// or the route is public). State-changing requests of a cookie session must carry the session's
+// CSRF token; API-key requests carry no cookie and need none.
+func (h *Handler) Middleware(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ctx := r.Context()
+		api := strings.HasPrefix(r.URL.Path, "/api/")
+		if authz := r.Header.Get("Authorization"); api && authz != "" {
+			key, ok := strings.CutPrefix(authz, "Bearer ")
+			if !ok {
+				web.WriteError(w, r, errs.E(errs.KindUnauthenticated, "Authorization ヘッダーは「Bearer APIキー」の形で送ってください"))
+				return
+			}
+			p, err := h.Auth.APIKeyPrincipal(ctx, strings.TrimSpace(key))
+			if errors.Is(err, auth.ErrBadAPIKey) {
+				web.WriteError(w, r, errs.E(errs.KindUnauthenticated, "APIキーが無効です（誤っているか、失効しています）。管理者に有効なキーを発行してもらってください"))
+				return
+			}
+			if err != nil {
+				web.WriteError(w, r, err)
+				return
+			}
+			next.ServeHTTP(w, r.WithContext(auth.WithPrincipal(ctx, p)))
+			return
+		}
+		if c, err := r.Cookie(SessionCookie); err == nil && c.Value != "" {
+			p, err := h.Auth.Session(ctx, c.Value)
+			switch {
+			case err == nil:
+				r = r.WithContext(auth.WithPrincipal(ctx, p))
+				if !safeMethod(r.Method) && !auth.CheckCSRF(p, csrfToken(r)) {
+					e := errs.Forbidden("画面の有効期限が切れたか、不正な送信のため受け付けませんでした（CSRFトークンが一致しません）。画面を再読み込みしてからもう一度操作してください")
+					if api {
+						web.WriteError(w, r, e)
+					} else {
+						h.Render.Error(w, r, e)
+					}
+					return
+				}
+			case errors.Is(err, auth.ErrNoSession):
+				h.clearCookie(w, r, SessionCookie)
+			default:
+				if api {
+					web.WriteError(w, r, err)
+				} else {
+					h.Render.Error(w, r, err)
+				}
+				return
+			}
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+func safeMethod(m string) bool {
+	return m == http.MethodGet || m == http.MethodHead || m == http.MethodOptions
+}
+
+func csrfToken(r *http.Request) string {
+	if t := r.Header.Get(CSRFHeader); t != "" {
+		return t
+	}
+	return r.PostFormValue("csrf_token")
+}
+
+func (h *Handler) clearCookie(w http.ResponseWriter, r *http.Request, name string) {
+	http.SetCookie(w, &http.Cookie{Name: name, Path: "/", MaxAge: -1, HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: h.secure(r)})
+}
+
+func sameToken(a, b string) bool {
+	return a != "" && subtle.ConstantTimeCompare([]byte(a), []byte(b)) == 1
+}
+
+// clientIP is the peer address. X-Forwarded-For is not trusted: anyone can send it, and the
+// login throttle counts by address.
+func clientIP(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}
