@@ -3,6 +3,7 @@ package commerce
 import (
 	"net/http"
 	"strconv"
+	"time"
 
 	"kessai/internal/api"
 	"kessai/internal/platform/auth"
@@ -198,6 +199,8 @@ func RegisterAPI(v1 *api.API, s *Store) {
 		Summary: "買取ケースを更新（送った項目だけ。状態の変更は状態表に従う）", PathParams: idParam, Request: CaseInput{}, Response: CaseJSON{}}, h.updateCase)
 	v1.Handle(api.Operation{Method: http.MethodPost, Path: "/api/v1/cases/{id}/cancel", Perm: auth.PermOperate, ID: "cancelCase", Tag: tCase,
 		Summary: "買取ケースをキャンセル（入庫完了まで）", PathParams: idParam, Request: CancelInput{}, Response: CaseJSON{}, Status: http.StatusOK}, h.cancelCase)
+
+	registerOrderAPI(v1, h)
 }
 
 func sortParam(sorts []Sort) api.Param {
@@ -477,4 +480,469 @@ func (h apiHandlers) cancelCase(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	web.WriteJSON(w, http.StatusOK, caseJSON(c))
+}
+
+// OrderLabels are the Japanese labels beside an order's codes.
+type OrderLabels struct {
+	SourceLabel              string `json:"source_label"`
+	PaymentMethodLabel       string `json:"payment_method_label"`
+	OrderStatusLabel         string `json:"order_status_label"`
+	PaymentStatusLabel       string `json:"payment_status_label"`
+	AuthorizationStatusLabel string `json:"authorization_status_label"`
+	CancelTypeLabel          string `json:"cancel_type_label"`
+}
+
+func orderLabels(o Order) OrderLabels {
+	return OrderLabels{
+		SourceLabel:              api.Label(OrderSources, o.Source),
+		PaymentMethodLabel:       api.Label(PaymentMethods, o.PaymentMethod),
+		OrderStatusLabel:         api.Label(OrderStatuses, o.OrderStatus),
+		PaymentStatusLabel:       api.Label(PaymentStatuses, o.PaymentStatus),
+		AuthorizationStatusLabel: api.Label(AuthorizationStatuses, o.AuthorizationStatus),
+		CancelTypeLabel:          api.Label(CancelTypes, o.CancelType),
+	}
+}
+
+var orderSets = map[string]*status.Set{
+	"source": OrderSources, "payment_method": PaymentMethods, "order_status": OrderStatuses,
+	"payment_status": PaymentStatuses, "authorization_status": AuthorizationStatuses, "cancel_type": CancelTypes,
+}
+
+// OrderJSON is an order with its lines as the API answers it.
+type OrderJSON struct {
+	Order
+	OrderLabels
+}
+
+// OrderRowJSON is an order in a list: with customer and shop, without lines.
+type OrderRowJSON struct {
+	OrderRow
+	OrderLabels
+	Lines []OrderLine `json:"lines,omitempty"`
+}
+
+// APIFieldSets names the status sets of the code fields for the OpenAPI document.
+func (OrderJSON) APIFieldSets() map[string]*status.Set { return orderSets }
+
+// APIFieldSets names the status sets of the code fields for the OpenAPI document.
+func (OrderRowJSON) APIFieldSets() map[string]*status.Set { return orderSets }
+
+// APIFieldSets names the status sets of the code fields for the OpenAPI document.
+func (OrderInput) APIFieldSets() map[string]*status.Set { return orderSets }
+
+// OrderLineInput is one line of an order; amount is unit_price × quantity when left out.
+type OrderLineInput struct {
+	SKU       string `json:"sku,omitempty"`
+	Name      string `json:"name" required:"true"`
+	UnitPrice int64  `json:"unit_price" doc:"単価（円）" required:"true"`
+	Quantity  int    `json:"quantity" required:"true"`
+	TaxRate   *int   `json:"tax_rate,omitempty" doc:"税率（%）: 10（省略時）・8（軽減）・0（非課税）"`
+	Amount    int64  `json:"amount,omitempty" doc:"金額（円）。省略時は単価×数量"`
+}
+
+// OrderInput creates or changes an order. Lines are replaced as a whole when sent. subtotal
+// and total are computed unless sent (sent figures are checked against the lines).
+type OrderInput struct {
+	ShopID              *string           `json:"shop_id,omitempty" doc:"登録時のみ"`
+	CustomerID          *string           `json:"customer_id,omitempty"`
+	Source              *string           `json:"source,omitempty" doc:"省略時 api"`
+	OrderedAt           *time.Time        `json:"ordered_at,omitempty" doc:"受注日時（省略時は現在）"`
+	Subtotal            *int64            `json:"subtotal,omitempty"`
+	Tax                 *int64            `json:"tax,omitempty"`
+	ShippingFee         *int64            `json:"shipping_fee,omitempty"`
+	Total               *int64            `json:"total,omitempty"`
+	PaymentMethod       *string           `json:"payment_method,omitempty"`
+	OrderStatus         *string           `json:"order_status,omitempty"`
+	PaymentStatus       *string           `json:"payment_status,omitempty"`
+	AuthorizationStatus *string           `json:"authorization_status,omitempty"`
+	AuthorizedOn        *string           `json:"authorized_on,omitempty"`
+	Carrier             *string           `json:"carrier,omitempty"`
+	TrackingNumber      *string           `json:"tracking_number,omitempty"`
+	ShippedOn           *string           `json:"shipped_on,omitempty"`
+	DeliveryNotePrintOn *string           `json:"delivery_note_print_on,omitempty"`
+	ParentOrderID       *string           `json:"parent_order_id,omitempty"`
+	CancelType          *string           `json:"cancel_type,omitempty"`
+	MergedIntoOrderID   *string           `json:"merged_into_order_id,omitempty"`
+	ExternalRef         *string           `json:"external_ref,omitempty"`
+	ShipName            *string           `json:"ship_name,omitempty"`
+	ShipPostalCode      *string           `json:"ship_postal_code,omitempty"`
+	ShipAddress         *string           `json:"ship_address,omitempty"`
+	ShipPhone           *string           `json:"ship_phone,omitempty"`
+	Note                *string           `json:"note,omitempty"`
+	Lines               *[]OrderLineInput `json:"lines,omitempty"`
+	Version             *int              `json:"version,omitempty" doc:"更新時: 読み込んだときの version（違えば409）"`
+}
+
+func (in OrderInput) apply(o *Order) {
+	set(&o.CustomerID, in.CustomerID)
+	set(&o.Source, in.Source)
+	set(&o.OrderedAt, in.OrderedAt)
+	set(&o.Tax, in.Tax)
+	set(&o.ShippingFee, in.ShippingFee)
+	set(&o.PaymentMethod, in.PaymentMethod)
+	set(&o.OrderStatus, in.OrderStatus)
+	set(&o.PaymentStatus, in.PaymentStatus)
+	set(&o.AuthorizationStatus, in.AuthorizationStatus)
+	set(&o.AuthorizedOn, in.AuthorizedOn)
+	set(&o.Carrier, in.Carrier)
+	set(&o.TrackingNumber, in.TrackingNumber)
+	set(&o.ShippedOn, in.ShippedOn)
+	set(&o.DeliveryNotePrintOn, in.DeliveryNotePrintOn)
+	set(&o.ParentOrderID, in.ParentOrderID)
+	set(&o.CancelType, in.CancelType)
+	set(&o.MergedIntoOrderID, in.MergedIntoOrderID)
+	set(&o.ExternalRef, in.ExternalRef)
+	set(&o.ShipName, in.ShipName)
+	set(&o.ShipPostalCode, in.ShipPostalCode)
+	set(&o.ShipAddress, in.ShipAddress)
+	set(&o.ShipPhone, in.ShipPhone)
+	set(&o.Note, in.Note)
+	if in.Lines != nil {
+		o.Lines = make([]OrderLine, len(*in.Lines))
+		for i, l := range *in.Lines {
+			rate := 10
+			set(&rate, l.TaxRate)
+			o.Lines[i] = OrderLine{SKU: l.SKU, Name: l.Name, UnitPrice: l.UnitPrice, Quantity: l.Quantity, TaxRate: rate, Amount: l.Amount}
+		}
+	}
+	// Figures not sent are computed again from the lines, tax and shipping.
+	o.Subtotal, o.Total = 0, 0
+	set(&o.Subtotal, in.Subtotal)
+	set(&o.Total, in.Total)
+}
+
+// ShipInput confirms an order's shipment (出荷確定).
+type ShipInput struct {
+	Version        *int   `json:"version,omitempty"`
+	Carrier        string `json:"carrier,omitempty" doc:"配送業者"`
+	TrackingNumber string `json:"tracking_number" doc:"送り状番号" required:"true"`
+	ShippedOn      string `json:"shipped_on,omitempty" doc:"出荷日（省略時は今日）"`
+}
+
+// VersionInput carries the version an action was based on (optional).
+type VersionInput struct {
+	Version *int `json:"version,omitempty"`
+}
+
+// SubscriptionJSON is a subscription as the API answers it.
+type SubscriptionJSON struct {
+	Subscription
+	StatusLabel string `json:"status_label"`
+}
+
+// SubscriptionRowJSON is a subscription in a list: with customer, shop and card.
+type SubscriptionRowJSON struct {
+	SubscriptionRow
+	StatusLabel     string `json:"status_label"`
+	CardStatusLabel string `json:"card_status_label"`
+}
+
+var subscriptionSets = map[string]*status.Set{"status": SubscriptionStatuses, "card_status": CardStatuses}
+
+// APIFieldSets names the status sets of the code fields for the OpenAPI document.
+func (SubscriptionJSON) APIFieldSets() map[string]*status.Set { return subscriptionSets }
+
+// APIFieldSets names the status sets of the code fields for the OpenAPI document.
+func (SubscriptionRowJSON) APIFieldSets() map[string]*status.Set { return subscriptionSets }
+
+// APIFieldSets names the status sets of the code fields for the OpenAPI document.
+func (SubscriptionInput) APIFieldSets() map[string]*status.Set { return subscriptionSets }
+
+// SubscriptionInput creates or changes a subscription. A status change follows the status
+// table (pause, resume, cancel; 解約 is final).
+type SubscriptionInput struct {
+	ShopID        *string `json:"shop_id,omitempty"`
+	CustomerID    *string `json:"customer_id,omitempty"`
+	CardID        *string `json:"card_id,omitempty" doc:"請求するカード（継続中には必須）"`
+	ProductName   *string `json:"product_name,omitempty"`
+	Amount        *int64  `json:"amount,omitempty" doc:"金額（円）"`
+	CycleMonths   *int    `json:"cycle_months,omitempty" doc:"お届け周期（か月、1〜12。省略時1）"`
+	NextBillingOn *string `json:"next_billing_on,omitempty" doc:"次回請求日（継続中には必須）"`
+	Status        *string `json:"status,omitempty" doc:"省略時 active"`
+	Note          *string `json:"note,omitempty"`
+	Version       *int    `json:"version,omitempty" doc:"更新時: 読み込んだときの version（違えば409）"`
+}
+
+func (in SubscriptionInput) apply(sb *Subscription) {
+	set(&sb.ShopID, in.ShopID)
+	set(&sb.CustomerID, in.CustomerID)
+	set(&sb.CardID, in.CardID)
+	set(&sb.ProductName, in.ProductName)
+	set(&sb.Amount, in.Amount)
+	set(&sb.CycleMonths, in.CycleMonths)
+	set(&sb.NextBillingOn, in.NextBillingOn)
+	set(&sb.Status, in.Status)
+	set(&sb.Note, in.Note)
+}
+
+func registerOrderAPI(v1 *api.API, h apiHandlers) {
+	const tOrder, tSub = "受注", "定期受注"
+	idParam := map[string]string{"id": "ID"}
+	v1.Handle(api.Operation{Method: http.MethodGet, Path: "/api/v1/orders", Perm: auth.PermView, ID: "listOrders", Tag: tOrder,
+		Summary: "受注の一覧・検索（一覧画面と同じ条件）", Paged: true, Response: OrderRowJSON{}, Query: []api.Param{
+			{Name: "shop", Description: "店舗ID"},
+			{Name: "number", Description: "受注番号の一部"},
+			{Name: "customer", Description: "顧客の氏名・フリガナ・顧客番号・メール・電話番号の一部"},
+			{Name: "customer_id", Description: "顧客ID"},
+			api.StatusParam("order_status", OrderStatuses),
+			api.StatusParam("payment_status", PaymentStatuses),
+			api.StatusParam("authorization_status", AuthorizationStatuses),
+			api.StatusParam("payment_method", PaymentMethods),
+			api.StatusParam("source", OrderSources),
+			api.DateParam("ordered_from", "受注日（から、JST）"),
+			api.DateParam("ordered_to", "受注日（まで、JST）"),
+			{Name: "tracking_number", Description: "送り状番号（完全一致）"},
+			{Name: "external_ref", Description: "モールの受注番号（完全一致）"},
+			{Name: "id", Description: "受注ID（複数指定・カンマ区切り可）"},
+			{Name: "lines", Type: "boolean", Description: "true で明細も返す"},
+			sortParam(OrderSorts),
+		}}, h.listOrders)
+	v1.Handle(api.Operation{Method: http.MethodGet, Path: "/api/v1/orders/{id}", Perm: auth.PermView, ID: "getOrder", Tag: tOrder,
+		Summary: "受注を明細つきで取得", PathParams: idParam, Response: OrderJSON{}}, h.getOrder)
+	v1.Handle(api.Operation{Method: http.MethodPost, Path: "/api/v1/orders", Perm: auth.PermOperate, ID: "createOrder", Tag: tOrder,
+		Summary: "受注を登録（受注番号は店舗ごとに自動採番、小計・合計は明細から計算）", Request: OrderInput{}, Response: OrderJSON{}}, h.createOrder)
+	v1.Handle(api.Operation{Method: http.MethodPatch, Path: "/api/v1/orders/{id}", Perm: auth.PermOperate, ID: "updateOrder", Tag: tOrder,
+		Summary: "受注を更新（送った項目だけ。明細は送ると全体を置き換え）", PathParams: idParam, Request: OrderInput{}, Response: OrderJSON{}}, h.updateOrder)
+	v1.Handle(api.Operation{Method: http.MethodPost, Path: "/api/v1/orders/{id}/cancel", Perm: auth.PermOperate, ID: "cancelOrder", Tag: tOrder,
+		Summary: "受注をキャンセル", PathParams: idParam, Request: VersionInput{}, Response: OrderJSON{}, Status: http.StatusOK}, h.cancelOrder)
+	v1.Handle(api.Operation{Method: http.MethodPost, Path: "/api/v1/orders/{id}/ship", Perm: auth.PermOperate, ID: "shipOrder", Tag: tOrder,
+		Summary: "出荷確定（送り状番号つき）", PathParams: idParam, Request: ShipInput{}, Response: OrderJSON{}, Status: http.StatusOK}, h.shipOrder)
+
+	v1.Handle(api.Operation{Method: http.MethodGet, Path: "/api/v1/subscriptions", Perm: auth.PermView, ID: "listSubscriptions", Tag: tSub,
+		Summary: "定期受注の一覧・検索（一覧画面と同じ条件）", Paged: true, Response: SubscriptionRowJSON{}, Query: []api.Param{
+			api.StatusParam("status", SubscriptionStatuses),
+			{Name: "code", Description: "定期番号の一部"},
+			{Name: "customer", Description: "顧客の氏名・フリガナ・顧客番号・メール・電話番号の一部"},
+			{Name: "customer_id", Description: "顧客ID"},
+			{Name: "shop", Description: "店舗ID"},
+			{Name: "card_id", Description: "カードID"},
+			api.DateParam("next_from", "次回請求日（から）"),
+			api.DateParam("next_to", "次回請求日（まで）"),
+			{Name: "card_status", Description: "カードの状態", Enum: CardStatuses.Codes()},
+			{Name: "product", Description: "商品名の一部"},
+			{Name: "id", Description: "定期受注ID（複数指定・カンマ区切り可）"},
+			sortParam(SubscriptionSorts),
+		}}, h.listSubscriptions)
+	v1.Handle(api.Operation{Method: http.MethodGet, Path: "/api/v1/subscriptions/{id}", Perm: auth.PermView, ID: "getSubscription", Tag: tSub,
+		Summary: "定期受注を取得", PathParams: idParam, Response: SubscriptionJSON{}}, h.getSubscription)
+	v1.Handle(api.Operation{Method: http.MethodPost, Path: "/api/v1/subscriptions", Perm: auth.PermOperate, ID: "createSubscription", Tag: tSub,
+		Summary: "定期受注を登録（定期番号は自動採番）", Request: SubscriptionInput{}, Response: SubscriptionJSON{}}, h.createSubscription)
+	v1.Handle(api.Operation{Method: http.MethodPatch, Path: "/api/v1/subscriptions/{id}", Perm: auth.PermOperate, ID: "updateSubscription", Tag: tSub,
+		Summary: "定期受注を更新（送った項目だけ。休止・再開・解約は status で）", PathParams: idParam, Request: SubscriptionInput{}, Response: SubscriptionJSON{}}, h.updateSubscription)
+}
+
+func (h apiHandlers) listOrders(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	f, err := OrderFilterFromQuery(q)
+	if err != nil {
+		web.WriteError(w, r, err)
+		return
+	}
+	withLines, _ := strconv.ParseBool(q.Get("lines"))
+	p := web.PagingFrom(q, DefaultPerPage)
+	rows, total, err := h.s.SearchOrders(r.Context(), f, p.Page, p.PerPage)
+	if err == nil && withLines && len(rows) > 0 {
+		ids := make([]string, len(rows))
+		for i, o := range rows {
+			ids[i] = o.ID
+		}
+		var full []OrderRow
+		full, err = h.s.ListOrders(r.Context(), OrderFilter{IDs: ids}, true)
+		lines := map[string][]OrderLine{}
+		for _, o := range full {
+			lines[o.ID] = o.Lines
+		}
+		for i := range rows {
+			rows[i].Lines = lines[rows[i].ID]
+		}
+	}
+	if err != nil {
+		web.WriteError(w, r, err)
+		return
+	}
+	items := make([]OrderRowJSON, len(rows))
+	for i, o := range rows {
+		items[i] = OrderRowJSON{OrderRow: o, OrderLabels: orderLabels(o.Order), Lines: o.Lines}
+	}
+	web.WriteJSON(w, http.StatusOK, web.ListBody[OrderRowJSON]{Items: items, Page: p.Page, PerPage: p.PerPage, Total: total})
+}
+
+func (h apiHandlers) getOrder(w http.ResponseWriter, r *http.Request) {
+	o, err := h.s.GetOrder(r.Context(), r.PathValue("id"))
+	if err != nil {
+		web.WriteError(w, r, err)
+		return
+	}
+	web.WriteJSON(w, http.StatusOK, OrderJSON{o, orderLabels(o)})
+}
+
+func (h apiHandlers) createOrder(w http.ResponseWriter, r *http.Request) {
+	var in OrderInput
+	if err := web.DecodeJSON(r, &in); err != nil {
+		web.WriteError(w, r, err)
+		return
+	}
+	if err := noVersionOnCreate(in.Version); err != nil {
+		web.WriteError(w, r, err)
+		return
+	}
+	o := Order{Source: "api"}
+	set(&o.ShopID, in.ShopID)
+	in.apply(&o)
+	o, err := h.s.CreateOrder(r.Context(), o)
+	if err != nil {
+		web.WriteError(w, r, err)
+		return
+	}
+	created(w, "/api/v1/orders/"+o.ID, OrderJSON{o, orderLabels(o)})
+}
+
+func (h apiHandlers) updateOrder(w http.ResponseWriter, r *http.Request) {
+	var in OrderInput
+	if err := web.DecodeJSON(r, &in); err != nil {
+		web.WriteError(w, r, err)
+		return
+	}
+	id := r.PathValue("id")
+	o, err := h.s.ModifyOrder(r.Context(), id, func(o *Order) error {
+		if err := checkPatchVersion("受注", id, in.Version, o.Version); err != nil {
+			return err
+		}
+		if in.ShopID != nil && *in.ShopID != o.ShopID {
+			return errs.Invalid("入力内容を確認してください").Field("shop_id", "店舗は登録後に変更できません")
+		}
+		in.apply(o)
+		return nil
+	})
+	if err != nil {
+		web.WriteError(w, r, err)
+		return
+	}
+	web.WriteJSON(w, http.StatusOK, OrderJSON{o, orderLabels(o)})
+}
+
+// versionOr returns *v, or the record's current version read by get when v is nil.
+func versionOr(v *int, get func() (int, error)) (int, error) {
+	if v != nil {
+		return *v, nil
+	}
+	return get()
+}
+
+func (h apiHandlers) orderVersion(r *http.Request, v *int) (int, error) {
+	return versionOr(v, func() (int, error) {
+		o, err := h.s.GetOrder(r.Context(), r.PathValue("id"))
+		return o.Version, err
+	})
+}
+
+func (h apiHandlers) cancelOrder(w http.ResponseWriter, r *http.Request) {
+	var in VersionInput
+	if err := web.DecodeJSON(r, &in); err != nil {
+		web.WriteError(w, r, err)
+		return
+	}
+	v, err := h.orderVersion(r, in.Version)
+	if err != nil {
+		web.WriteError(w, r, err)
+		return
+	}
+	o, err := h.s.CancelOrder(r.Context(), r.PathValue("id"), v)
+	if err != nil {
+		web.WriteError(w, r, err)
+		return
+	}
+	web.WriteJSON(w, http.StatusOK, OrderJSON{o, orderLabels(o)})
+}
+
+func (h apiHandlers) shipOrder(w http.ResponseWriter, r *http.Request) {
+	var in ShipInput
+	if err := web.DecodeJSON(r, &in); err != nil {
+		web.WriteError(w, r, err)
+		return
+	}
+	v, err := h.orderVersion(r, in.Version)
+	if err != nil {
+		web.WriteError(w, r, err)
+		return
+	}
+	o, err := h.s.ShipOrder(r.Context(), r.PathValue("id"), v, in.Carrier, in.TrackingNumber, in.ShippedOn)
+	if err != nil {
+		web.WriteError(w, r, err)
+		return
+	}
+	web.WriteJSON(w, http.StatusOK, OrderJSON{o, orderLabels(o)})
+}
+
+func subscriptionJSON(sb Subscription) SubscriptionJSON {
+	return SubscriptionJSON{sb, api.Label(SubscriptionStatuses, sb.Status)}
+}
+
+func (h apiHandlers) listSubscriptions(w http.ResponseWriter, r *http.Request) {
+	f, err := SubscriptionFilterFromQuery(r.URL.Query())
+	if err != nil {
+		web.WriteError(w, r, err)
+		return
+	}
+	p := web.PagingFrom(r.URL.Query(), DefaultPerPage)
+	rows, total, err := h.s.SearchSubscriptions(r.Context(), f, p.Page, p.PerPage)
+	if err != nil {
+		web.WriteError(w, r, err)
+		return
+	}
+	items := make([]SubscriptionRowJSON, len(rows))
+	for i, sb := range rows {
+		items[i] = SubscriptionRowJSON{sb, api.Label(SubscriptionStatuses, sb.Status), api.Label(CardStatuses, sb.CardStatus)}
+	}
+	web.WriteJSON(w, http.StatusOK, web.ListBody[SubscriptionRowJSON]{Items: items, Page: p.Page, PerPage: p.PerPage, Total: total})
+}
+
+func (h apiHandlers) getSubscription(w http.ResponseWriter, r *http.Request) {
+	sb, err := h.s.GetSubscription(r.Context(), r.PathValue("id"))
+	if err != nil {
+		web.WriteError(w, r, err)
+		return
+	}
+	web.WriteJSON(w, http.StatusOK, subscriptionJSON(sb))
+}
+
+func (h apiHandlers) createSubscription(w http.ResponseWriter, r *http.Request) {
+	var in SubscriptionInput
+	if err := web.DecodeJSON(r, &in); err != nil {
+		web.WriteError(w, r, err)
+		return
+	}
+	if err := noVersionOnCreate(in.Version); err != nil {
+		web.WriteError(w, r, err)
+		return
+	}
+	var sb Subscription
+	in.apply(&sb)
+	sb, err := h.s.CreateSubscription(r.Context(), sb)
+	if err != nil {
+		web.WriteError(w, r, err)
+		return
+	}
+	created(w, "/api/v1/subscriptions/"+sb.ID, subscriptionJSON(sb))
+}
+
+func (h apiHandlers) updateSubscription(w http.ResponseWriter, r *http.Request) {
+	var in SubscriptionInput
+	if err := web.DecodeJSON(r, &in); err != nil {
+		web.WriteError(w, r, err)
+		return
+	}
+	id := r.PathValue("id")
+	sb, err := h.s.ModifySubscription(r.Context(), id, func(sb *Subscription) error {
+		if err := checkPatchVersion("定期受注", id, in.Version, sb.Version); err != nil {
+			return err
+		}
+		in.apply(sb)
+		return nil
+	})
+	if err != nil {
+		web.WriteError(w, r, err)
+		return
+	}
+	web.WriteJSON(w, http.StatusOK, subscriptionJSON(sb))
 }

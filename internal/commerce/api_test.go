@@ -2,6 +2,7 @@ package commerce_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -23,6 +24,12 @@ type apiClient struct {
 
 func newAPI(t *testing.T) (*apiClient, fixture) {
 	t.Helper()
+	c, fx, _ := newAPIStore(t)
+	return c, fx
+}
+
+func newAPIStore(t *testing.T) (*apiClient, fixture, *commerce.Store) {
+	t.Helper()
 	s, _ := newStore(t)
 	fx := newFixture(t, s)
 	r := web.NewRouter(nil)
@@ -33,7 +40,7 @@ func newAPI(t *testing.T) (*apiClient, fixture) {
 	})
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
-	return &apiClient{t: t, url: srv.URL}, fx
+	return &apiClient{t: t, url: srv.URL}, fx, s
 }
 
 // do sends body (JSON-encoded unless a string) and decodes the answer into out when given.
@@ -210,5 +217,97 @@ func TestAPICustomersAndShops(t *testing.T) {
 	var shops web.ListBody[commerce.Shop]
 	if st, _ := c.do("GET", "/api/v1/shops?per_page=1&page=2", nil, &shops); st != 200 || shops.Total != 2 || len(shops.Items) != 1 {
 		t.Errorf("shops: %d %+v", st, shops)
+	}
+}
+
+func TestAPIOrders(t *testing.T) {
+	t.Parallel()
+	c, fx := newAPI(t)
+	var o commerce.OrderJSON
+	st, eb := c.do("POST", "/api/v1/orders", map[string]any{"shop_id": fx.shop.ID, "customer_id": fx.customer.ID,
+		"payment_method": "credit_card", "tax": 300, "shipping_fee": 500,
+		"lines": []map[string]any{{"name": "りんご", "unit_price": 1000, "quantity": 3}}}, &o)
+	if st != 201 || o.Number == "" || o.Source != "api" || o.SourceLabel != "API" || o.Subtotal != 3000 || o.Total != 3800 ||
+		o.AuthorizationStatus != "pending" || o.AuthorizationStatusLabel != "未承認" || len(o.Lines) != 1 || o.Lines[0].TaxRate != 10 {
+		t.Fatalf("create: %d %+v %+v", st, o, eb)
+	}
+	// Lines replaced: the totals follow; fields not sent stay.
+	var p commerce.OrderJSON
+	if st, eb := c.do("PATCH", "/api/v1/orders/"+o.ID, map[string]any{"lines": []map[string]any{
+		{"name": "りんご", "unit_price": 1000, "quantity": 1}, {"name": "みかん", "unit_price": 200, "quantity": 5, "tax_rate": 8}}}, &p); st != 200 ||
+		p.Subtotal != 2000 || p.Total != 2800 || len(p.Lines) != 2 || p.Lines[1].TaxRate != 8 || p.PaymentMethod != "credit_card" {
+		t.Fatalf("patch lines: %d %+v %+v", st, p, eb)
+	}
+	var list web.ListBody[commerce.OrderRowJSON]
+	if st, _ := c.do("GET", "/api/v1/orders?payment_method=credit_card&lines=true", nil, &list); st != 200 || list.Total != 1 ||
+		len(list.Items[0].Lines) != 2 || list.Items[0].CustomerName != "山田 太郎" || list.Items[0].OrderStatusLabel != "新規受付" {
+		t.Errorf("list: %d %+v", st, list)
+	}
+	if st, _ := c.do("GET", "/api/v1/orders?order_status=shipped", nil, &list); st != 200 || list.Total != 0 {
+		t.Errorf("filtered list: %d %+v", st, list)
+	}
+	for _, tt := range []struct {
+		name, path string
+		body       any
+		status     int
+		field      string
+	}{
+		{"no lines", "/api/v1/orders", map[string]any{"shop_id": fx.shop.ID, "payment_method": "cod"}, 422, "lines"},
+		{"bad total", "/api/v1/orders", map[string]any{"shop_id": fx.shop.ID, "payment_method": "cod", "total": 1,
+			"lines": []map[string]any{{"name": "x", "unit_price": 10, "quantity": 1}}}, 422, "total"},
+		{"bad line", "/api/v1/orders", map[string]any{"shop_id": fx.shop.ID, "payment_method": "cod",
+			"lines": []map[string]any{{"name": "", "unit_price": 10, "quantity": 0}}}, 422, "lines.0.quantity"},
+		{"ship without tracking", "/api/v1/orders/" + o.ID + "/ship", map[string]any{"tracking_number": ""}, 422, "tracking_number"},
+	} {
+		st, eb := c.do("POST", tt.path, tt.body, nil)
+		if st != tt.status || eb.Error.Fields[tt.field] == "" {
+			t.Errorf("%s: %d %+v", tt.name, st, eb)
+		}
+	}
+	// 新規受付 can't be shipped before 出荷待ち: the status table answers 409.
+	if st, _ := c.do("POST", "/api/v1/orders/"+o.ID+"/ship", map[string]any{"tracking_number": "1234"}, nil); st != 409 {
+		t.Errorf("ship from new: %d", st)
+	}
+	c.do("PATCH", "/api/v1/orders/"+o.ID, map[string]any{"order_status": "awaiting_shipment"}, nil)
+	var shipped commerce.OrderJSON
+	if st, eb := c.do("POST", "/api/v1/orders/"+o.ID+"/ship", map[string]any{"carrier": "yamato", "tracking_number": "1234-5678"}, &shipped); st != 200 ||
+		shipped.OrderStatusLabel != "出荷確定" || shipped.ShippedOn != "2026-04-10" {
+		t.Errorf("ship: %d %+v %+v", st, shipped, eb)
+	}
+	if st, _ := c.do("POST", "/api/v1/orders/"+o.ID+"/cancel", map[string]any{}, nil); st != 409 {
+		t.Errorf("cancel shipped: %d", st)
+	}
+}
+
+func TestAPISubscriptions(t *testing.T) {
+	t.Parallel()
+	c, fx, s := newAPIStore(t)
+	card, err := s.CreateCard(context.Background(), commerce.Card{CustomerID: fx.customer.ID, Provider: "gmopg", MemberID: "M1", CardSeq: "0", ExpireYM: "2812"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var sb commerce.SubscriptionJSON
+	if st, eb := c.do("POST", "/api/v1/subscriptions", map[string]any{"shop_id": fx.shop.ID, "customer_id": fx.customer.ID,
+		"card_id": card.ID, "product_name": "コーヒー豆", "amount": 3240, "next_billing_on": "2026-05-01"}, &sb); st != 201 ||
+		sb.Status != "active" || sb.StatusLabel != "継続中" || sb.CycleMonths != 1 {
+		t.Fatalf("create: %d %+v %+v", st, sb, eb)
+	}
+	if st, eb := c.do("POST", "/api/v1/subscriptions", map[string]any{"shop_id": fx.shop.ID, "customer_id": fx.customer.ID,
+		"product_name": "x", "amount": 100}, nil); st != 422 || eb.Error.Fields["card_id"] == "" || eb.Error.Fields["next_billing_on"] == "" {
+		t.Errorf("active without card: %d %+v", st, eb)
+	}
+	var paused commerce.SubscriptionJSON
+	if st, eb := c.do("PATCH", "/api/v1/subscriptions/"+sb.ID, map[string]any{"status": "paused", "version": sb.Version}, &paused); st != 200 ||
+		paused.StatusLabel != "休止中" || paused.Amount != 3240 {
+		t.Errorf("pause: %d %+v %+v", st, paused, eb)
+	}
+	var list web.ListBody[commerce.SubscriptionRowJSON]
+	if st, _ := c.do("GET", "/api/v1/subscriptions?status=paused&card_status=valid", nil, &list); st != 200 || list.Total != 1 ||
+		list.Items[0].CardStatusLabel != "有効" || list.Items[0].StatusLabel != "休止中" {
+		t.Errorf("list: %d %+v", st, list)
+	}
+	c.do("PATCH", "/api/v1/subscriptions/"+sb.ID, map[string]any{"status": "cancelled"}, nil)
+	if st, _ := c.do("PATCH", "/api/v1/subscriptions/"+sb.ID, map[string]any{"status": "active"}, nil); st != 409 {
+		t.Errorf("resume after 解約: %d", st)
 	}
 }
