@@ -15,8 +15,8 @@ import (
 // States are the job states people see. Each groups one or more River states; the code is what
 // the page's filter and the API use.
 var States = status.NewSet("job",
-	status.Status{Code: "waiting", Label: "待機中"},
-	status.Status{Code: "running", Label: "実行中"},
+	status.Status{Code: "waiting", Label: "待機中", Actions: []string{"cancel"}},
+	status.Status{Code: "running", Label: "実行中", Actions: []string{"cancel"}},
 	status.Status{Code: "retryable", Label: "再試行待ち", Level: "warn", Actions: []string{"retry", "cancel"}},
 	status.Status{Code: "completed", Label: "完了", Level: "ok", Final: true, Actions: []string{"retry"}},
 	status.Status{Code: "failed", Label: "失敗", Level: "error", Final: true, Actions: []string{"retry"}},
