@@ -48,10 +48,21 @@ func (s *Service) BulkRequest(ctx context.Context, caseIDs []string) (BulkResult
 		return res, errs.Invalid(fmt.Sprintf("一度に依頼できるのは%d件までです", MaxBulk)).Field("case_ids", "多すぎます")
 	}
 	err := s.db.InTx(ctx, func(tx *db.Tx) error {
-		res = BulkResult{Requested: []string{}, Errors: []BulkError{}, Skipped: []string{}}
+		var err error
+		res, err = s.BulkRequestTx(ctx, tx, ids)
+		return err
+	})
+	return res, err
+}
+
+// BulkRequestTx is BulkRequest inside the caller's transaction (the bulk-action pattern runs
+// batches this way); ids must be deduplicated.
+func (s *Service) BulkRequestTx(ctx context.Context, tx *db.Tx, ids []string) (BulkResult, error) {
+	res := BulkResult{Requested: []string{}, Errors: []BulkError{}, Skipped: []string{}}
+	{
 		cases, err := s.readBulk(ctx, tx, ids)
 		if err != nil {
-			return err
+			return res, err
 		}
 		now := s.now()
 		who := actor(ctx)
@@ -85,7 +96,7 @@ func (s *Service) BulkRequest(ctx context.Context, caseIDs []string) (BulkResult
 		}
 		inserted, err := insertBulk(ctx, tx, rows, who, now)
 		if err != nil {
-			return err
+			return res, err
 		}
 		for _, r := range rows {
 			if !inserted[r.caseID] {
@@ -95,15 +106,14 @@ func (s *Service) BulkRequest(ctx context.Context, caseIDs []string) (BulkResult
 			res.Requested = append(res.Requested, r.caseID)
 		}
 		if len(res.Requested) == 0 {
-			return nil
+			return res, nil
 		}
 		// One audit entry for the whole request: who asked for which cases. Each transfer's
 		// later changes are audited one by one.
-		return s.audit.Record(ctx, tx, audit.Entry{Action: "transfer.bulk_request", RecordType: "transfer_bulk",
+		return res, s.audit.Record(ctx, tx, audit.Entry{Action: "transfer.bulk_request", RecordType: "transfer_bulk",
 			RecordID: db.NewID("tbk"), After: res,
 			Note: fmt.Sprintf("依頼 %d件、エラー %d件、スキップ %d件", len(res.Requested), len(res.Errors), len(res.Skipped))})
-	})
-	return res, err
+	}
 }
 
 // bulkCase is a case with its customer's account, read for a bulk request.
