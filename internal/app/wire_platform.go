@@ -2,9 +2,15 @@ package app
 
 import (
 	"context"
+	"fmt"
+	"strings"
 
 	"kessai/internal/platform/audit"
+	"kessai/internal/platform/audit/auditweb"
+	"kessai/internal/platform/auth"
+	"kessai/internal/platform/auth/authweb"
 	"kessai/internal/platform/db"
+	"kessai/internal/platform/secrets"
 	"kessai/internal/web"
 )
 
@@ -12,12 +18,68 @@ import (
 type Platform struct {
 	// Audit records who did what; pass it the transaction of the change.
 	Audit *audit.Log
+	// Auth manages users, sessions and API keys.
+	Auth *auth.Service
+	// Secrets seals values under the master key; Providers keeps provider settings with their
+	// secret fields sealed (each room's settings form reads and saves through it).
+	Secrets   *secrets.Sealer
+	Providers *secrets.Store
 }
 
-// wirePlatform attaches sealing of secrets, the audit log and authentication.
+// wirePlatform attaches sealing of secrets, the audit log and authentication, and creates the
+// first administrator on the first start.
 func (a *App) wirePlatform(ctx context.Context) error {
-	a.Platform = &Platform{Audit: &audit.Log{Now: a.Clock.Now, RequestID: web.RequestID}}
+	log := &audit.Log{Now: a.Clock.Now, RequestID: web.RequestID}
+	key, err := secrets.LoadKey(a.Config.MasterKey, a.Config.DataDir)
+	if err != nil {
+		return err
+	}
+	sealer, err := secrets.New(key)
+	if err != nil {
+		return err
+	}
+	svc := auth.NewService(a.DB, a.Clock, log.RecordEvent)
+	a.Platform = &Platform{
+		Audit:     log,
+		Auth:      svc,
+		Secrets:   sealer,
+		Providers: &secrets.Store{Sealer: sealer, Audit: log, Log: a.Log, Now: a.Clock.Now},
+	}
+	h := &authweb.Handler{Auth: svc, Render: a.Shell.Render, SecureCookies: strings.HasPrefix(a.Config.BaseURL, "https://")}
+	if err := h.Routes(a.Shell); err != nil {
+		return err
+	}
+	if err := auditweb.Routes(a.Shell, a.DB); err != nil {
+		return err
+	}
+	a.middleware = append(a.middleware, h.Middleware)
+	return a.bootstrapAdmin(ctx)
+}
+
+// bootstrapAdmin creates the first administrator when there are no users: from
+// KESSAI_ADMIN_EMAIL and KESSAI_ADMIN_PASSWORD, or admin@kessai.local with a generated password
+// printed once.
+func (a *App) bootstrapAdmin(ctx context.Context) error {
+	created, generated, err := a.Platform.Auth.Bootstrap(ctx, a.Config.AdminEmail, a.Config.AdminPass)
+	if err != nil || !created {
+		return err
+	}
+	email := auth.NormalizeEmail(a.Config.AdminEmail)
+	if email == "" {
+		email = "admin@kessai.local"
+	}
+	a.Log.Info("first administrator created", "email", email)
+	if generated == "" || a.stdout == nil {
+		return nil
+	}
+	fmt.Fprintf(a.stdout, `最初の管理者を作成しました。
+  メールアドレス: %s
+  パスワード:     %s
+このパスワードは今回しか表示されません。%s/login からログインし、「設定 > ユーザー」でパスワードを再設定してください。
+`, email, generated, a.Config.BaseURL)
 	return nil
 }
 
-func platformMigrations() []db.Migrations { return []db.Migrations{audit.Migrations} }
+func platformMigrations() []db.Migrations {
+	return []db.Migrations{audit.Migrations, auth.Migrations, secrets.Migrations}
+}
