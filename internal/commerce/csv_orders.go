@@ -1,0 +1,306 @@
+package commerce
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"maps"
+	"slices"
+	"strconv"
+	"strings"
+
+	"kessai/internal/platform/errs"
+	"kessai/internal/platform/jpcsv"
+)
+
+const (
+	colOrderKey       = "受注キー"
+	colOrderNumber    = "受注番号"
+	colOrderedAt      = "受注日時"
+	colPaymentMethod  = "支払方法"
+	colOrderStatus    = "受注状態"
+	colPaymentStatus  = "入金状況"
+	colAuthStatus     = "承認状況"
+	colAuthorizedOn   = "承認日"
+	colSubtotal       = "小計"
+	colTax            = "消費税"
+	colShippingFee    = "送料"
+	colTotal          = "合計"
+	colCarrier        = "運送会社"
+	colTracking       = "送り状番号"
+	colShippedOn      = "出荷日"
+	colExternalRef    = "外部受注番号"
+	colShipName       = "配送先氏名"
+	colShipPostalCode = "配送先郵便番号"
+	colShipAddress    = "配送先住所"
+	colShipPhone      = "配送先電話番号"
+	colSKU            = "商品コード"
+	colItemName       = "商品名"
+	colUnitPrice      = "単価"
+	colQuantity       = "数量"
+	colTaxRate        = "税率"
+	colLineAmount     = "金額"
+)
+
+// orderHeaderColumns are the order-level columns: every row of one 受注キー must agree on them.
+var orderHeaderColumns = []string{colShopCode, colCustomerCode, colOrderedAt, colPaymentMethod, colOrderStatus,
+	colPaymentStatus, colAuthStatus, colAuthorizedOn, colTax, colShippingFee, colCarrier, colTracking, colShippedOn,
+	colExternalRef, colShipName, colShipPostalCode, colShipAddress, colShipPhone, colNote}
+
+var orderColumnsByField = map[string]string{
+	"shop_id": colShopCode, "customer_id": colCustomerCode, "ordered_at": colOrderedAt, "payment_method": colPaymentMethod,
+	"order_status": colOrderStatus, "payment_status": colPaymentStatus, "authorization_status": colAuthStatus,
+	"authorized_on": colAuthorizedOn, "tax": colTax, "shipping_fee": colShippingFee, "shipped_on": colShippedOn,
+	"ship_postal_code": colShipPostalCode, "ship_phone": colShipPhone, "subtotal": colSubtotal, "total": colTotal,
+}
+
+var lineColumnsByField = map[string]string{
+	"name": colItemName, "unit_price": colUnitPrice, "quantity": colQuantity, "tax_rate": colTaxRate, "amount": colLineAmount,
+}
+
+// orderLineRow is one CSV row of an order export: the order and one of its lines.
+type orderLineRow struct {
+	OrderRow
+	Line OrderLine
+}
+
+var orderTemplates = jpcsv.Templates[orderLineRow]{
+	{ID: TemplateStandard, Name: "標準（明細1行ずつ・取込形式）", Columns: []jpcsv.Column[orderLineRow]{
+		col(colOrderKey, func(r orderLineRow) string { return r.Number }),
+		col(colOrderNumber, func(r orderLineRow) string { return r.Number }),
+		col(colShopCode, func(r orderLineRow) string { return r.ShopCode }),
+		col(colCustomerCode, func(r orderLineRow) string { return r.CustomerCode }),
+		col(colCustomerName, func(r orderLineRow) string { return r.CustomerName }),
+		col(colOrderedAt, func(r orderLineRow) string { return jstDateTime(r.OrderedAt) }),
+		col(colPaymentMethod, func(r orderLineRow) string { return PaymentMethods.Label(r.PaymentMethod) }),
+		col(colOrderStatus, func(r orderLineRow) string { return OrderStatuses.Label(r.OrderStatus) }),
+		col(colPaymentStatus, func(r orderLineRow) string { return PaymentStatuses.Label(r.PaymentStatus) }),
+		col(colAuthStatus, func(r orderLineRow) string { return AuthorizationStatuses.Label(r.AuthorizationStatus) }),
+		col(colAuthorizedOn, func(r orderLineRow) string { return r.AuthorizedOn }),
+		col(colSubtotal, func(r orderLineRow) string { return yen(r.Subtotal) }),
+		col(colTax, func(r orderLineRow) string { return yen(r.Tax) }),
+		col(colShippingFee, func(r orderLineRow) string { return yen(r.ShippingFee) }),
+		col(colTotal, func(r orderLineRow) string { return yen(r.Total) }),
+		col(colCarrier, func(r orderLineRow) string { return r.Carrier }),
+		col(colTracking, func(r orderLineRow) string { return r.TrackingNumber }),
+		col(colShippedOn, func(r orderLineRow) string { return r.ShippedOn }),
+		col(colExternalRef, func(r orderLineRow) string { return r.ExternalRef }),
+		col(colShipName, func(r orderLineRow) string { return r.ShipName }),
+		col(colShipPostalCode, func(r orderLineRow) string { return r.ShipPostalCode }),
+		col(colShipAddress, func(r orderLineRow) string { return r.ShipAddress }),
+		col(colShipPhone, func(r orderLineRow) string { return r.ShipPhone }),
+		col(colNote, func(r orderLineRow) string { return r.Note }),
+		col(colSKU, func(r orderLineRow) string { return r.Line.SKU }),
+		col(colItemName, func(r orderLineRow) string { return r.Line.Name }),
+		col(colUnitPrice, func(r orderLineRow) string { return yen(r.Line.UnitPrice) }),
+		col(colQuantity, func(r orderLineRow) string { return strconv.Itoa(r.Line.Quantity) }),
+		col(colTaxRate, func(r orderLineRow) string { return strconv.Itoa(r.Line.TaxRate) }),
+		col(colLineAmount, func(r orderLineRow) string { return yen(r.Line.Amount) }),
+	}},
+	{ID: "shipping", Name: "出荷用（1受注1行）", Columns: []jpcsv.Column[orderLineRow]{
+		col(colOrderNumber, func(r orderLineRow) string { return r.Number }),
+		col(colOrderedAt, func(r orderLineRow) string { return jstDateTime(r.OrderedAt) }),
+		col(colShipName, func(r orderLineRow) string { return r.ShipName }),
+		col(colShipPostalCode, func(r orderLineRow) string { return r.ShipPostalCode }),
+		col(colShipAddress, func(r orderLineRow) string { return r.ShipAddress }),
+		col(colShipPhone, func(r orderLineRow) string { return r.ShipPhone }),
+		col(colPaymentMethod, func(r orderLineRow) string { return PaymentMethods.Label(r.PaymentMethod) }),
+		col(colTotal, func(r orderLineRow) string { return yen(r.Total) }),
+		col(colCarrier, func(r orderLineRow) string { return r.Carrier }),
+		col(colTracking, func(r orderLineRow) string { return r.TrackingNumber }),
+	}},
+}
+
+// OrderExportTemplates lists the order export layouts.
+func OrderExportTemplates() []ExportTemplate { return describe(orderTemplates) }
+
+// ExportOrders writes the orders matching f: TemplateStandard has one row per line (the import
+// format, 受注キー = 受注番号), "shipping" one row per order. CP932 unless enc says otherwise.
+func (s *Store) ExportOrders(ctx context.Context, w io.Writer, f OrderFilter, template string, enc ...jpcsv.Encoding) error {
+	t, err := findTemplate(orderTemplates, template)
+	if err != nil {
+		return err
+	}
+	perLine := t.ID == TemplateStandard
+	orders, err := s.ListOrders(ctx, f, perLine)
+	if err != nil {
+		return err
+	}
+	var rows []orderLineRow
+	for _, o := range orders {
+		if !perLine || len(o.Lines) == 0 {
+			rows = append(rows, orderLineRow{OrderRow: o})
+			continue
+		}
+		for _, l := range o.Lines {
+			rows = append(rows, orderLineRow{OrderRow: o, Line: l})
+		}
+	}
+	return t.Write(w, encodingOf(enc), rows)
+}
+
+// ImportOrders reads an order CSV with one row per line, grouped by 受注キー (rows of one key
+// need not be adjacent, and must agree on the order-level columns). Required: 受注キー, 店舗コード,
+// 支払方法, 商品名, 単価, 数量. 受注日時 is JST (empty: now); 小計 and 合計, when given, are
+// checked against the lines. Orders are created with source csv, all in one transaction, or none.
+func (s *Store) ImportOrders(ctx context.Context, r io.Reader) (ImportResult, error) {
+	rd, res, err := openCSV(r, colOrderKey, colShopCode, colPaymentMethod, colItemName, colUnitPrice, colQuantity)
+	if err != nil {
+		return res, err
+	}
+	shops, customers, err := s.codeMaps(ctx)
+	if err != nil {
+		return res, err
+	}
+	type group struct {
+		order    Order
+		first    jpcsv.Record
+		rows     []jpcsv.Record // the record of each line
+		bad      bool
+		subtotal string // 小計 and 合計 as written, checked once per order
+		total    string
+	}
+	var (
+		groups = map[string]*group{}
+		keys   []string
+		coll   jpcsv.Collector
+	)
+	for {
+		rec, err := rd.Read()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			if !errors.As(err, new(jpcsv.RowError)) {
+				return res, fmt.Errorf("read order csv: %w", err)
+			}
+			coll.AddErr(rec.Row, err)
+			if jpcsv.IsFatal(err) {
+				break
+			}
+			continue
+		}
+		res.Rows++
+		var c jpcsv.Collector
+		key := cellText(rec, colOrderKey)
+		if key == "" {
+			c.Add(rec.Error(colOrderKey, "受注キーを入力してください（同じ受注の明細行には同じキー）"))
+		}
+		line := OrderLine{
+			SKU:       cellText(rec, colSKU),
+			Name:      cellText(rec, colItemName),
+			UnitPrice: cellInt(&c, rec, colUnitPrice),
+			Quantity:  int(cellInt(&c, rec, colQuantity)),
+			TaxRate:   10,
+			Amount:    cellInt(&c, rec, colLineAmount),
+		}
+		if cellText(rec, colTaxRate) != "" {
+			line.TaxRate = int(cellInt(&c, rec, colTaxRate))
+		}
+		g, seen := groups[key]
+		if key != "" && !seen {
+			g = &group{first: rec, subtotal: cellText(rec, colSubtotal), total: cellText(rec, colTotal)}
+			g.order = Order{
+				Source:              "csv",
+				ShopID:              lookupCode(&c, rec, colShopCode, shops, "店舗コード", true),
+				CustomerID:          lookupCode(&c, rec, colCustomerCode, customers, "顧客番号", false),
+				OrderedAt:           cellDateTime(&c, rec, colOrderedAt),
+				PaymentMethod:       cellCode(&c, rec, colPaymentMethod, PaymentMethods, ""),
+				OrderStatus:         cellCode(&c, rec, colOrderStatus, OrderStatuses, ""),
+				PaymentStatus:       cellCode(&c, rec, colPaymentStatus, PaymentStatuses, ""),
+				AuthorizationStatus: cellCode(&c, rec, colAuthStatus, AuthorizationStatuses, ""),
+				AuthorizedOn:        cellDate(&c, rec, colAuthorizedOn),
+				Tax:                 cellInt(&c, rec, colTax),
+				ShippingFee:         cellInt(&c, rec, colShippingFee),
+				Carrier:             cellText(rec, colCarrier),
+				TrackingNumber:      cellText(rec, colTracking),
+				ShippedOn:           cellDate(&c, rec, colShippedOn),
+				ExternalRef:         cellText(rec, colExternalRef),
+				ShipName:            cellText(rec, colShipName),
+				ShipPostalCode:      cellText(rec, colShipPostalCode),
+				ShipAddress:         cellText(rec, colShipAddress),
+				ShipPhone:           cellText(rec, colShipPhone),
+				Note:                cellText(rec, colNote),
+			}
+			groups[key] = g
+			keys = append(keys, key)
+		} else if seen {
+			for _, col := range orderHeaderColumns {
+				if cellText(rec, col) != cellText(g.first, col) {
+					c.Add(rec.Error(col, fmt.Sprintf("同じ受注キー「%s」の%d行目と値が違います。受注の項目は明細行すべてで同じにしてください", key, g.first.Row)))
+				}
+			}
+		}
+		if c.Len() > 0 {
+			if g != nil {
+				g.bad = true
+			}
+			coll.AddErr(rec.Row, c.Err())
+			continue
+		}
+		g.order.Lines = append(g.order.Lines, line)
+		g.rows = append(g.rows, rec)
+	}
+	now := s.now()
+	orders := make([]Order, 0, len(keys))
+	for _, key := range keys {
+		g := groups[key]
+		var c jpcsv.Collector
+		g.order.Subtotal = cellInt(&c, g.first, colSubtotal)
+		g.order.Total = cellInt(&c, g.first, colTotal)
+		if g.order.OrderedAt.IsZero() {
+			g.order.OrderedAt = now
+		}
+		o, err := ValidateOrder(g.order)
+		if err != nil {
+			// A group with a bad row still has its other lines checked; its totals are not,
+			// since a line is missing from them.
+			orderFieldErrors(&c, g.first, g.rows, err, g.bad)
+		}
+		coll.AddErr(g.first.Row, c.Err())
+		orders = append(orders, o)
+	}
+	if err := coll.Err(); err != nil {
+		return importError(res, err, rd.Header())
+	}
+	created, err := s.CreateOrders(ctx, orders)
+	if err != nil {
+		return res, err
+	}
+	res.Created = len(created)
+	for _, o := range created {
+		res.IDs, res.Codes = append(res.IDs, o.ID), append(res.Codes, o.Number)
+	}
+	return res, nil
+}
+
+// orderFieldErrors reports ValidateOrder's fields: line fields (lines.N.x) on the row of that
+// line, order fields on the order's first row.
+func orderFieldErrors(c *jpcsv.Collector, first jpcsv.Record, lines []jpcsv.Record, err error, linesOnly bool) {
+	e := errs.As(err)
+	if e == nil {
+		c.AddErr(first.Row, err)
+		return
+	}
+	fields := slices.Sorted(maps.Keys(e.Fields))
+	for _, field := range fields {
+		msg := e.Fields[field]
+		if rest, ok := strings.CutPrefix(field, "lines."); ok {
+			idx, name, _ := strings.Cut(rest, ".")
+			i, _ := strconv.Atoi(idx)
+			if i >= 0 && i < len(lines) {
+				c.Add(lines[i].Error(lineColumnsByField[name], msg))
+				continue
+			}
+		}
+		if linesOnly {
+			continue
+		}
+		if col := orderColumnsByField[field]; col != "" {
+			c.Add(first.Error(col, msg))
+		} else {
+			c.Add(jpcsv.RowError{Row: first.Row, Message: msg})
+		}
+	}
+}
