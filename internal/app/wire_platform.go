@@ -24,6 +24,8 @@ type Platform struct {
 	// secret fields sealed (each room's settings form reads and saves through it).
 	Secrets   *secrets.Sealer
 	Providers *secrets.Store
+	// Web is the authentication middleware and pages; wireSandbox tells it the simulators' paths.
+	Web *authweb.Handler
 }
 
 // wirePlatform attaches sealing of secrets, the audit log and authentication, and creates the
@@ -46,6 +48,7 @@ func (a *App) wirePlatform(ctx context.Context) error {
 		Providers: &secrets.Store{Sealer: sealer, Audit: log, Log: a.Log, Now: a.Clock.Now},
 	}
 	h := &authweb.Handler{Auth: svc, Render: a.Shell.Render, SecureCookies: strings.HasPrefix(a.Config.BaseURL, "https://")}
+	a.Platform.Web = h
 	if err := h.Routes(a.Shell); err != nil {
 		return err
 	}

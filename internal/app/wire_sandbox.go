@@ -24,6 +24,8 @@ func (a *App) wireSandbox(ctx context.Context) error {
 	if err := a.Sandbox.Register(a.Shell, auth.PermView, auth.PermAdmin); err != nil {
 		return fmt.Errorf("sandbox: %w", err)
 	}
+	// The simulators stand for other sites: kessai's session cookie means nothing there.
+	a.Platform.Web.Foreign = append(a.Platform.Web.Foreign, a.Sandbox.Prefixes()...)
 	return nil
 }
 

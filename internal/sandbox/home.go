@@ -90,6 +90,15 @@ func (h *Home) Register(sh *web.Shell, pagePerm, controlPerm auth.Perm) error {
 	return nil
 }
 
+// Prefixes lists the simulators' mount points with a trailing slash ("/sandbox/aozora/").
+func (h *Home) Prefixes() []string {
+	out := make([]string, len(h.sims))
+	for i, s := range h.sims {
+		out[i] = s.Prefix() + "/"
+	}
+	return out
+}
+
 // State is what the page and /sandbox/state show.
 type State struct {
 	Now          time.Time  `json:"now"`

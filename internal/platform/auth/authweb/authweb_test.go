@@ -43,7 +43,7 @@ func newEnv(t *testing.T, secure bool) *env {
 		t.Fatal(err)
 	}
 	sh := web.NewShell(render)
-	h := &authweb.Handler{Auth: svc, Render: render, SecureCookies: secure}
+	h := &authweb.Handler{Auth: svc, Render: render, SecureCookies: secure, Foreign: []string{"/sim/"}}
 	if err := h.Routes(sh); err != nil {
 		t.Fatal(err)
 	}
@@ -54,6 +54,15 @@ func newEnv(t *testing.T, secure bool) *env {
 	sh.HandleFunc(http.MethodGet, "/things", auth.PermView, "probe", ok)
 	sh.HandleFunc(http.MethodPost, "/things", auth.PermOperate, "probe", ok)
 	sh.HandleFunc(http.MethodPost, "/api/v1/things", auth.PermOperate, "probe", ok)
+	// A simulator: its pages are public, its control API needs an admin.
+	sh.HandleFunc(http.MethodPost, "/sim/login", auth.PermPublic, "probe", func(w http.ResponseWriter, r *http.Request) {
+		if p := auth.FromContext(r.Context()); p != nil {
+			io.WriteString(w, "principal "+p.Name)
+			return
+		}
+		io.WriteString(w, "anonymous")
+	})
+	sh.HandleFunc(http.MethodPost, "/sim/_sim/reset", auth.PermAdmin, "probe", ok)
 	srv := httptest.NewServer(web.WithRequestID(h.Middleware(sh)))
 	t.Cleanup(srv.Close)
 	e := &env{t: t, srv: srv, svc: svc, d: d, clk: clk}
@@ -265,6 +274,8 @@ func TestCSRFAndAPIKeys(t *testing.T) {
 		{"header", "/things", url.Values{}, map[string]string{"X-CSRF-Token": b.csrf}, 200},
 		{"api by cookie without token", "/api/v1/things", url.Values{}, nil, 403},
 		{"api by cookie with header", "/api/v1/things", url.Values{}, map[string]string{"X-CSRF-Token": b.csrf}, 200},
+		// The simulator's own forms carry no kessai token; the cookie is ignored there instead.
+		{"simulator form", "/sim/login", url.Values{}, nil, 200},
 	}
 	for _, tt := range tests {
 		res := b.do("POST", tt.path, tt.form, tt.header)
@@ -274,6 +285,12 @@ func TestCSRFAndAPIKeys(t *testing.T) {
 		if tt.status == 403 && !strings.Contains(res.body, "CSRF") {
 			t.Errorf("%s: refusal does not say why: %s", tt.name, res.body)
 		}
+	}
+	if res := b.do("POST", "/sim/login", url.Values{}, nil); res.body != "anonymous" {
+		t.Errorf("a simulator saw kessai's session: %q", res.body)
+	}
+	if res := b.do("POST", "/sim/_sim/reset", url.Values{"csrf_token": {b.csrf}}, nil); res.status != http.StatusSeeOther {
+		t.Errorf("simulator control by session cookie: status %d, want 303 to the login", res.status)
 	}
 
 	ctx := auth.WithPrincipal(context.Background(), auth.System("test"))
@@ -307,6 +324,13 @@ func TestCSRFAndAPIKeys(t *testing.T) {
 		}
 	}
 	run("before revoke")
+	if res := anon.do("POST", "/sim/_sim/reset", url.Values{}, bearer(key)); res.status != 403 {
+		t.Errorf("staff key on simulator control: %d %s", res.status, res.body)
+	}
+	adminKey, _, _ := e.svc.CreateAPIKey(ctx, "管理", auth.RoleAdmin)
+	if res := anon.do("POST", "/sim/_sim/reset", url.Values{}, bearer(adminKey)); res.status != 200 {
+		t.Errorf("admin key on simulator control: %d %s", res.status, res.body)
+	}
 	if err := e.svc.RevokeAPIKey(ctx, k.ID); err != nil {
 		t.Fatal(err)
 	}

@@ -32,19 +32,35 @@ type Handler struct {
 	// SecureCookies sets Secure on cookies even for plain-HTTP requests (KESSAI_BASE_URL is
 	// https behind a TLS-terminating proxy). Requests that came over TLS get it anyway.
 	SecureCookies bool
+	// Foreign lists path prefixes served on behalf of another site: the built-in provider
+	// simulators under /sandbox/{name}/. A real provider lives on another origin and never sees
+	// kessai's session cookie, so here too the cookie is ignored there (their login and approval
+	// forms carry no kessai CSRF token). An API key is still honoured, for scripting a
+	// simulator's control API. Set during wiring, read-only afterwards.
+	Foreign []string
+}
+
+func (h *Handler) foreign(path string) bool {
+	for _, p := range h.Foreign {
+		if strings.HasPrefix(path, p) {
+			return true
+		}
+	}
+	return false
 }
 
 func (h *Handler) secure(r *http.Request) bool { return h.SecureCookies || r.TLS != nil }
 
 // Middleware puts the principal in the request's context: an API key (Authorization: Bearer,
-// only under /api/), else the session cookie's user, else none (the route guard then refuses
-// or the route is public). State-changing requests of a cookie session must carry the session's
+// only under /api/ and Foreign paths), else the session cookie's user (not on Foreign paths),
+// else none (the route guard then refuses or the route is public). State-changing requests of a cookie session must carry the session's
 // CSRF token; API-key requests carry no cookie and need none.
 func (h *Handler) Middleware(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ctx := r.Context()
 		api := strings.HasPrefix(r.URL.Path, "/api/")
-		if authz := r.Header.Get("Authorization"); api && authz != "" {
+		foreign := h.foreign(r.URL.Path)
+		if authz := r.Header.Get("Authorization"); (api || foreign) && authz != "" {
 			key, ok := strings.CutPrefix(authz, "Bearer ")
 			if !ok {
 				web.WriteError(w, r, errs.E(errs.KindUnauthenticated, "Authorization ヘッダーは「Bearer APIキー」の形で送ってください"))
@@ -60,6 +76,10 @@ func (h *Handler) Middleware(next http.Handler) http.Handler {
 				return
 			}
 			next.ServeHTTP(w, r.WithContext(auth.WithPrincipal(ctx, p)))
+			return
+		}
+		if foreign {
+			next.ServeHTTP(w, r)
 			return
 		}
 		if c, err := r.Cookie(SessionCookie); err == nil && c.Value != "" {
