@@ -70,11 +70,13 @@ func Options(set *status.Set) []Option {
 }
 
 // Column is a table header. Sort, when set, makes it a link that sorts by Sort (ascending)
-// and, clicked again, by "-"+Sort.
+// and, clicked again, by "-"+Sort — or always by Sort when the store offers one direction
+// only (OneWay; Sort may then start with "-").
 type Column struct {
-	Label string
-	Sort  string
-	Num   bool
+	Label  string
+	Sort   string
+	OneWay bool
+	Num    bool
 }
 
 // Row is one record.
@@ -260,7 +262,7 @@ func (l *List) sortParam() string {
 // SortHref is the header link of c: ascending first, then descending.
 func (l *List) SortHref(c Column) string {
 	next := c.Sort
-	if l.Value(l.sortParam()) == c.Sort {
+	if !c.OneWay && l.Value(l.sortParam()) == c.Sort {
 		next = "-" + c.Sort
 	}
 	return l.href(l.sortParam(), next, "page", "")
@@ -268,10 +270,12 @@ func (l *List) SortHref(c Column) string {
 
 // SortMark is ▲ or ▼ on the column the list is sorted by.
 func (l *List) SortMark(c Column) string {
-	switch l.Value(l.sortParam()) {
-	case c.Sort:
+	switch cur := l.Value(l.sortParam()); {
+	case c.OneWay && cur == c.Sort:
+		return "●"
+	case cur == c.Sort:
 		return "▲"
-	case "-" + c.Sort:
+	case cur == "-"+c.Sort:
 		return "▼"
 	}
 	return ""

@@ -1,0 +1,133 @@
+package commerce
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+
+	"kessai/internal/platform/errs"
+	"kessai/internal/platform/jpcsv"
+	"kessai/internal/web"
+)
+
+// maxImport caps an uploaded CSV (files are read whole).
+const maxImport = 32 << 20
+
+// export writes a CSV download named after what with the template and encoding of the query;
+// nothing is sent unless the whole file could be written.
+func (p *Pages) export(w http.ResponseWriter, r *http.Request, what string, write func(io.Writer, string, jpcsv.Encoding) error) {
+	q := r.URL.Query()
+	enc, err := jpcsv.ParseEncoding(q.Get("encoding"))
+	if err != nil {
+		enc = jpcsv.CP932
+	}
+	var buf bytes.Buffer
+	if err := write(&buf, q.Get("template"), enc); err != nil {
+		var es jpcsv.Errors
+		if errors.As(err, &es) {
+			err = errs.Invalid(es.Error()).Wrap(err)
+		}
+		p.fail(w, r, err)
+		return
+	}
+	charset := "UTF-8"
+	if enc == jpcsv.CP932 {
+		charset = "Shift_JIS"
+	}
+	name := fmt.Sprintf("%s_%s.csv", what, web.FormatJST(p.store.clock.Now(), "20060102_1504"))
+	w.Header().Set("Content-Type", "text/csv; charset="+charset)
+	w.Header().Set("Content-Disposition", `attachment; filename="`+name+`"`)
+	_, _ = w.Write(buf.Bytes())
+}
+
+// importKind is one record type's import page.
+type importKind struct {
+	Key, Title, Nav, ListPath, Help string
+	run                             func(p *Pages, r *http.Request, f io.Reader) (ImportResult, error)
+}
+
+var importKinds = map[string]importKind{
+	"cases": {Key: "cases", Title: "買取ケースのCSV取込", Nav: "takuhai", ListPath: "/cases",
+		Help: "必須の列: 買取種別・店舗コード・顧客番号。任意: 状態・受付日・買取確定日・買取金額・点数・備考。「標準」で出力したCSVもそのまま取り込めます（新しいケースとして登録）。",
+		run: func(p *Pages, r *http.Request, f io.Reader) (ImportResult, error) {
+			return p.store.ImportCases(r.Context(), f)
+		}},
+	"customers": {Key: "customers", Title: "顧客のCSV取込", Nav: "customers", ListPath: "/customers",
+		Help: "「標準」で出力したCSVと同じ列で取り込めます。振込先口座は銀行コード・支店コード・口座番号・口座名義をそろえてください。",
+		run: func(p *Pages, r *http.Request, f io.Reader) (ImportResult, error) {
+			return p.store.ImportCustomers(r.Context(), f)
+		}},
+	"orders": {Key: "orders", Title: "受注のCSV取込", Nav: "orders", ListPath: "/orders",
+		Help: "1行が明細1行です。同じ受注キーの行が1つの受注伝票になります。",
+		run: func(p *Pages, r *http.Request, f io.Reader) (ImportResult, error) {
+			return p.store.ImportOrders(r.Context(), f)
+		}},
+}
+
+func (p *Pages) importForm(kind string) http.HandlerFunc {
+	k := importKinds[kind]
+	return func(w http.ResponseWriter, r *http.Request) {
+		p.render.Render(w, r, http.StatusOK, "commerce/import.html", web.View{Title: k.Title, Nav: k.Nav, Data: map[string]any{"Kind": k}})
+	}
+}
+
+// importUpload reads the uploaded file and imports it all or nothing; the result (created
+// records, or every row error) is shown on the same page.
+func (p *Pages) importUpload(kind string) http.HandlerFunc {
+	k := importKinds[kind]
+	return func(w http.ResponseWriter, r *http.Request) {
+		r.Body = http.MaxBytesReader(w, r.Body, maxImport)
+		data := map[string]any{"Kind": k}
+		status := http.StatusOK
+		file, hdr, err := r.FormFile("file")
+		if err != nil {
+			data["Message"], status = "CSVファイルを選んでください（32MBまで）", http.StatusUnprocessableEntity
+		} else {
+			defer file.Close()
+			data["FileName"] = hdr.Filename
+			res, err := k.run(p, r, file)
+			data["Result"] = res
+			switch {
+			case err == nil:
+			case errs.KindOf(err) == errs.KindInvalid:
+				data["Message"], status = errs.As(err).Message, http.StatusUnprocessableEntity
+			default:
+				p.fail(w, r, err)
+				return
+			}
+		}
+		p.render.Render(w, r, status, "commerce/import.html", web.View{Title: k.Title, Nav: k.Nav, Data: data})
+	}
+}
+
+func (p *Pages) exportCustomers(w http.ResponseWriter, r *http.Request) {
+	f, err := CustomerFilterFromQuery(r.URL.Query())
+	if err != nil {
+		p.fail(w, r, err)
+		return
+	}
+	p.export(w, r, "customers", func(buf io.Writer, tmpl string, enc jpcsv.Encoding) error {
+		return p.store.ExportCustomers(r.Context(), buf, f, tmpl, enc)
+	})
+}
+
+func (p *Pages) exportOrders(w http.ResponseWriter, r *http.Request) {
+	f, err := OrderFilterFromQuery(r.URL.Query())
+	if err != nil {
+		p.fail(w, r, err)
+		return
+	}
+	p.export(w, r, "orders", func(buf io.Writer, tmpl string, enc jpcsv.Encoding) error {
+		return p.store.ExportOrders(r.Context(), buf, f, tmpl, enc)
+	})
+}
+
+func exportsOf(ts []ExportTemplate) []web.Export {
+	out := make([]web.Export, len(ts))
+	for i, t := range ts {
+		out[i] = web.Export{ID: t.ID, Name: t.Name}
+	}
+	return out
+}

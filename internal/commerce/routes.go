@@ -1,0 +1,51 @@
+package commerce
+
+import (
+	"net/http"
+
+	"kessai/internal/platform/auth"
+	"kessai/internal/platform/status"
+	"kessai/internal/web"
+)
+
+// Routes lists every commerce page (the JSON API is in api.go).
+func (p *Pages) Routes(s *web.Shell) {
+	s.HandleFunc(http.MethodGet, "/cases", auth.PermView, "買取ケース一覧（宅配買取・一般仕入）", p.listCases)
+	s.HandleFunc(http.MethodGet, "/cases.csv", auth.PermView, "買取ケースのCSV出力", p.exportCases)
+	s.HandleFunc(http.MethodGet, "/cases/import", auth.PermOperate, "買取ケースのCSV取込画面", p.importForm("cases"))
+	s.HandleFunc(http.MethodPost, "/cases/import", auth.PermOperate, "買取ケースのCSV取込", p.importUpload("cases"))
+	s.HandleFunc(http.MethodGet, "/cases/new", auth.PermOperate, "買取ケースの登録画面", p.newCase)
+	s.HandleFunc(http.MethodPost, "/cases", auth.PermOperate, "買取ケースの登録", p.createCase)
+	s.HandleFunc(http.MethodGet, "/cases/{id}", auth.PermView, "買取ケースの詳細（タブ）", p.showCase)
+	s.HandleFunc(http.MethodGet, "/cases/{id}/edit", auth.PermOperate, "買取ケースの編集画面", p.editCase)
+	s.HandleFunc(http.MethodPost, "/cases/{id}", auth.PermOperate, "買取ケースの保存", p.updateCase)
+
+	s.HandleFunc(http.MethodGet, "/customers", auth.PermView, "顧客一覧", p.listCustomers)
+	s.HandleFunc(http.MethodGet, "/customers.csv", auth.PermView, "顧客のCSV出力", p.exportCustomers)
+	s.HandleFunc(http.MethodGet, "/customers/import", auth.PermOperate, "顧客のCSV取込画面", p.importForm("customers"))
+	s.HandleFunc(http.MethodPost, "/customers/import", auth.PermOperate, "顧客のCSV取込", p.importUpload("customers"))
+	s.HandleFunc(http.MethodGet, "/customers/new", auth.PermOperate, "顧客の登録画面", p.newCustomer)
+	s.HandleFunc(http.MethodPost, "/customers", auth.PermOperate, "顧客の登録", p.createCustomer)
+	s.HandleFunc(http.MethodGet, "/customers/{id}", auth.PermView, "顧客の詳細", p.showCustomer)
+	s.HandleFunc(http.MethodGet, "/customers/{id}/edit", auth.PermOperate, "顧客の編集画面", p.editCustomer)
+	s.HandleFunc(http.MethodPost, "/customers/{id}", auth.PermOperate, "顧客の保存", p.updateCustomer)
+	s.HandleFunc(http.MethodGet, "/lookup/banks", auth.PermView, "金融機関の検索（入力補助）", p.lookupBanks)
+	s.HandleFunc(http.MethodGet, "/lookup/branches", auth.PermView, "支店の検索（入力補助）", p.lookupBranches)
+
+	s.HandleFunc(http.MethodGet, "/orders", auth.PermView, "受注一覧", p.listOrders)
+	s.HandleFunc(http.MethodGet, "/orders.csv", auth.PermView, "受注のCSV出力", p.exportOrders)
+	s.HandleFunc(http.MethodGet, "/orders/import", auth.PermOperate, "受注のCSV取込画面", p.importForm("orders"))
+	s.HandleFunc(http.MethodPost, "/orders/import", auth.PermOperate, "受注のCSV取込", p.importUpload("orders"))
+	s.HandleFunc(http.MethodGet, "/orders/{id}", auth.PermView, "受注の詳細", p.showOrder)
+
+	s.HandleFunc(http.MethodGet, "/subscriptions", auth.PermView, "定期受注一覧", p.listSubscriptions)
+	s.HandleFunc(http.MethodGet, "/subscriptions/{id}", auth.PermView, "定期受注の詳細", p.showSubscription)
+}
+
+// must returns the status of code in set (a zero Status with the code as label if unknown).
+func must(set *status.Set, code string) status.Status {
+	if st, ok := set.Get(code); ok {
+		return st
+	}
+	return status.Status{Code: code, Label: code}
+}
