@@ -59,7 +59,7 @@ type Run struct {
 	Action     string
 	RecordType string
 	Principal  auth.Principal
-	Selection  string // "ids" or "filter"
+	Selection  string     // "ids" or "filter"
 	Filter     url.Values // the list's filter (for Selection "ids", the list it came from)
 	State      string
 	Total      int
