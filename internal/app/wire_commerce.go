@@ -2,6 +2,8 @@ package app
 
 import (
 	"context"
+	"fmt"
+	"math/rand/v2"
 
 	"kessai/internal/commerce"
 	"kessai/internal/platform/audit"
@@ -9,7 +11,11 @@ import (
 	"kessai/internal/web"
 )
 
-// wireCommerce attaches the merchant's records: the store every room and page uses.
+// demoSeed makes `kessai serve --demo` show the same demo data on every machine.
+const demoSeed = 20260401
+
+// wireCommerce attaches the merchant's records: the store every room and page uses, and the
+// demo data when --demo is given (seeded once: nothing happens if shops exist).
 func (a *App) wireCommerce(ctx context.Context) error {
 	var log *audit.Log
 	if a.Platform != nil && a.Platform.Audit != nil {
@@ -18,6 +24,19 @@ func (a *App) wireCommerce(ctx context.Context) error {
 		log = &audit.Log{Now: a.Clock.Now, RequestID: web.RequestID}
 	}
 	a.Commerce = commerce.NewStore(a.DB, a.Clock, log)
+	if !a.Config.Demo {
+		return nil
+	}
+	sum, err := commerce.Seed(ctx, a.Commerce, rand.New(rand.NewPCG(demoSeed, demoSeed)))
+	if err != nil {
+		return fmt.Errorf("seed demo data: %w", err)
+	}
+	if sum.Skipped {
+		a.Log.Info("demo data already present: not seeded again")
+		return nil
+	}
+	a.Log.Info("demo data seeded", "summary", sum.String(), "shops", sum.Shops, "customers", sum.Customers,
+		"cards", sum.Cards, "cases", sum.Cases, "orders", sum.Orders, "subscriptions", sum.Subscriptions)
 	return nil
 }
 
