@@ -6,9 +6,12 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
+	"strings"
 	"sync"
 	"time"
 
+	"kessai/internal/platform/auth"
 	"kessai/internal/platform/clock"
 	"kessai/internal/platform/db"
 	"kessai/internal/platform/errs"
@@ -22,25 +25,36 @@ const Provider = "gmo_aozora"
 // Secret fields of the settings.
 const (
 	secretClient = "client_secret"
-	secretToken  = "token" // aozora.Token as JSON: access and refresh token
+	secretToken  = "token" // aozora.Token as JSON: access token, expiry and the newest refresh token
 )
 
-// Endpoint names where the bank is.
-const (
-	EndpointSandbox    = "sandbox"    // the in-process simulator (default)
-	EndpointProduction = "production" // api.gmo-aozora.com
-)
+// ErrNotConnected is what the executor and the poller get while the bank is not connected.
+func errNotConnected() error {
+	return errs.Conflict("GMOあおぞらネット銀行と連携されていません。設定 › 外部連携設定 で連携してください")
+}
 
 // ConnSettings are the public (unsealed) settings of the connection.
 type ConnSettings struct {
-	Endpoint     string    `json:"endpoint"`
-	ClientID     string    `json:"client_id"`
-	AuthMethod   string    `json:"auth_method"` // "basic" (client_secret_basic) or "post"
-	Enabled      bool      `json:"enabled"`     // 連携『有効』: a token call succeeded with these settings
-	AccountID    string    `json:"account_id"`  // 振込元口座, from the accounts API
+	ClientID   string `json:"client_id"`
+	AuthMethod string `json:"auth_method"` // "basic" (client_secret_basic) or "post" (client_secret_post)
+	// AuthBaseURL and APIBaseURL override where the bank is; empty means automatic: the
+	// in-process simulator while no real client ID is saved, production otherwise.
+	AuthBaseURL  string    `json:"auth_base_url,omitempty"`
+	APIBaseURL   string    `json:"api_base_url,omitempty"`
+	Enabled      bool      `json:"enabled"`    // 連携『有効』: a token call succeeded with these settings
+	AccountID    string    `json:"account_id"` // 振込元口座, from the accounts API
 	AccountLabel string    `json:"account_label"`
 	VerifiedAt   time.Time `json:"verified_at,omitzero"`
 	LastError    string    `json:"last_error,omitempty"`
+}
+
+// SettingsInput is what the settings form sends. An empty ClientSecret keeps the stored one.
+type SettingsInput struct {
+	ClientID     string
+	ClientSecret string
+	AuthMethod   string
+	AuthBaseURL  string
+	APIBaseURL   string
 }
 
 // Connection is the merchant's connection to GMO あおぞらネット銀行: settings with the client
@@ -49,8 +63,11 @@ type Connection struct {
 	db    *db.DB
 	store *secrets.Store
 	clock clock.Clock
-	// SandboxURLs gives the simulator's auth and API base URLs (the in-process one).
+	// SandboxURLs gives the in-process simulator's auth and API base URLs (nil: no simulator).
 	SandboxURLs func() (authURL, apiURL string)
+	// SandboxClientID and SandboxClientSecret are the simulator's pre-registered client, used
+	// while nothing real is saved so a newcomer only has to log in.
+	SandboxClientID, SandboxClientSecret string
 	// RedirectURI is kessai's callback for the bank's login page.
 	RedirectURI string
 	HTTPClient  *http.Client
@@ -66,16 +83,23 @@ func NewConnection(d *db.DB, store *secrets.Store, c clock.Clock, sandboxURLs fu
 		HTTPClient: &http.Client{Timeout: 60 * time.Second}}
 }
 
-// State is the settings page's view.
+// State is the settings page's view: the stored settings and where they point.
 type State struct {
 	ConnSettings
-	HasSecret       bool
-	HasRefreshToken bool
-	SecretMasked    string
+	// Effective values: what the client uses now (sandbox defaults filled in).
+	EffectiveClientID string
+	EffectiveAuthURL  string
+	EffectiveAPIURL   string
+	Sandbox           bool   // talking to the in-process simulator
+	SandboxDefaults   bool   // no client saved: the simulator's client is used
+	HasSecret         bool   // a client secret is stored (or the sandbox's is used)
+	SecretMasked      string // the stored secret masked, never the secret
+	HasRefreshToken   bool
+	TokenExpiry       time.Time
 }
 
 func (c *Connection) load(ctx context.Context) (ConnSettings, *secrets.Settings, error) {
-	cs := ConnSettings{Endpoint: EndpointSandbox, AuthMethod: "basic"}
+	cs := ConnSettings{AuthMethod: "basic"}
 	s, err := c.store.Get(ctx, c.db, Provider, "")
 	if errors.Is(err, db.ErrNotFound) {
 		return cs, nil, nil
@@ -86,25 +110,68 @@ func (c *Connection) load(ctx context.Context) (ConnSettings, *secrets.Settings,
 	if err := s.DecodePublic(&cs); err != nil {
 		return cs, nil, err
 	}
-	if cs.Endpoint == "" {
-		cs.Endpoint = EndpointSandbox
+	if cs.AuthMethod == "" {
+		cs.AuthMethod = "basic"
 	}
 	return cs, s, nil
+}
+
+func (c *Connection) sandboxURLs() (string, string) {
+	if c.SandboxURLs == nil {
+		return "", ""
+	}
+	return c.SandboxURLs()
+}
+
+// usesSandboxClient reports whether the simulator's own client stands in for a saved one.
+func (c *Connection) usesSandboxClient(cs ConnSettings) bool {
+	return c.SandboxClientID != "" && (cs.ClientID == "" || cs.ClientID == c.SandboxClientID)
+}
+
+// endpoints are the base URLs cs points at: explicit ones win; otherwise the simulator for the
+// sandbox client (or none saved) and production for a real one.
+func (c *Connection) endpoints(cs ConnSettings) (authURL, apiURL string, sandbox bool) {
+	sa, sp := c.sandboxURLs()
+	authURL, apiURL = cs.AuthBaseURL, cs.APIBaseURL
+	if authURL == "" || apiURL == "" {
+		da, dp := aozora.ProductionAuthBaseURL, aozora.ProductionAPIBaseURL
+		if sa != "" && (cs.ClientID == "" || c.usesSandboxClient(cs)) {
+			da, dp = sa, sp
+		}
+		if authURL == "" {
+			authURL = da
+		}
+		if apiURL == "" {
+			apiURL = dp
+		}
+	}
+	authURL, apiURL = strings.TrimRight(authURL, "/"), strings.TrimRight(apiURL, "/")
+	return authURL, apiURL, sa != "" && authURL == strings.TrimRight(sa, "/")
 }
 
 // State reads the settings for the page.
 func (c *Connection) State(ctx context.Context) (State, error) {
 	cs, s, err := c.load(ctx)
 	st := State{ConnSettings: cs}
-	if err != nil || s == nil {
+	if err != nil {
 		return st, err
 	}
-	st.HasSecret = s.HasSecret(secretClient)
-	if m, err := c.store.Masked(s); err == nil {
-		st.SecretMasked = m[secretClient]
+	st.EffectiveAuthURL, st.EffectiveAPIURL, st.Sandbox = c.endpoints(cs)
+	st.EffectiveClientID = cs.ClientID
+	if st.EffectiveClientID == "" && c.SandboxClientID != "" {
+		st.EffectiveClientID, st.SandboxDefaults = c.SandboxClientID, true
 	}
-	if tok, err := c.token(s); err == nil {
-		st.HasRefreshToken = tok.RefreshToken != ""
+	if s != nil {
+		st.HasSecret = s.HasSecret(secretClient)
+		if m, err := c.store.Masked(s); err == nil {
+			st.SecretMasked = m[secretClient]
+		}
+		if tok, err := c.token(s); err == nil {
+			st.HasRefreshToken, st.TokenExpiry = tok.RefreshToken != "", tok.Expiry
+		}
+	}
+	if !st.HasSecret && c.usesSandboxClient(cs) && c.SandboxClientSecret != "" {
+		st.HasSecret, st.SecretMasked = true, secrets.Mask(c.SandboxClientSecret)
 	}
 	return st, nil
 }
@@ -112,38 +179,83 @@ func (c *Connection) State(ctx context.Context) (State, error) {
 // IsSandbox reports whether kessai talks to the simulator (no real bank configured).
 func (c *Connection) IsSandbox(ctx context.Context) bool {
 	cs, _, err := c.load(ctx)
-	return err != nil || cs.Endpoint != EndpointProduction
+	if err != nil {
+		return true
+	}
+	_, _, sandbox := c.endpoints(cs)
+	return sandbox
 }
 
-// Save stores the client ID and secret (an empty secret keeps the stored one). Changing them
-// disables the connection until a token call succeeds again.
-func (c *Connection) Save(ctx context.Context, endpoint, clientID, secret, authMethod string) error {
+// Status is the 外部連携設定 index's status: 「有効」 only after a token call succeeded.
+func (c *Connection) Status(ctx context.Context) (string, bool) {
+	st, err := c.State(ctx)
+	if err != nil {
+		return "読み込めません", false
+	}
+	suffix := ""
+	if st.Sandbox {
+		suffix = "（サンドボックス）"
+	}
+	switch {
+	case st.Enabled:
+		return "有効" + suffix, true
+	case st.LastError != "":
+		return "エラー" + suffix, false
+	}
+	return "未連携" + suffix, false
+}
+
+// Save stores the settings (an empty secret keeps the stored one) and records the change in
+// the audit log. Changing who we are or where the bank is drops the tokens and disables the
+// connection until a token call succeeds again.
+func (c *Connection) Save(ctx context.Context, in SettingsInput) error {
+	in.ClientID = strings.TrimSpace(in.ClientID)
+	in.ClientSecret = strings.TrimSpace(in.ClientSecret)
+	in.AuthBaseURL = strings.TrimRight(strings.TrimSpace(in.AuthBaseURL), "/")
+	in.APIBaseURL = strings.TrimRight(strings.TrimSpace(in.APIBaseURL), "/")
 	f := errs.Fields{}
-	if endpoint != EndpointSandbox && endpoint != EndpointProduction {
-		f.Add("endpoint", "接続先を選んでください")
-	}
-	if clientID == "" {
+	if in.ClientID == "" {
 		f.Add("client_id", "クライアントIDを入力してください")
+	} else if len(in.ClientID) > 128 {
+		f.Add("client_id", "クライアントIDが長すぎます")
 	}
-	if authMethod != "basic" && authMethod != "post" {
+	if in.AuthMethod != "basic" && in.AuthMethod != "post" {
 		f.Add("auth_method", "クライアント認証方式を選んでください")
+	}
+	for name, v := range map[string]string{"auth_base_url": in.AuthBaseURL, "api_base_url": in.APIBaseURL} {
+		if v == "" {
+			continue
+		}
+		if u, err := url.Parse(v); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+			f.Add(name, "https:// で始まるURLを入力してください（空欄なら自動）")
+		}
 	}
 	cs, s, err := c.load(ctx)
 	if err != nil {
 		return err
 	}
-	if secret == "" && (s == nil || !s.HasSecret(secretClient)) {
+	next := cs
+	next.ClientID, next.AuthMethod, next.AuthBaseURL, next.APIBaseURL = in.ClientID, in.AuthMethod, in.AuthBaseURL, in.APIBaseURL
+	hasSecret := s != nil && s.HasSecret(secretClient)
+	if in.ClientSecret == "" && !hasSecret && !c.usesSandboxClient(next) {
 		f.Add("client_secret", "クライアントシークレットを入力してください")
 	}
 	if err := f.Err(); err != nil {
 		return err
 	}
-	changed := secret != "" || cs.ClientID != clientID || cs.Endpoint != endpoint || cs.AuthMethod != authMethod
-	cs.Endpoint, cs.ClientID, cs.AuthMethod = endpoint, clientID, authMethod
-	u := secrets.Update{Public: &cs, Secrets: map[string]string{secretClient: secret}}
+	oa, op, _ := c.endpoints(cs)
+	na, np, _ := c.endpoints(next)
+	changed := s == nil || in.ClientSecret != "" || cs.ClientID != next.ClientID || cs.AuthMethod != next.AuthMethod || oa != na || op != np
+	if !changed && next == cs {
+		return nil // nothing to store or audit
+	}
+	u := secrets.Update{Public: &next, Secrets: map[string]string{secretClient: in.ClientSecret}}
 	if changed {
-		cs.Enabled, cs.VerifiedAt = false, time.Time{}
+		next.Enabled, next.VerifiedAt, next.AccountID, next.AccountLabel, next.LastError = false, time.Time{}, "", "", ""
 		u.Clear = []string{secretToken}
+		if in.ClientSecret == "" && c.usesSandboxClient(next) && !hasSecret {
+			u.Secrets[secretClient] = c.SandboxClientSecret
+		}
 	}
 	return c.save(ctx, u)
 }
@@ -158,33 +270,42 @@ func (c *Connection) save(ctx context.Context, u secrets.Update) error {
 	})
 }
 
-// client returns an OAuth client for the stored settings.
+// client returns an OAuth client for the stored settings (the sandbox client while none is
+// saved).
 func (c *Connection) client(ctx context.Context) (*aozora.Client, ConnSettings, *secrets.Settings, error) {
 	cs, s, err := c.load(ctx)
 	if err != nil {
 		return nil, cs, s, err
 	}
-	if s == nil || cs.ClientID == "" {
-		return nil, cs, s, errs.E(errs.KindUnavailable, "GMOあおぞらネット銀行のクライアントIDとシークレットが未設定です（設定 › 外部連携設定）")
+	id, secret := cs.ClientID, ""
+	if s != nil {
+		if secret, err = c.store.Secret(s, secretClient); err != nil {
+			return nil, cs, s, err
+		}
 	}
-	secret, err := c.store.Secret(s, secretClient)
-	if err != nil {
-		return nil, cs, s, err
+	if c.usesSandboxClient(cs) {
+		id = c.SandboxClientID
+		if secret == "" {
+			secret = c.SandboxClientSecret
+		}
 	}
-	cfg := aozora.Config{ClientID: cs.ClientID, ClientSecret: secret, RedirectURI: c.RedirectURI, Clock: c.clock, HTTPClient: c.HTTPClient}
+	if id == "" || secret == "" {
+		return nil, cs, s, errs.Conflict("GMOあおぞらネット銀行のクライアントIDとクライアントシークレットが未設定です（設定 › 外部連携設定 › GMOあおぞらネット銀行）")
+	}
+	authURL, apiURL, _ := c.endpoints(cs)
+	cfg := aozora.Config{AuthBaseURL: authURL, APIBaseURL: apiURL, ClientID: id, ClientSecret: secret,
+		RedirectURI: c.RedirectURI, Clock: c.clock, HTTPClient: c.HTTPClient}
 	if cs.AuthMethod == "post" {
 		cfg.AuthMethod = aozora.ClientSecretPost
-	}
-	if cs.Endpoint == EndpointProduction {
-		cfg.AuthBaseURL, cfg.APIBaseURL = aozora.ProductionAuthBaseURL, aozora.ProductionAPIBaseURL
-	} else {
-		cfg.AuthBaseURL, cfg.APIBaseURL = c.SandboxURLs()
 	}
 	return aozora.New(cfg), cs, s, nil
 }
 
 func (c *Connection) token(s *secrets.Settings) (aozora.Token, error) {
 	var tok aozora.Token
+	if s == nil {
+		return tok, nil
+	}
 	raw, err := c.store.Secret(s, secretToken)
 	if err != nil || raw == "" {
 		return tok, err
@@ -202,21 +323,31 @@ func (c *Connection) AuthURL(ctx context.Context, state string) (string, error) 
 	return cl.AuthCodeURL(state), nil
 }
 
-// Complete exchanges the code from the bank's redirect for tokens, then verifies them with the
-// accounts API; only then is the connection 有効.
+// Complete exchanges the code from the bank's redirect for tokens, stores the refresh token
+// sealed and reads the accounts; only then is the connection 有効.
 func (c *Connection) Complete(ctx context.Context, code string) error {
-	cl, cs, _, err := c.client(ctx)
+	cl, cs, s, err := c.client(ctx)
 	if err != nil {
 		return err
 	}
+	if s == nil {
+		// Nothing saved yet (sandbox defaults): save them so the tokens have a home.
+		cs.ClientID = c.SandboxClientID
+		if err := c.Save(ctx, SettingsInput{ClientID: cs.ClientID, AuthMethod: cs.AuthMethod}); err != nil {
+			return err
+		}
+		if cl, cs, _, err = c.client(ctx); err != nil {
+			return err
+		}
+	}
 	tok, err := cl.Exchange(ctx, code)
 	if err != nil {
-		return c.fail(ctx, cs, "トークンを取得できませんでした: "+err.Error())
+		return c.fail(ctx, cs, bankErrorText("リフレッシュトークンを取得できませんでした", err))
 	}
 	return c.verify(ctx, cl, cs, tok)
 }
 
-// Verify makes a token call (a refresh) and reads the accounts again.
+// Verify makes a token call (a refresh) and reads the accounts again (保存 with a token).
 func (c *Connection) Verify(ctx context.Context) error {
 	cl, cs, s, err := c.client(ctx)
 	if err != nil {
@@ -227,11 +358,11 @@ func (c *Connection) Verify(ctx context.Context) error {
 		return err
 	}
 	if tok.RefreshToken == "" {
-		return errs.Invalid("リフレッシュトークンがありません。【リフレッシュトークンを取得】で銀行にログインしてください")
+		return errs.Conflict("リフレッシュトークンがありません。【リフレッシュトークンを取得】で銀行にログインしてください")
 	}
 	nt, err := cl.Refresh(ctx, tok.RefreshToken)
 	if err != nil {
-		return c.fail(ctx, cs, "トークンを更新できませんでした: "+err.Error())
+		return c.fail(ctx, cs, bankErrorText("トークンを更新できませんでした", err))
 	}
 	if nt.RefreshToken == "" {
 		nt.RefreshToken = tok.RefreshToken
@@ -240,28 +371,41 @@ func (c *Connection) Verify(ctx context.Context) error {
 }
 
 func (c *Connection) verify(ctx context.Context, cl *aozora.Client, cs ConnSettings, tok aozora.Token) error {
-	accts, err := cl.WithTokenSource(aozora.NewTokenHolder(cl, tok, aozora.HolderOptions{Clock: c.clock})).Accounts(ctx)
-	if err != nil {
-		return c.fail(ctx, cs, "口座一覧を取得できませんでした: "+err.Error())
-	}
-	var pick *aozora.Account
-	for i, a := range accts.Accounts {
-		ordinary := a.AccountTypeCode == aozora.SubjectOrdinaryInterest || a.AccountTypeCode == aozora.SubjectOrdinarySettle
-		if ordinary && (pick == nil || a.PrimaryAccountCode == "1") {
-			pick = &accts.Accounts[i]
-		}
-	}
-	if pick == nil {
-		return c.fail(ctx, cs, "振込元にできる普通預金口座がありません")
-	}
-	cs.AccountID = pick.AccountID
-	cs.AccountLabel = fmt.Sprintf("%s 支店%s %s %s %s", pick.BranchName, pick.BranchCode, pick.AccountTypeName, pick.AccountNumber, pick.AccountName)
-	cs.Enabled, cs.VerifiedAt, cs.LastError = true, c.clock.Now().UTC(), ""
+	// Store the token first: a rotated refresh token must not be lost if the accounts call fails.
 	b, err := json.Marshal(tok)
 	if err != nil {
 		return err
 	}
-	return c.save(ctx, secrets.Update{Public: &cs, Secrets: map[string]string{secretToken: string(b)}})
+	if err := c.save(ctx, secrets.Update{Secrets: map[string]string{secretToken: string(b)}}); err != nil {
+		return err
+	}
+	accts, err := cl.WithTokenSource(aozora.StaticToken(tok.AccessToken)).Accounts(ctx)
+	if err != nil {
+		return c.fail(ctx, cs, bankErrorText("口座一覧を取得できませんでした", err))
+	}
+	var pick *aozora.Account
+	for i, a := range accts.Accounts {
+		ordinary := a.AccountTypeCode == aozora.SubjectOrdinaryInterest || a.AccountTypeCode == aozora.SubjectOrdinarySettle
+		if ordinary && (pick == nil || (a.PrimaryAccountCode == "1" && pick.PrimaryAccountCode != "1")) {
+			pick = &accts.Accounts[i]
+		}
+	}
+	if pick == nil {
+		return c.fail(ctx, cs, "振込元にできる普通預金口座が口座一覧にありません")
+	}
+	cs.AccountID = pick.AccountID
+	cs.AccountLabel = accountLabel(*pick)
+	cs.Enabled, cs.VerifiedAt, cs.LastError = true, c.clock.Now().UTC(), ""
+	return c.save(ctx, secrets.Update{Public: &cs})
+}
+
+func accountLabel(a aozora.Account) string {
+	parts := []string{}
+	if a.BranchName != "" || a.BranchCode != "" {
+		parts = append(parts, strings.TrimSpace(a.BranchName+"（"+a.BranchCode+"）"))
+	}
+	parts = append(parts, a.AccountTypeName, a.AccountNumber, a.AccountName)
+	return strings.Join(nonEmpty(parts), " ")
 }
 
 func (c *Connection) fail(ctx context.Context, cs ConnSettings, msg string) error {
@@ -272,15 +416,25 @@ func (c *Connection) fail(ctx context.Context, cs ConnSettings, msg string) erro
 	return errs.E(errs.KindUnavailable, msg)
 }
 
-// Bank is the executor's and poller's BankFunc: a client with a token holder that refreshes
-// before expiry and stores each new refresh token sealed.
+// Client gives the executor and the poller a ready client (its token holder refreshes before
+// expiry and stores each new refresh token sealed) and the source account.
+func (c *Connection) Client(ctx context.Context) (*aozora.Client, string, error) {
+	b, err := c.Bank(ctx)
+	return b.Client, b.AccountID, err
+}
+
+// Bank is the executor's, poller's and resolver's BankFunc.
 func (c *Connection) Bank(ctx context.Context) (Bank, error) {
-	cl, cs, s, err := c.client(ctx)
+	cs, s, err := c.load(ctx)
 	if err != nil {
 		return Bank{}, err
 	}
-	if !cs.Enabled || cs.AccountID == "" {
-		return Bank{}, errs.E(errs.KindUnavailable, "GMOあおぞらネット銀行との連携が有効ではありません（設定 › 外部連携設定でリフレッシュトークンを取得してください）")
+	if s == nil || !cs.Enabled || cs.AccountID == "" {
+		return Bank{}, errNotConnected()
+	}
+	cl, cs, s, err := c.client(ctx)
+	if err != nil {
+		return Bank{}, err
 	}
 	key := string(s.Public) + s.UpdatedAt.String()
 	c.mu.Lock()
@@ -290,18 +444,68 @@ func (c *Connection) Bank(ctx context.Context) (Bank, error) {
 		if err != nil {
 			return Bank{}, err
 		}
-		c.holder = aozora.NewTokenHolder(cl, tok, aozora.HolderOptions{Clock: c.clock, OnRefresh: func(nt aozora.Token) {
-			b, err := json.Marshal(nt)
-			if err != nil {
-				return
-			}
-			// Stored in its own short transaction; the holder keeps the token in memory either way.
-			_ = c.db.InTx(context.WithoutCancel(ctx), func(tx *db.Tx) error {
-				_, err := c.store.Save(context.WithoutCancel(ctx), tx, Provider, "", secrets.Update{Secrets: map[string]string{secretToken: string(b)}})
-				return err
-			})
-		}})
+		if tok.RefreshToken == "" && tok.AccessToken == "" {
+			return Bank{}, errNotConnected()
+		}
+		c.holder = aozora.NewTokenHolder(cl, tok, aozora.HolderOptions{Clock: c.clock, OnRefresh: c.storeRefreshed})
 		c.key = key
 	}
 	return Bank{Client: cl.WithTokenSource(c.holder), AccountID: cs.AccountID}, nil
+}
+
+// storeRefreshed keeps the newest token sealed. It runs under the holder's lock, outside any
+// transaction of the caller, in its own short one; the holder keeps the token in memory either way.
+func (c *Connection) storeRefreshed(nt aozora.Token) {
+	b, err := json.Marshal(nt)
+	if err != nil {
+		return
+	}
+	ctx := auth.WithPrincipal(context.Background(), auth.System("payout.token_refresh"))
+	_ = c.db.InTx(ctx, func(tx *db.Tx) error {
+		_, err := c.store.Save(ctx, tx, Provider, "", secrets.Update{Secrets: map[string]string{secretToken: string(b)}})
+		return err
+	})
+}
+
+// bankErrorText says in Japanese what failed, with the bank's own error code.
+func bankErrorText(what string, err error) string {
+	var oe *aozora.OAuthError
+	var ae *aozora.APIError
+	var te *aozora.TransportError
+	switch {
+	case errors.As(err, &oe):
+		msg := oauthMessages[oe.Code]
+		if msg == "" {
+			msg = "銀行が認可を拒否しました"
+		}
+		if oe.Description != "" {
+			msg += "（" + oe.Description + "）"
+		}
+		return fmt.Sprintf("%s。銀行のエラーコード %s: %s", what, oe.Code, msg)
+	case errors.As(err, &ae):
+		if ae.Code == aozora.CodeMaintenance {
+			return fmt.Sprintf("%s。銀行のエラーコード %s: 銀行がメンテナンス中です。時間をおいてやり直してください", what, ae.Code)
+		}
+		code := ae.Code
+		if code == "" {
+			code = fmt.Sprintf("HTTP %d", ae.HTTPStatus)
+		}
+		return fmt.Sprintf("%s。銀行のエラーコード %s: %s", what, code, ae.Message)
+	case errors.As(err, &te):
+		return what + "。銀行に接続できませんでした。接続先URLとネットワークを確認してください"
+	}
+	return what + ": " + err.Error()
+}
+
+var oauthMessages = map[string]string{
+	"invalid_request":           "要求の形式が正しくありません",
+	"invalid_client":            "クライアントIDまたはクライアントシークレットが正しくありません（クライアント認証方式も確認してください）",
+	"invalid_grant":             "認可コードまたはリフレッシュトークンが無効か期限切れです。もう一度【リフレッシュトークンを取得】してください",
+	"unauthorized_client":       "このクライアントには許可されていない操作です",
+	"unsupported_grant_type":    "銀行が対応していない方式です",
+	"invalid_scope":             "要求した権限（スコープ）が認められていません",
+	"access_denied":             "銀行のログイン画面で許可されませんでした",
+	"server_error":              "銀行側でエラーが発生しました",
+	"temporarily_unavailable":   "銀行が一時的に利用できません",
+	"unsupported_response_type": "銀行が対応していない応答形式です",
 }

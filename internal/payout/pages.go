@@ -1,0 +1,115 @@
+package payout
+
+import (
+	"context"
+	"embed"
+	"fmt"
+	"html/template"
+	"net/http"
+
+	"kessai/internal/commerce"
+	"kessai/internal/platform/auth"
+	"kessai/internal/platform/errs"
+	"kessai/internal/web"
+)
+
+//go:embed templates
+var templatesFS embed.FS
+
+// syncExecuteMax is how many transfers the list page executes while the person waits; larger
+// selections run as a payout.execute job with progress (when Enqueue is set).
+const syncExecuteMax = 10
+
+// Pages are the payout room's screens: the bank settings, the 銀行振込 tab of a case, the
+// transfer form, 会計 › 銀行振込一覧, and the 一括振込依頼 bulk action on the case list.
+type Pages struct {
+	svc    *Service
+	exec   *Executor
+	conn   *Connection
+	render *web.Renderer
+	tab    *template.Template
+	// Enqueue, when set, runs a large execution as a job and returns the page that shows its
+	// progress.
+	Enqueue func(ctx context.Context, args ExecuteArgs) (string, error)
+}
+
+// NewPages parses the room's templates into the shell's renderer.
+func NewPages(r *web.Renderer, svc *Service, exec *Executor, conn *Connection) (*Pages, error) {
+	if err := r.Add("payout", templatesFS, "templates"); err != nil {
+		return nil, err
+	}
+	tab, err := template.New("tab").Funcs(web.Funcs()).ParseFS(templatesFS, "templates/tab/*.html")
+	if err != nil {
+		return nil, fmt.Errorf("payout: case tab template: %w", err)
+	}
+	return &Pages{svc: svc, exec: exec, conn: conn, render: r, tab: tab}, nil
+}
+
+// Routes lists every page route of the room.
+func (p *Pages) Routes(sh *web.Shell) {
+	sh.HandleFunc(http.MethodGet, "/settings/integrations/aozora", auth.PermAdmin, "GMOあおぞらネット銀行の連携設定", p.settings)
+	sh.HandleFunc(http.MethodPost, "/settings/integrations/aozora", auth.PermAdmin, "GMOあおぞらネット銀行の連携設定を保存", p.saveSettings)
+	sh.HandleFunc(http.MethodPost, "/settings/integrations/aozora/authorize", auth.PermAdmin, "リフレッシュトークンを取得（銀行のログインへ）", p.authorize)
+	sh.HandleFunc(http.MethodGet, "/settings/integrations/aozora/callback", auth.PermAdmin, "銀行のログインからの戻り（トークン取得）", p.callback)
+	sh.HandleFunc(http.MethodPost, "/settings/integrations/aozora/verify", auth.PermAdmin, "連携を確認（トークン更新と口座照会）", p.verify)
+
+	sh.HandleFunc(http.MethodGet, "/accounting", auth.PermView, "会計", func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, "/accounting/transfers", http.StatusSeeOther)
+	})
+	sh.HandleFunc(http.MethodGet, "/accounting/transfers", auth.PermView, "銀行振込一覧", p.list)
+	sh.HandleFunc(http.MethodPost, "/accounting/transfers/execute", auth.PermMoney, "選んだ振込を実行（経理・管理者）", p.executeSelected)
+
+	sh.HandleFunc(http.MethodGet, "/cases/{id}/transfer/new", auth.PermOperate, "振込処理（登録フォーム）", p.newForm)
+	sh.HandleFunc(http.MethodPost, "/cases/{id}/transfer", auth.PermOperate, "振込を登録", p.create)
+	sh.HandleFunc(http.MethodGet, "/transfers/{id}/edit", auth.PermOperate, "振込の修正フォーム", p.editForm)
+	sh.HandleFunc(http.MethodPost, "/transfers/{id}", auth.PermOperate, "振込を修正", p.update)
+	sh.HandleFunc(http.MethodPost, "/transfers/{id}/delete", auth.PermOperate, "振込を削除", p.delete)
+}
+
+// Attach plugs the room into the shell: the 外部連携設定 entry, the top page's counts, the
+// case detail's 銀行振込 tab and the case list's 一括振込依頼 (cases and bulk may be nil).
+func (p *Pages) Attach(sh *web.Shell, cases *commerce.Pages, bulk *web.BulkPages) {
+	sh.AddIntegration(web.Integration{Label: "GMOあおぞらネット銀行", Room: "銀行振込（買取ケースの支払い）",
+		Link: "/settings/integrations/aozora", Status: p.conn.Status})
+	sh.AddAttention(p.AttentionItems)
+	if cases != nil {
+		cases.AddCaseTab(p.CaseTab())
+	}
+	if bulk != nil {
+		bulk.Service().Register(p.BulkAction())
+	}
+}
+
+// AttentionItems are the top page's counts: 振込実行待ち, 承認待ち, エラー.
+func (p *Pages) AttentionItems(ctx context.Context) ([]web.Attention, error) {
+	c, err := p.svc.Counts(ctx)
+	if err != nil {
+		return nil, err
+	}
+	item := func(code, level string) web.Attention {
+		return web.Attention{Label: "銀行振込：" + Statuses.Label(code), Count: c[code], Level: level, Link: "/accounting/transfers?status=" + code}
+	}
+	return []web.Attention{item(StatusAwaitingExecution, ""), item(StatusAwaitingApproval, "warn"), item(StatusFailed, "error")}, nil
+}
+
+// errMessage is the text of err for a flash message.
+func errMessage(err error) string {
+	if e := errs.As(err); e != nil && e.Kind != errs.KindInternal {
+		return e.Message
+	}
+	return "処理に失敗しました: " + err.Error()
+}
+
+func csrf(p *auth.Principal) string {
+	if p == nil {
+		return ""
+	}
+	return p.CSRFToken
+}
+
+func kindNav(kind string) string {
+	if kind == "ippan" {
+		return "ippan"
+	}
+	return "takuhai"
+}

@@ -1,0 +1,144 @@
+package payout
+
+import (
+	"bytes"
+	"html/template"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"kessai/internal/commerce"
+	"kessai/internal/platform/auth"
+	"kessai/internal/platform/errs"
+	"kessai/internal/web"
+)
+
+type formView struct {
+	Case     CaseInfo
+	Transfer *Transfer
+	In       Input
+	Errors   map[string]string
+	Action   string
+	Account  string // 振込元口座 (automatic)
+}
+
+func (p *Pages) renderForm(w http.ResponseWriter, r *http.Request, status int, v formView) {
+	if st, err := p.conn.State(r.Context()); err == nil {
+		v.Account = st.AccountLabel
+	}
+	title := "振込処理 " + v.Case.Code
+	if v.Transfer != nil {
+		title = "振込の修正 " + v.Case.Code
+	}
+	p.render.Render(w, r, status, "payout/transfer_form.html", web.View{Title: title, Nav: kindNav(v.Case.Kind), Data: v})
+}
+
+func (p *Pages) newForm(w http.ResponseWriter, r *http.Request) {
+	c, in, err := p.svc.Prefill(r.Context(), r.PathValue("id"))
+	if err != nil {
+		p.render.Error(w, r, err)
+		return
+	}
+	p.renderForm(w, r, http.StatusOK, formView{Case: c, In: in, Action: "/cases/" + c.ID + "/transfer"})
+}
+
+func formInput(r *http.Request) Input {
+	_ = r.ParseForm()
+	f := r.PostForm
+	amount, _ := strconv.ParseInt(strings.ReplaceAll(strings.TrimSpace(f.Get("amount")), ",", ""), 10, 64)
+	return Input{RemitterName: f.Get("remitter_name"), Memo: f.Get("memo"), BankCode: f.Get("bank_code"), BranchCode: f.Get("branch_code"),
+		AccountType: f.Get("account_type"), AccountNumber: f.Get("account_number"), HolderName: f.Get("holder_name"), Amount: amount}
+}
+
+func (p *Pages) create(w http.ResponseWriter, r *http.Request) {
+	in := formInput(r)
+	if in.Amount == 0 {
+		in.Amount = -1 // an empty amount is an error on the form, not "the purchase amount"
+	}
+	t, err := p.svc.Register(r.Context(), r.PathValue("id"), in)
+	if e := errs.As(err); e != nil && e.Kind == errs.KindInvalid {
+		c, _, _ := p.svc.Prefill(r.Context(), r.PathValue("id"))
+		p.renderForm(w, r, http.StatusUnprocessableEntity, formView{Case: c, In: in, Errors: e.Fields, Action: "/cases/" + c.ID + "/transfer"})
+		return
+	}
+	if err != nil {
+		p.render.Error(w, r, err)
+		return
+	}
+	web.SetFlash(w, "振込を登録しました（振込実行待ち）")
+	http.Redirect(w, r, "/cases/"+t.CaseID+"?tab=transfer", http.StatusSeeOther)
+}
+
+func (p *Pages) editForm(w http.ResponseWriter, r *http.Request) {
+	t, err := p.svc.Get(r.Context(), r.PathValue("id"))
+	if err != nil {
+		p.render.Error(w, r, err)
+		return
+	}
+	if !t.Allows(ActEdit) {
+		p.render.Error(w, r, errs.Conflict("「"+t.StatusLabel+"」の振込は編集できません"))
+		return
+	}
+	c, _, err := p.svc.Prefill(r.Context(), t.CaseID)
+	if err != nil {
+		p.render.Error(w, r, err)
+		return
+	}
+	p.renderForm(w, r, http.StatusOK, formView{Case: c, Transfer: &t, In: inputOf(t), Action: "/transfers/" + t.ID})
+}
+
+func (p *Pages) update(w http.ResponseWriter, r *http.Request) {
+	in := formInput(r)
+	t, err := p.svc.Update(r.Context(), r.PathValue("id"), in)
+	if e := errs.As(err); e != nil && e.Kind == errs.KindInvalid {
+		cur, gerr := p.svc.Get(r.Context(), r.PathValue("id"))
+		if gerr != nil {
+			p.render.Error(w, r, gerr)
+			return
+		}
+		c, _, _ := p.svc.Prefill(r.Context(), cur.CaseID)
+		p.renderForm(w, r, http.StatusUnprocessableEntity, formView{Case: c, Transfer: &cur, In: in, Errors: e.Fields, Action: "/transfers/" + cur.ID})
+		return
+	}
+	if err != nil {
+		p.render.Error(w, r, err)
+		return
+	}
+	web.SetFlash(w, "振込を修正しました（振込実行待ち）")
+	http.Redirect(w, r, "/cases/"+t.CaseID+"?tab=transfer", http.StatusSeeOther)
+}
+
+func (p *Pages) delete(w http.ResponseWriter, r *http.Request) {
+	t, err := p.svc.Get(r.Context(), r.PathValue("id"))
+	if err != nil {
+		p.render.Error(w, r, err)
+		return
+	}
+	if err := p.svc.Delete(r.Context(), t.ID); err != nil {
+		p.render.Error(w, r, err)
+		return
+	}
+	web.SetFlash(w, "振込を削除しました")
+	http.Redirect(w, r, "/cases/"+t.CaseID+"?tab=transfer", http.StatusSeeOther)
+}
+
+// CaseTab is the 銀行振込 tab of the case detail page.
+func (p *Pages) CaseTab() commerce.CaseTab {
+	return commerce.CaseTab{Key: "transfer", Label: "銀行振込", Perm: auth.PermView, Order: 10,
+		Render: func(r *http.Request, c commerce.CaseRow) (template.HTML, error) {
+			t, err := p.svc.ForCase(r.Context(), c.ID)
+			if err != nil {
+				return "", err
+			}
+			var atts any
+			if t != nil {
+				atts, _ = p.svc.Attempts(r.Context(), t.ID)
+			}
+			pr := auth.FromContext(r.Context())
+			var buf bytes.Buffer
+			err = p.tab.ExecuteTemplate(&buf, "case_tab", map[string]any{"CaseID": c.ID, "Transfer": t, "Attempts": atts,
+				"Stocked": commerce.CaseStatuses.Allows(c.Status, "transfer"), "CanOperate": pr.Can(auth.PermOperate),
+				"CanExecute": pr.Can(auth.PermMoney), "CSRFToken": csrf(pr)})
+			return template.HTML(buf.String()), err
+		}}
+}
