@@ -56,11 +56,13 @@ type Idempotency struct {
 	// StaleAfter is when a request still marked running is taken to have died with its
 	// instance, so the key may run again. Requests are far shorter; a live one is never re-run.
 	StaleAfter time.Duration
+	// MaxBody caps the request bodies read for hashing: CSV imports may be 32MB.
+	MaxBody int64
 }
 
 // NewIdempotency returns the store on d reading time from now.
 func NewIdempotency(d *db.DB, now func() time.Time) *Idempotency {
-	return &Idempotency{DB: d, Now: now, StaleAfter: 10 * time.Minute}
+	return &Idempotency{DB: d, Now: now, StaleAfter: 10 * time.Minute, MaxBody: 32 << 20}
 }
 
 // Applies reports whether r is a request the middleware looks at (the header aside).
@@ -88,9 +90,9 @@ func (s *Idempotency) Middleware(next http.Handler) http.Handler {
 				map[string]string{HeaderIdempotencyKey: msg})
 			return
 		}
-		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, web.MaxJSONBody))
+		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, s.MaxBody))
 		if err != nil {
-			web.WriteError(w, r, errs.Invalid("リクエスト本文を読み取れません（上限8MB）").Wrap(err))
+			web.WriteError(w, r, errs.Invalid(fmt.Sprintf("リクエスト本文を読み取れません（上限%dMB）", s.MaxBody>>20)).Wrap(err))
 			return
 		}
 		r.Body = io.NopCloser(bytes.NewReader(body))

@@ -1,13 +1,18 @@
 package commerce
 
 import (
+	"bytes"
+	"errors"
+	"io"
 	"net/http"
+	"path"
 	"strconv"
 	"time"
 
 	"kessai/internal/api"
 	"kessai/internal/platform/auth"
 	"kessai/internal/platform/errs"
+	"kessai/internal/platform/jpcsv"
 	"kessai/internal/platform/status"
 	"kessai/internal/web"
 )
@@ -156,13 +161,7 @@ func RegisterAPI(v1 *api.API, s *Store) {
 		Summary: "店舗名を変更", PathParams: idParam, Request: ShopInput{}, Response: Shop{}}, h.updateShop)
 
 	v1.Handle(api.Operation{Method: http.MethodGet, Path: "/api/v1/customers", Perm: auth.PermView, ID: "listCustomers", Tag: tCustomer,
-		Summary: "顧客の一覧・検索", Paged: true, Response: Customer{}, Query: []api.Param{
-			{Name: "q", Description: "氏名・フリガナ・顧客番号・メール・電話番号の一部"},
-			{Name: "prefecture", Description: "都道府県名（例: 東京都）"},
-			{Name: "has_bank", Type: "boolean", Description: "振込先口座の有無"},
-			{Name: "id", Description: "顧客ID（複数指定・カンマ区切り可）"},
-			sortParam(CustomerSorts),
-		}}, h.listCustomers)
+		Summary: "顧客の一覧・検索", Paged: true, Response: Customer{}, Query: customerQuery()}, h.listCustomers)
 	v1.Handle(api.Operation{Method: http.MethodGet, Path: "/api/v1/customers/{id}", Perm: auth.PermView, ID: "getCustomer", Tag: tCustomer,
 		Summary: "顧客を取得", PathParams: idParam, Response: Customer{}}, h.getCustomer)
 	v1.Handle(api.Operation{Method: http.MethodPost, Path: "/api/v1/customers", Perm: auth.PermOperate, ID: "createCustomer", Tag: tCustomer,
@@ -174,23 +173,7 @@ func RegisterAPI(v1 *api.API, s *Store) {
 		Query: []api.Param{{Name: "version", Type: "integer", Description: "読み込んだときの version（省略時は現在の版）"}}}, h.deleteCustomer)
 
 	v1.Handle(api.Operation{Method: http.MethodGet, Path: "/api/v1/cases", Perm: auth.PermView, ID: "listCases", Tag: tCase,
-		Summary: "買取ケースの一覧・検索（一覧画面と同じ条件）", Paged: true, Response: CaseRowJSON{}, Query: []api.Param{
-			{Name: "kind", Description: "買取種別", Enum: CaseKinds.Codes()},
-			api.StatusParam("status", CaseStatuses),
-			{Name: "code", Description: "ケース番号の一部"},
-			{Name: "customer", Description: "顧客の氏名・フリガナ・顧客番号・メール・電話番号の一部"},
-			{Name: "customer_id", Description: "顧客ID"},
-			{Name: "shop", Description: "店舗ID"},
-			api.DateParam("confirmed_from", "買取確定日（から）"),
-			api.DateParam("confirmed_to", "買取確定日（まで）"),
-			api.DateParam("received_from", "受付日（から）"),
-			api.DateParam("received_to", "受付日（まで）"),
-			{Name: "amount_min", Type: "integer", Description: "買取金額の下限（円）"},
-			{Name: "amount_max", Type: "integer", Description: "買取金額の上限（円）"},
-			{Name: "has_bank", Type: "boolean", Description: "顧客の振込先口座の有無"},
-			{Name: "id", Description: "ケースID（複数指定・カンマ区切り可）"},
-			sortParam(CaseSorts),
-		}}, h.listCases)
+		Summary: "買取ケースの一覧・検索（一覧画面と同じ条件）", Paged: true, Response: CaseRowJSON{}, Query: caseQuery()}, h.listCases)
 	v1.Handle(api.Operation{Method: http.MethodGet, Path: "/api/v1/cases/{id}", Perm: auth.PermView, ID: "getCase", Tag: tCase,
 		Summary: "買取ケースを取得", PathParams: idParam, Response: CaseJSON{}}, h.getCase)
 	v1.Handle(api.Operation{Method: http.MethodPost, Path: "/api/v1/cases", Perm: auth.PermOperate, ID: "createCase", Tag: tCase,
@@ -201,6 +184,74 @@ func RegisterAPI(v1 *api.API, s *Store) {
 		Summary: "買取ケースをキャンセル（入庫完了まで）", PathParams: idParam, Request: CancelInput{}, Response: CaseJSON{}, Status: http.StatusOK}, h.cancelCase)
 
 	registerOrderAPI(v1, h)
+	registerCSVAPI(v1, h)
+}
+
+func customerQuery() []api.Param {
+	return []api.Param{
+		{Name: "q", Description: "氏名・フリガナ・顧客番号・メール・電話番号の一部"},
+		{Name: "prefecture", Description: "都道府県名（例: 東京都）"},
+		{Name: "has_bank", Type: "boolean", Description: "振込先口座の有無"},
+		{Name: "id", Description: "顧客ID（複数指定・カンマ区切り可）"},
+		sortParam(CustomerSorts),
+	}
+}
+
+func caseQuery() []api.Param {
+	return []api.Param{
+		{Name: "kind", Description: "買取種別", Enum: CaseKinds.Codes()},
+		api.StatusParam("status", CaseStatuses),
+		{Name: "code", Description: "ケース番号の一部"},
+		{Name: "customer", Description: "顧客の氏名・フリガナ・顧客番号・メール・電話番号の一部"},
+		{Name: "customer_id", Description: "顧客ID"},
+		{Name: "shop", Description: "店舗ID"},
+		api.DateParam("confirmed_from", "買取確定日（から）"),
+		api.DateParam("confirmed_to", "買取確定日（まで）"),
+		api.DateParam("received_from", "受付日（から）"),
+		api.DateParam("received_to", "受付日（まで）"),
+		{Name: "amount_min", Type: "integer", Description: "買取金額の下限（円）"},
+		{Name: "amount_max", Type: "integer", Description: "買取金額の上限（円）"},
+		{Name: "has_bank", Type: "boolean", Description: "顧客の振込先口座の有無"},
+		{Name: "id", Description: "ケースID（複数指定・カンマ区切り可）"},
+		sortParam(CaseSorts),
+	}
+}
+
+func orderQuery() []api.Param {
+	return []api.Param{
+		{Name: "shop", Description: "店舗ID"},
+		{Name: "number", Description: "受注番号の一部"},
+		{Name: "customer", Description: "顧客の氏名・フリガナ・顧客番号・メール・電話番号の一部"},
+		{Name: "customer_id", Description: "顧客ID"},
+		api.StatusParam("order_status", OrderStatuses),
+		api.StatusParam("payment_status", PaymentStatuses),
+		api.StatusParam("authorization_status", AuthorizationStatuses),
+		api.StatusParam("payment_method", PaymentMethods),
+		api.StatusParam("source", OrderSources),
+		api.DateParam("ordered_from", "受注日（から、JST）"),
+		api.DateParam("ordered_to", "受注日（まで、JST）"),
+		{Name: "tracking_number", Description: "送り状番号（完全一致）"},
+		{Name: "external_ref", Description: "モールの受注番号（完全一致）"},
+		{Name: "id", Description: "受注ID（複数指定・カンマ区切り可）"},
+		sortParam(OrderSorts),
+	}
+}
+
+func subscriptionQuery() []api.Param {
+	return []api.Param{
+		api.StatusParam("status", SubscriptionStatuses),
+		{Name: "code", Description: "定期番号の一部"},
+		{Name: "customer", Description: "顧客の氏名・フリガナ・顧客番号・メール・電話番号の一部"},
+		{Name: "customer_id", Description: "顧客ID"},
+		{Name: "shop", Description: "店舗ID"},
+		{Name: "card_id", Description: "カードID"},
+		api.DateParam("next_from", "次回請求日（から）"),
+		api.DateParam("next_to", "次回請求日（まで）"),
+		{Name: "card_status", Description: "カードの状態", Enum: CardStatuses.Codes()},
+		{Name: "product", Description: "商品名の一部"},
+		{Name: "id", Description: "定期受注ID（複数指定・カンマ区切り可）"},
+		sortParam(SubscriptionSorts),
+	}
 }
 
 func sortParam(sorts []Sort) api.Param {
@@ -679,24 +730,8 @@ func registerOrderAPI(v1 *api.API, h apiHandlers) {
 	const tOrder, tSub = "受注", "定期受注"
 	idParam := map[string]string{"id": "ID"}
 	v1.Handle(api.Operation{Method: http.MethodGet, Path: "/api/v1/orders", Perm: auth.PermView, ID: "listOrders", Tag: tOrder,
-		Summary: "受注の一覧・検索（一覧画面と同じ条件）", Paged: true, Response: OrderRowJSON{}, Query: []api.Param{
-			{Name: "shop", Description: "店舗ID"},
-			{Name: "number", Description: "受注番号の一部"},
-			{Name: "customer", Description: "顧客の氏名・フリガナ・顧客番号・メール・電話番号の一部"},
-			{Name: "customer_id", Description: "顧客ID"},
-			api.StatusParam("order_status", OrderStatuses),
-			api.StatusParam("payment_status", PaymentStatuses),
-			api.StatusParam("authorization_status", AuthorizationStatuses),
-			api.StatusParam("payment_method", PaymentMethods),
-			api.StatusParam("source", OrderSources),
-			api.DateParam("ordered_from", "受注日（から、JST）"),
-			api.DateParam("ordered_to", "受注日（まで、JST）"),
-			{Name: "tracking_number", Description: "送り状番号（完全一致）"},
-			{Name: "external_ref", Description: "モールの受注番号（完全一致）"},
-			{Name: "id", Description: "受注ID（複数指定・カンマ区切り可）"},
-			{Name: "lines", Type: "boolean", Description: "true で明細も返す"},
-			sortParam(OrderSorts),
-		}}, h.listOrders)
+		Summary: "受注の一覧・検索（一覧画面と同じ条件）", Paged: true, Response: OrderRowJSON{}, Query: append(orderQuery(),
+			api.Param{Name: "lines", Type: "boolean", Description: "true で明細も返す"})}, h.listOrders)
 	v1.Handle(api.Operation{Method: http.MethodGet, Path: "/api/v1/orders/{id}", Perm: auth.PermView, ID: "getOrder", Tag: tOrder,
 		Summary: "受注を明細つきで取得", PathParams: idParam, Response: OrderJSON{}}, h.getOrder)
 	v1.Handle(api.Operation{Method: http.MethodPost, Path: "/api/v1/orders", Perm: auth.PermOperate, ID: "createOrder", Tag: tOrder,
@@ -709,20 +744,7 @@ func registerOrderAPI(v1 *api.API, h apiHandlers) {
 		Summary: "出荷確定（送り状番号つき）", PathParams: idParam, Request: ShipInput{}, Response: OrderJSON{}, Status: http.StatusOK}, h.shipOrder)
 
 	v1.Handle(api.Operation{Method: http.MethodGet, Path: "/api/v1/subscriptions", Perm: auth.PermView, ID: "listSubscriptions", Tag: tSub,
-		Summary: "定期受注の一覧・検索（一覧画面と同じ条件）", Paged: true, Response: SubscriptionRowJSON{}, Query: []api.Param{
-			api.StatusParam("status", SubscriptionStatuses),
-			{Name: "code", Description: "定期番号の一部"},
-			{Name: "customer", Description: "顧客の氏名・フリガナ・顧客番号・メール・電話番号の一部"},
-			{Name: "customer_id", Description: "顧客ID"},
-			{Name: "shop", Description: "店舗ID"},
-			{Name: "card_id", Description: "カードID"},
-			api.DateParam("next_from", "次回請求日（から）"),
-			api.DateParam("next_to", "次回請求日（まで）"),
-			{Name: "card_status", Description: "カードの状態", Enum: CardStatuses.Codes()},
-			{Name: "product", Description: "商品名の一部"},
-			{Name: "id", Description: "定期受注ID（複数指定・カンマ区切り可）"},
-			sortParam(SubscriptionSorts),
-		}}, h.listSubscriptions)
+		Summary: "定期受注の一覧・検索（一覧画面と同じ条件）", Paged: true, Response: SubscriptionRowJSON{}, Query: subscriptionQuery()}, h.listSubscriptions)
 	v1.Handle(api.Operation{Method: http.MethodGet, Path: "/api/v1/subscriptions/{id}", Perm: auth.PermView, ID: "getSubscription", Tag: tSub,
 		Summary: "定期受注を取得", PathParams: idParam, Response: SubscriptionJSON{}}, h.getSubscription)
 	v1.Handle(api.Operation{Method: http.MethodPost, Path: "/api/v1/subscriptions", Perm: auth.PermOperate, ID: "createSubscription", Tag: tSub,
@@ -945,4 +967,154 @@ func (h apiHandlers) updateSubscription(w http.ResponseWriter, r *http.Request) 
 		return
 	}
 	web.WriteJSON(w, http.StatusOK, subscriptionJSON(sb))
+}
+
+// maxImportBody caps a CSV sent to an import endpoint (files are read whole).
+const maxImportBody = 32 << 20
+
+// ImportJSON is what a CSV import did: every record is created, or none.
+type ImportJSON struct {
+	Encoding string   `json:"encoding" doc:"判定した文字コード（utf-8 または cp932）"`
+	Rows     int      `json:"rows" doc:"読んだデータ行数"`
+	Created  int      `json:"created" doc:"登録した件数（受注は受注キーごとに1件）"`
+	IDs      []string `json:"ids"`
+	Codes    []string `json:"codes" doc:"登録した番号（ファイルの順）"`
+}
+
+// exportParams are the export's own query parameters.
+func exportParams(templates []ExportTemplate) []api.Param {
+	t := api.Param{Name: "template", Description: "出力テンプレート（省略時 standard）"}
+	for _, et := range templates {
+		t.Enum = append(t.Enum, et.ID)
+		t.Description += "、" + et.ID + "=" + et.Name
+	}
+	return []api.Param{t, {Name: "encoding", Description: "文字コード（省略時 cp932、CRLF）", Enum: []string{"cp932", "utf-8"}}}
+}
+
+func registerCSVAPI(v1 *api.API, h apiHandlers) {
+	const csvMedia = "text/csv"
+	exports := []struct {
+		path, id, tag, summary string
+		query                  []api.Param
+		templates              []ExportTemplate
+		write                  func(r *http.Request, w io.Writer, tmpl string, enc jpcsv.Encoding) error
+	}{
+		{"/api/v1/cases/export.csv", "exportCases", "買取ケース", "買取ケースをCSVで出力（一覧と同じ条件）", caseQuery(), CaseExportTemplates(),
+			func(r *http.Request, w io.Writer, tmpl string, enc jpcsv.Encoding) error {
+				f, err := CaseFilterFromQuery(r.URL.Query())
+				if err != nil {
+					return err
+				}
+				return h.s.ExportCases(r.Context(), w, f, tmpl, enc)
+			}},
+		{"/api/v1/customers/export.csv", "exportCustomers", "顧客", "顧客をCSVで出力（一覧と同じ条件）", customerQuery(), CustomerExportTemplates(),
+			func(r *http.Request, w io.Writer, tmpl string, enc jpcsv.Encoding) error {
+				f, err := CustomerFilterFromQuery(r.URL.Query())
+				if err != nil {
+					return err
+				}
+				return h.s.ExportCustomers(r.Context(), w, f, tmpl, enc)
+			}},
+		{"/api/v1/orders/export.csv", "exportOrders", "受注", "受注をCSVで出力（一覧と同じ条件、1行が明細1行）", orderQuery(), OrderExportTemplates(),
+			func(r *http.Request, w io.Writer, tmpl string, enc jpcsv.Encoding) error {
+				f, err := OrderFilterFromQuery(r.URL.Query())
+				if err != nil {
+					return err
+				}
+				return h.s.ExportOrders(r.Context(), w, f, tmpl, enc)
+			}},
+	}
+	for _, e := range exports {
+		v1.Handle(api.Operation{Method: http.MethodGet, Path: e.path, Perm: auth.PermView, ID: e.id, Tag: e.tag,
+			Summary: e.summary, Query: append(e.query, exportParams(e.templates)...), ResponseMedia: csvMedia},
+			exportCSV(e.write))
+	}
+	imports := []struct {
+		path, id, tag, summary string
+		run                    func(r *http.Request) (ImportResult, error)
+	}{
+		{"/api/v1/cases/import", "importCases", "買取ケース", "買取ケースをCSVで一括登録（全件か0件）",
+			func(r *http.Request) (ImportResult, error) { return h.s.ImportCases(r.Context(), r.Body) }},
+		{"/api/v1/customers/import", "importCustomers", "顧客", "顧客をCSVで一括登録（全件か0件）",
+			func(r *http.Request) (ImportResult, error) { return h.s.ImportCustomers(r.Context(), r.Body) }},
+		{"/api/v1/orders/import", "importOrders", "受注", "受注をCSVで一括登録（同じ受注キーの行が1伝票。全件か0件）",
+			func(r *http.Request) (ImportResult, error) { return h.s.ImportOrders(r.Context(), r.Body) }},
+	}
+	for _, im := range imports {
+		v1.Handle(api.Operation{Method: http.MethodPost, Path: im.path, Perm: auth.PermOperate, ID: im.id, Tag: im.tag,
+			Summary: im.summary, Description: "本文はCSVファイルそのもの（CP932 または UTF-8、32MBまで）。" +
+				"エラーがあれば何も登録せず422を返し、fields に「rows.行番号.列名」ごとの理由を入れます（行番号はExcelと同じく見出しが1行目）。",
+			RequestMedia: csvMedia, Response: ImportJSON{}}, importCSV(im.run))
+	}
+}
+
+func exportCSV(write func(r *http.Request, w io.Writer, tmpl string, enc jpcsv.Encoding) error) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		enc := jpcsv.CP932
+		if v := r.URL.Query().Get("encoding"); v != "" {
+			e, err := jpcsv.ParseEncoding(v)
+			if err != nil {
+				web.WriteError(w, r, errs.Invalid("入力内容を確認してください").Field("encoding", "cp932 か utf-8 を指定してください"))
+				return
+			}
+			enc = e
+		}
+		var buf bytes.Buffer
+		if err := write(r, &buf, r.URL.Query().Get("template"), enc); err != nil {
+			web.WriteError(w, r, rowErrors(err))
+			return
+		}
+		charset := "Shift_JIS"
+		if enc == jpcsv.UTF8 {
+			charset = "UTF-8"
+		}
+		w.Header().Set("Content-Type", "text/csv; charset="+charset)
+		w.Header().Set("Content-Disposition", `attachment; filename="`+path.Base(r.URL.Path)+`"`)
+		_, _ = w.Write(buf.Bytes())
+	}
+}
+
+func importCSV(run func(r *http.Request) (ImportResult, error)) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		r.Body = http.MaxBytesReader(w, r.Body, maxImportBody)
+		res, err := run(r)
+		if err != nil {
+			var tooBig *http.MaxBytesError
+			if errors.As(err, &tooBig) {
+				err = errs.Invalid("CSVが大きすぎます（32MBまで）。分けて取り込んでください").Wrap(err)
+			}
+			web.WriteError(w, r, rowErrors(err))
+			return
+		}
+		web.WriteJSON(w, http.StatusCreated, ImportJSON{Encoding: res.Encoding, Rows: res.Rows, Created: res.Created, IDs: res.IDs, Codes: res.Codes})
+	}
+}
+
+// rowErrors puts a CSV's row errors into the error body's fields as "rows.<row>.<column>", the
+// way order lines are "lines.<i>.<field>", so the API keeps one error shape.
+func rowErrors(err error) error {
+	var es jpcsv.Errors
+	if !errors.As(err, &es) {
+		return err
+	}
+	msg := "CSVを確認してください"
+	if e := errs.As(err); e != nil && e.Kind == errs.KindInvalid {
+		msg = e.Message
+	}
+	out := errs.Invalid(msg).Wrap(err)
+	for _, re := range es {
+		key := "rows." + strconv.Itoa(re.Row)
+		if re.Column != "" {
+			key += "." + re.Column
+		}
+		m := re.Message
+		if re.Value != "" {
+			m += "（値: " + re.Value + "）"
+		}
+		if prev, ok := out.Fields[key]; ok {
+			m = prev + " / " + m
+		}
+		out.Field(key, m)
+	}
+	return out
 }

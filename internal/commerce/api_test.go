@@ -311,3 +311,60 @@ func TestAPISubscriptions(t *testing.T) {
 		t.Errorf("resume after 解約: %d", st)
 	}
 }
+
+func TestAPICSV(t *testing.T) {
+	t.Parallel()
+	c, fx := newAPI(t)
+	post := func(body string) (int, []byte) {
+		t.Helper()
+		res, err := http.Post(c.url+"/api/v1/cases/import", "text/csv", strings.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		b, _ := io.ReadAll(res.Body)
+		return res.StatusCode, b
+	}
+	// Row 3 has two problems and row 4 one: nothing is created, every problem is named.
+	bad := "買取種別,店舗コード,顧客番号,買取金額\r\n宅配買取,main," + fx.customer.Code + ",1000\r\n" +
+		"宅配買取,nope," + fx.customer.Code + ",abc\r\n一般仕入,main,C999999,10\r\n"
+	st, b := post(bad)
+	var eb web.ErrorBody
+	_ = json.Unmarshal(b, &eb)
+	if st != 422 || eb.Error.Fields["rows.3.店舗コード"] == "" || eb.Error.Fields["rows.3.買取金額"] == "" || eb.Error.Fields["rows.4.顧客番号"] == "" {
+		t.Fatalf("bad import: %d %s", st, b)
+	}
+	var page web.ListBody[commerce.CaseRowJSON]
+	if c.do("GET", "/api/v1/cases", nil, &page); page.Total != 0 {
+		t.Fatalf("a failed import created %d cases", page.Total)
+	}
+	good := "買取種別,店舗コード,顧客番号,買取金額\r\n宅配買取,main," + fx.customer.Code + ",1000\r\nippan,main," + fx.customer.Code + ",2500\r\n"
+	st, b = post(good)
+	var res commerce.ImportJSON
+	if err := json.Unmarshal(b, &res); st != 201 || err != nil || res.Created != 2 || len(res.Codes) != 2 || res.Encoding != "utf-8" {
+		t.Fatalf("good import: %d %s", st, b)
+	}
+
+	for _, tt := range []struct {
+		query, wantType string
+		wantRows        int
+	}{
+		{"", "text/csv; charset=Shift_JIS", 3},
+		{"?encoding=utf-8&kind=ippan", "text/csv; charset=UTF-8", 2},
+	} {
+		res, err := http.Get(c.url + "/api/v1/cases/export.csv" + tt.query)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		if res.StatusCode != 200 || res.Header.Get("Content-Type") != tt.wantType || strings.Count(string(body), "\r\n") != tt.wantRows {
+			t.Errorf("export %s: %d %s, %d lines", tt.query, res.StatusCode, res.Header.Get("Content-Type"), strings.Count(string(body), "\r\n"))
+		}
+	}
+	for _, q := range []string{"?encoding=latin1", "?template=nope", "?status=nope"} {
+		if st, _ := c.do("GET", "/api/v1/cases/export.csv"+q, nil, nil); st != 422 {
+			t.Errorf("export %s: %d, want 422", q, st)
+		}
+	}
+}
