@@ -86,10 +86,15 @@ func (p *Pages) AttentionItems(ctx context.Context) ([]web.Attention, error) {
 	if err != nil {
 		return nil, err
 	}
-	item := func(code, level string) web.Attention {
-		return web.Attention{Label: "銀行振込：" + Statuses.Label(code), Count: c[code], Level: level, Link: "/accounting/transfers?status=" + code}
+	// Only what needs someone: a zero count is not shown.
+	var out []web.Attention
+	for _, x := range []struct{ code, level string }{{StatusAwaitingExecution, ""}, {StatusAwaitingApproval, "warn"}, {StatusFailed, "error"}} {
+		if n := c[x.code]; n > 0 {
+			out = append(out, web.Attention{Label: "銀行振込：" + Statuses.Label(x.code), Count: n, Level: x.level,
+				Link: "/accounting/transfers?status=" + x.code})
+		}
 	}
-	return []web.Attention{item(StatusAwaitingExecution, ""), item(StatusAwaitingApproval, "warn"), item(StatusFailed, "error")}, nil
+	return out, nil
 }
 
 // errMessage is the text of err for a flash message.
