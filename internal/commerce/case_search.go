@@ -110,7 +110,7 @@ func (f CaseFilter) where() *where {
 	if f.Code != "" {
 		w.add("LOWER(pc.code) LIKE ?"+escape, contains(strings.ToLower(f.Code)))
 	}
-	w.customerText("cu", f.Customer)
+	w.customerIn("pc.customer_id", f.Customer)
 	if f.CustomerID != "" {
 		w.add("pc.customer_id = ?", f.CustomerID)
 	}
@@ -136,6 +136,7 @@ func (f CaseFilter) where() *where {
 		w.add("pc.purchase_amount <= ?", *f.AmountMax)
 	}
 	if f.HasBank != nil {
+		w.joins = true
 		if *f.HasBank {
 			w.add("cu.account_number <> ''")
 		} else {
@@ -187,8 +188,12 @@ func scanCaseRow(r scanner) (CaseRow, error) {
 // the count.
 func (s *Store) SearchCases(ctx context.Context, f CaseFilter, page, perPage int) ([]CaseRow, int, error) {
 	w := f.where()
+	from := ` FROM purchase_cases pc`
+	if w.joins {
+		from = ` FROM purchase_cases pc JOIN customers cu ON cu.id = pc.customer_id`
+	}
 	var total int
-	if err := s.db.QueryRowContext(ctx, `SELECT COUNT(*)`+caseRowFrom+w.sql(), w.args...).Scan(&total); err != nil {
+	if err := s.db.QueryRowContext(ctx, `SELECT COUNT(*)`+from+w.sql(), w.args...).Scan(&total); err != nil {
 		return nil, 0, fmt.Errorf("count cases: %w", err)
 	}
 	limit, offset := pageBounds(page, perPage)

@@ -186,6 +186,9 @@ func (w queryWriter) boolean(key string, v *bool) {
 type where struct {
 	conds []string
 	args  []any
+	// joins is set when a condition reads the customer (alias cu), so a count can skip the join
+	// otherwise.
+	joins bool
 }
 
 func (w *where) add(cond string, args ...any) {
@@ -224,6 +227,7 @@ func (w *where) customerText(alias, text string) {
 	if text == "" {
 		return
 	}
+	w.joins = true
 	lower := contains(strings.ToLower(text))
 	kanaText := contains(normalizeKanaName(text))
 	phone := contains(strings.ReplaceAll(normalizePhone(text), "-", ""))
@@ -231,6 +235,17 @@ func (w *where) customerText(alias, text string) {
 		` OR LOWER(`+alias+`.code) LIKE ?`+escape+` OR LOWER(`+alias+`.email) LIKE ?`+escape+
 		` OR REPLACE(`+alias+`.phone, '-', '') LIKE ?`+escape+`)`,
 		lower, kanaText, lower, lower, phone)
+}
+
+// customerIn matches records whose customer (column col) matches text as customerText does. The
+// customers are found first, so the records are then read by the customer index, not scanned.
+func (w *where) customerIn(col, text string) {
+	if text == "" {
+		return
+	}
+	sub := &where{}
+	sub.customerText("cu", text)
+	w.add(col+" IN (SELECT cu.id FROM customers cu"+sub.sql()+")", sub.args...)
 }
 
 // pageBounds turns page (1-based) and perPage into LIMIT and OFFSET.

@@ -98,7 +98,7 @@ func (f OrderFilter) where() *where {
 	if f.Number != "" {
 		w.add("LOWER(o.number) LIKE ?"+escape, contains(strings.ToLower(f.Number)))
 	}
-	w.customerText("cu", f.Customer)
+	w.customerIn("o.customer_id", f.Customer)
 	if f.CustomerID != "" {
 		w.add("o.customer_id = ?", f.CustomerID)
 	}

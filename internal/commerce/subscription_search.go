@@ -87,7 +87,7 @@ func (f SubscriptionFilter) where() *where {
 	if f.Code != "" {
 		w.add("LOWER(sb.code) LIKE ?"+escape, contains(strings.ToLower(f.Code)))
 	}
-	w.customerText("cu", f.Customer)
+	w.customerIn("sb.customer_id", f.Customer)
 	if f.CustomerID != "" {
 		w.add("sb.customer_id = ?", f.CustomerID)
 	}
