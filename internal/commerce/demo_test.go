@@ -1,6 +1,7 @@
 package commerce_test
 
 import (
+	"bytes"
 	"context"
 	"math/rand/v2"
 	"testing"
@@ -68,6 +69,29 @@ func TestSeedDemo(t *testing.T) {
 		ids, _ := s.OrderIDs(ctx, commerce.OrderFilter{PaymentMethods: []string{m.Code}})
 		if len(ids) == 0 {
 			t.Errorf("no order paid by %s", m.Code)
+		}
+	}
+
+	// Every export template of the demo data encodes in CP932.
+	var buf bytes.Buffer
+	for _, tpl := range commerce.SubscriptionExportTemplates() {
+		if err := s.ExportSubscriptions(ctx, &buf, commerce.SubscriptionFilter{}, tpl.ID); err != nil {
+			t.Errorf("subscriptions %s: %v", tpl.ID, err)
+		}
+	}
+	for _, tpl := range commerce.CaseExportTemplates() {
+		if err := s.ExportCases(ctx, &buf, commerce.CaseFilter{}, tpl.ID); err != nil {
+			t.Errorf("cases %s: %v", tpl.ID, err)
+		}
+	}
+	for _, tpl := range commerce.OrderExportTemplates() {
+		if err := s.ExportOrders(ctx, &buf, commerce.OrderFilter{}, tpl.ID); err != nil {
+			t.Errorf("orders %s: %v", tpl.ID, err)
+		}
+	}
+	for _, tpl := range commerce.CustomerExportTemplates() {
+		if err := s.ExportCustomers(ctx, &buf, commerce.CustomerFilter{}, tpl.ID); err != nil {
+			t.Errorf("customers %s: %v", tpl.ID, err)
 		}
 	}
 
