@@ -2,9 +2,11 @@ package app_test
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
 
@@ -39,6 +41,7 @@ func TestBrowserCaseBulk(t *testing.T) {
 	p.Fill("email", cfg.AdminEmail)
 	p.Fill("password", cfg.AdminPass)
 	p.ClickAndWait("ログイン")
+	p.WaitText("対応が必要なもの") // the top page: the login's redirect has landed
 
 	// Register a 宅配買取 case.
 	if got := p.Goto(inst.URL + "/cases/new?kind=takuhai"); got != http.StatusOK {
@@ -79,7 +82,8 @@ func TestBrowserCaseBulk(t *testing.T) {
 		t.Fatalf("confirmation page: %q", body)
 	}
 	p.ClickAndWait("1件に実行する")
-	p.WaitText("合計") // the outcome table appears once the run finished (the page polls and reloads)
+	// The outcome table appears once the run finished: the page polls, then reloads itself.
+	waitAcrossReloads(t, p, `a[data-outcome="done"]`)
 	if got := p.Text(`a[data-outcome="done"]`); got != "1件" {
 		t.Fatalf("完了 count = %q, want 1件", got)
 	}
@@ -101,6 +105,23 @@ func routed(inst *apptest.Instance, path string) bool {
 		}
 	}
 	return false
+}
+
+// waitAcrossReloads waits for css to match, tolerating the page reloading itself meanwhile
+// (WaitText fails when the document it polls goes away).
+func waitAcrossReloads(t *testing.T, p *browsertest.Page, css string) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		found, err := chromedp.Run(p.Ctx, chromedp.Evaluate[bool](fmt.Sprintf(`document.querySelector(%q) !== null`, css)))
+		if err == nil && found {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s did not appear within 30s (last error: %v)", css, err)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
 }
 
 // setValue sets an input the keyboard can't fill portably (type=date differs by locale).
