@@ -22,6 +22,12 @@ func (a *App) wireAPI(ctx context.Context) error {
 	if a.Commerce != nil {
 		commerce.RegisterAPI(v1, a.Commerce)
 	}
+	// Each room's operations: the room builds its parts from App's fields (wire_rooms.go).
+	for _, register := range []func(*api.API) error{a.payoutAPI} {
+		if err := register(v1); err != nil {
+			return fmt.Errorf("api: %w", err)
+		}
+	}
 	v1.ServeDoc()
 	// Innermost: after authentication has put the principal in the context (keys are scoped
 	// per principal), before the route guard and handlers.

@@ -1023,6 +1023,14 @@ func registerCSVAPI(v1 *api.API, h apiHandlers) {
 				}
 				return h.s.ExportOrders(r.Context(), w, f, tmpl, enc)
 			}},
+		{"/api/v1/subscriptions/export.csv", "exportSubscriptions", "定期受注", "定期受注をCSVで出力（一覧と同じ条件）", subscriptionQuery(), SubscriptionExportTemplates(),
+			func(r *http.Request, w io.Writer, tmpl string, enc jpcsv.Encoding) error {
+				f, err := SubscriptionFilterFromQuery(r.URL.Query())
+				if err != nil {
+					return err
+				}
+				return h.s.ExportSubscriptions(r.Context(), w, f, tmpl, enc)
+			}},
 	}
 	for _, e := range exports {
 		v1.Handle(api.Operation{Method: http.MethodGet, Path: e.path, Perm: auth.PermView, ID: e.id, Tag: e.tag,

@@ -306,6 +306,15 @@ func TestAPISubscriptions(t *testing.T) {
 		list.Items[0].CardStatusLabel != "有効" || list.Items[0].StatusLabel != "休止中" {
 		t.Errorf("list: %d %+v", st, list)
 	}
+	res, err := http.Get(c.url + "/api/v1/subscriptions/export.csv?encoding=utf-8&status=paused")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if res.StatusCode != 200 || !strings.Contains(string(body), sb.Code) {
+		t.Errorf("export: %d %s", res.StatusCode, body)
+	}
 	c.do("PATCH", "/api/v1/subscriptions/"+sb.ID, map[string]any{"status": "cancelled"}, nil)
 	if st, _ := c.do("PATCH", "/api/v1/subscriptions/"+sb.ID, map[string]any{"status": "active"}, nil); st != 409 {
 		t.Errorf("resume after 解約: %d", st)
