@@ -104,7 +104,6 @@ func (p *Pages) authorize(w http.ResponseWriter, r *http.Request) {
 // one made for this session; then the code is exchanged and the accounts read.
 func (p *Pages) callback(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
-	http.SetCookie(w, &http.Cookie{Name: stateCookie, Path: settingsPath, MaxAge: -1, HttpOnly: true})
 	cookie := ""
 	if c, err := r.Cookie(stateCookie); err == nil {
 		cookie = c.Value
@@ -115,9 +114,11 @@ func (p *Pages) callback(w http.ResponseWriter, r *http.Request) {
 		sessionID = pr.SessionID
 	}
 	if err := p.conn.CheckAuthState(sessionID, q.Get("state"), cookie); err != nil {
-		p.render.Error(w, r, err)
+		p.render.Error(w, r, err) // the cookie stays: a forged callback must not end the real one
 		return
 	}
+	// One use only.
+	http.SetCookie(w, &http.Cookie{Name: stateCookie, Path: settingsPath, MaxAge: -1, HttpOnly: true})
 	if e := q.Get("error"); e != "" {
 		msg := oauthMessages[e]
 		if msg == "" {
