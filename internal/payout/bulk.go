@@ -59,61 +59,59 @@ func (s *Service) BulkRequest(ctx context.Context, caseIDs []string) (BulkResult
 // batches this way); ids must be deduplicated.
 func (s *Service) BulkRequestTx(ctx context.Context, tx *db.Tx, ids []string) (BulkResult, error) {
 	res := BulkResult{Requested: []string{}, Errors: []BulkError{}, Skipped: []string{}}
-	{
-		cases, err := s.readBulk(ctx, tx, ids)
-		if err != nil {
-			return res, err
-		}
-		now := s.now()
-		who := actor(ctx)
-		var rows []bulkRow
-		for _, id := range ids {
-			c, ok := cases[id]
-			switch {
-			case !ok:
-				res.Errors = append(res.Errors, BulkError{CaseID: id, Reason: "買取ケースが見つかりません"})
-				continue
-			case c.hasTransfer:
-				res.Skipped = append(res.Skipped, id)
-				continue
-			case !commerce.CaseStatuses.Allows(c.Status, "transfer"):
-				res.Errors = append(res.Errors, BulkError{CaseID: id, CaseCode: c.Code,
-					Reason: "「" + commerce.CaseStatuses.Label(c.Status) + "」のため振込できません（入庫完了のケースのみ）"})
-				continue
-			case c.Bank.IsZero():
-				res.Errors = append(res.Errors, BulkError{CaseID: id, CaseCode: c.Code, Reason: "顧客の振込先口座が登録されていません"})
-				continue
-			case c.PurchaseAmount <= 0:
-				res.Errors = append(res.Errors, BulkError{CaseID: id, CaseCode: c.Code, Reason: "買取金額が0円です"})
-				continue
-			}
-			b, fields := check(s.banks, Input{}.fillFrom(c.Bank, c.PurchaseAmount))
-			if len(fields) > 0 {
-				res.Errors = append(res.Errors, BulkError{CaseID: id, CaseCode: c.Code, Reason: "振込先口座に誤りがあります: " + firstMessage(fields)})
-				continue
-			}
-			rows = append(rows, bulkRow{id: db.NewID("trf"), caseID: id, customerID: c.CustomerID, b: b})
-		}
-		inserted, err := insertBulk(ctx, tx, rows, who, now)
-		if err != nil {
-			return res, err
-		}
-		for _, r := range rows {
-			if !inserted[r.caseID] {
-				res.Skipped = append(res.Skipped, r.caseID) // another request got there first
-				continue
-			}
-			res.Requested = append(res.Requested, r.caseID)
-		}
-		if len(res.Requested) == 0 {
-			return res, nil
-		}
-		// One audit entry for the whole request: who asked for which cases. Each transfer's
-		// later changes are audited one by one.
-		return res, s.audit.Record(ctx, tx, audit.Entry{Action: "transfer.bulk_request", RecordType: "transfer_bulk",
-			RecordID: db.NewID("tbk"), After: res,
-			Note: fmt.Sprintf("依頼 %d件、エラー %d件、スキップ %d件", len(res.Requested), len(res.Errors), len(res.Skipped))})
+	cases, err := s.readBulk(ctx, tx, ids)
+	if err != nil {
+		return res, err
 	}
+	now := s.now()
+	who := actor(ctx)
+	var rows []bulkRow
+	for _, id := range ids {
+		c, ok := cases[id]
+		switch {
+		case !ok:
+			res.Errors = append(res.Errors, BulkError{CaseID: id, Reason: "買取ケースが見つかりません"})
+			continue
+		case c.hasTransfer:
+			res.Skipped = append(res.Skipped, id)
+			continue
+		case !commerce.CaseStatuses.Allows(c.Status, "transfer"):
+			res.Errors = append(res.Errors, BulkError{CaseID: id, CaseCode: c.Code,
+				Reason: "「" + commerce.CaseStatuses.Label(c.Status) + "」のため振込できません（入庫完了のケースのみ）"})
+			continue
+		case c.Bank.IsZero():
+			res.Errors = append(res.Errors, BulkError{CaseID: id, CaseCode: c.Code, Reason: "顧客の振込先口座が登録されていません"})
+			continue
+		case c.PurchaseAmount <= 0:
+			res.Errors = append(res.Errors, BulkError{CaseID: id, CaseCode: c.Code, Reason: "買取金額が0円です"})
+			continue
+		}
+		b, fields := check(s.banks, Input{}.fillFrom(c.Bank, c.PurchaseAmount))
+		if len(fields) > 0 {
+			res.Errors = append(res.Errors, BulkError{CaseID: id, CaseCode: c.Code, Reason: "振込先口座に誤りがあります: " + firstMessage(fields)})
+			continue
+		}
+		rows = append(rows, bulkRow{id: db.NewID("trf"), caseID: id, customerID: c.CustomerID, b: b})
+	}
+	inserted, err := insertBulk(ctx, tx, rows, who, now)
+	if err != nil {
+		return res, err
+	}
+	for _, r := range rows {
+		if !inserted[r.caseID] {
+			res.Skipped = append(res.Skipped, r.caseID) // another request got there first
+			continue
+		}
+		res.Requested = append(res.Requested, r.caseID)
+	}
+	if len(res.Requested) == 0 {
+		return res, nil
+	}
+	// One audit entry for the whole request: who asked for which cases. Each transfer's
+	// later changes are audited one by one.
+	return res, s.audit.Record(ctx, tx, audit.Entry{Action: "transfer.bulk_request", RecordType: "transfer_bulk",
+		RecordID: db.NewID("tbk"), After: res,
+		Note: fmt.Sprintf("依頼 %d件、エラー %d件、スキップ %d件", len(res.Requested), len(res.Errors), len(res.Skipped))})
 }
 
 // bulkCase is a case with its customer's account, read for a bulk request.
