@@ -132,6 +132,13 @@ func (c *Client) do(ctx context.Context, k call, out any) error {
 	if k.idemKey != "" {
 		req.Header.Set("Idempotency-Key", k.idemKey)
 	}
+	if k.moneyMoving {
+		// net/http silently re-sends a request that carries an Idempotency-Key when a reused
+		// connection drops before the answer. Whether the bank honours the key is unconfirmed,
+		// so a money-moving request is sent at most once here: without GetBody the transport
+		// cannot replay it, and the caller settles the unknown outcome by asking the bank.
+		req.GetBody = nil
+	}
 	return c.send(req, k.op(), k.moneyMoving, out, parseAPIError)
 }
 
