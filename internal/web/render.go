@@ -178,7 +178,7 @@ func Funcs() template.FuncMap {
 		"jst":      func(t time.Time) string { return FormatJST(t, "2006/01/02 15:04") },
 		"jstsec":   func(t time.Time) string { return FormatJST(t, "2006/01/02 15:04:05") },
 		"date":     FormatDate,
-		"comma":    Comma,
+		"comma":    commaAny,
 		"query":    withQuery,
 		"add":      func(a, b int) int { return a + b },
 		"sub":      func(a, b int) int { return a - b },
@@ -196,8 +196,9 @@ func Yen(n int64) string {
 	return "¥" + Comma(n)
 }
 
-// Comma formats n with thousands separators.
-func Comma(n int64) string {
+// Comma formats n with thousands separators; templates pass it int or int64 alike.
+func Comma[N ~int | ~int64](v N) string {
+	n := int64(v)
 	s := fmt.Sprint(n)
 	neg := strings.HasPrefix(s, "-")
 	if neg {
@@ -226,6 +227,19 @@ func FormatJST(t time.Time, layout string) string {
 
 // FormatDate turns a stored business date "2006-01-02" into "2006/01/02".
 func FormatDate(s string) string { return strings.ReplaceAll(s, "-", "/") }
+
+// commaAny is Comma for templates, which hold counts as int and money as int64.
+func commaAny(v any) (string, error) {
+	switch n := v.(type) {
+	case int:
+		return Comma(n), nil
+	case int64:
+		return Comma(n), nil
+	case int32:
+		return Comma(int64(n)), nil
+	}
+	return "", fmt.Errorf("comma: want an integer, got %T", v)
+}
 
 // withQuery returns the current query with key set to value (used by paging and sort links).
 func withQuery(q url.Values, kv ...any) string {

@@ -324,6 +324,10 @@ func TestCSRFAndAPIKeys(t *testing.T) {
 		}
 	}
 	run("before revoke")
+	// The simulator's own Basic credentials (an OAuth client's) pass through untouched.
+	if res := anon.do("POST", "/sim/login", url.Values{}, map[string]string{"Authorization": "Basic a2Vzc2FpOnNlY3JldA=="}); res.status != 200 || res.body != "anonymous" {
+		t.Errorf("Basic auth on a simulator path: %d %q, want 200 anonymous", res.status, res.body)
+	}
 	if res := anon.do("POST", "/sim/_sim/reset", url.Values{}, bearer(key)); res.status != 403 {
 		t.Errorf("staff key on simulator control: %d %s", res.status, res.body)
 	}

@@ -60,7 +60,12 @@ func (h *Handler) Middleware(next http.Handler) http.Handler {
 		ctx := r.Context()
 		api := strings.HasPrefix(r.URL.Path, "/api/")
 		foreign := h.foreign(r.URL.Path)
-		if authz := r.Header.Get("Authorization"); (api || foreign) && authz != "" {
+		authz := r.Header.Get("Authorization")
+		if foreign && !strings.HasPrefix(authz, "Bearer "+auth.APIKeyPrefix) {
+			// The simulator's own credentials (the bank's client_secret_basic) are its business.
+			authz = ""
+		}
+		if (api || foreign) && authz != "" {
 			key, ok := strings.CutPrefix(authz, "Bearer ")
 			if !ok {
 				web.WriteError(w, r, errs.E(errs.KindUnauthenticated, "Authorization ヘッダーは「Bearer APIキー」の形で送ってください"))
