@@ -12,6 +12,7 @@ import (
 
 	"kessai/internal/commerce"
 	"kessai/internal/platform/auth"
+	"kessai/internal/platform/bulk"
 	"kessai/internal/platform/clock"
 	"kessai/internal/platform/db"
 	"kessai/internal/platform/jobs"
@@ -32,6 +33,11 @@ type App struct {
 	Platform *Platform
 	// Commerce is the store of the shared records: shops, customers, orders, cases, subscriptions (wire_commerce.go).
 	Commerce *commerce.Store
+	// Bulk runs one action over many records; CommercePages holds the case/customer/order
+	// pages where rooms add case tabs (wire_commerce.go).
+	Bulk          *bulk.Service
+	BulkPages     *web.BulkPages
+	CommercePages *commerce.Pages
 	// Jobs is the job queue (River): rooms register workers and periodic jobs on it before
 	// Start and enqueue with Jobs.Insert (wire_jobs.go).
 	Jobs *jobs.Queue

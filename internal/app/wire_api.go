@@ -4,20 +4,27 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"time"
+
+	"github.com/riverqueue/river"
 
 	"kessai/internal/api"
 	"kessai/internal/commerce"
+	"kessai/internal/platform/jobs"
 )
 
 // wireAPI attaches the JSON API: the commerce operations, Idempotency-Key handling of every
 // state-changing /api/v1 request, and the OpenAPI document at /api/v1/openapi.json.
 func (a *App) wireAPI(ctx context.Context) error {
-	// The idempotency table is migrated here until api.Migrations joins the platform list.
-	// The janitor needs no state from here: api.NewIdempotency(a.DB, a.Clock.Now).DeleteExpired.
-	if _, err := a.DB.Migrate(ctx, api.Migrations); err != nil {
-		return fmt.Errorf("api: %w", err)
-	}
 	idem := api.NewIdempotency(a.DB, a.Clock.Now)
+	// Keys are kept KeyTTL (24h); an hourly job forgets older ones.
+	if err := jobs.AddWorker(a.Jobs, &idempotencyCleanup{idem: idem, now: a.Clock.Now}); err != nil {
+		return err
+	}
+	if err := a.Jobs.AddPeriodic(jobs.Periodic{Name: idempotencyCleanupArgs{}.Kind(), Schedule: jobs.Every(time.Hour),
+		Args: func() river.JobArgs { return idempotencyCleanupArgs{} }, RunOnStart: true}); err != nil {
+		return err
+	}
 	v1 := api.New(a.Shell)
 	if a.Commerce != nil {
 		commerce.RegisterAPI(v1, a.Commerce)
@@ -32,5 +39,22 @@ func (a *App) wireAPI(ctx context.Context) error {
 	// Innermost: after authentication has put the principal in the context (keys are scoped
 	// per principal), before the route guard and handlers.
 	a.middleware = append([]func(http.Handler) http.Handler{idem.Middleware}, a.middleware...)
+	return nil
+}
+
+type idempotencyCleanupArgs struct{}
+
+func (idempotencyCleanupArgs) Kind() string { return "api.idempotency_cleanup" }
+
+type idempotencyCleanup struct {
+	river.WorkerDefaults[idempotencyCleanupArgs]
+	idem *api.Idempotency
+	now  func() time.Time
+}
+
+func (w *idempotencyCleanup) Work(ctx context.Context, job *river.Job[idempotencyCleanupArgs]) error {
+	if _, err := w.idem.DeleteExpired(ctx, w.now().Add(-api.KeyTTL)); err != nil {
+		return fmt.Errorf("forget expired idempotency keys: %w", err)
+	}
 	return nil
 }

@@ -7,6 +7,7 @@ import (
 
 	"kessai/internal/commerce"
 	"kessai/internal/platform/audit"
+	"kessai/internal/platform/bulk"
 	"kessai/internal/platform/db"
 	"kessai/internal/web"
 )
@@ -24,6 +25,21 @@ func (a *App) wireCommerce(ctx context.Context) error {
 		log = &audit.Log{Now: a.Clock.Now, RequestID: web.RequestID}
 	}
 	a.Commerce = commerce.NewStore(a.DB, a.Clock, log)
+
+	// Bulk actions run as River jobs (kind bulk.run) so a restart or a second instance picks
+	// up an interrupted run; items already done are never redone.
+	a.Bulk = bulk.New(a.DB, a.Clock, log)
+	if err := bulk.UseQueue(a.Bulk, a.Jobs); err != nil {
+		return err
+	}
+	a.BulkPages = web.MountBulk(a.Shell, a.Bulk)
+	pages, err := commerce.NewPages(a.Shell, a.Commerce, a.BulkPages, log)
+	if err != nil {
+		return fmt.Errorf("commerce pages: %w", err)
+	}
+	pages.Routes(a.Shell)
+	a.CommercePages = pages
+
 	if !a.Config.Demo {
 		return nil
 	}

@@ -5,10 +5,12 @@ import (
 	"fmt"
 	"strings"
 
+	"kessai/internal/api"
 	"kessai/internal/platform/audit"
 	"kessai/internal/platform/audit/auditweb"
 	"kessai/internal/platform/auth"
 	"kessai/internal/platform/auth/authweb"
+	"kessai/internal/platform/bulk"
 	"kessai/internal/platform/db"
 	"kessai/internal/platform/secrets"
 	"kessai/internal/web"
@@ -84,5 +86,5 @@ func (a *App) bootstrapAdmin(ctx context.Context) error {
 }
 
 func platformMigrations() []db.Migrations {
-	return []db.Migrations{audit.Migrations, auth.Migrations, secrets.Migrations}
+	return []db.Migrations{audit.Migrations, auth.Migrations, secrets.Migrations, api.Migrations, bulk.Migrations}
 }
