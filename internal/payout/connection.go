@@ -102,12 +102,6 @@ func (c *Connection) load(ctx context.Context) (ConnSettings, *secrets.Settings,
 	cs := ConnSettings{AuthMethod: "basic"}
 	s, err := c.store.Get(ctx, c.db, Provider, "")
 	if errors.Is(err, db.ErrNotFound) {
-		if c.SandboxClientID != "" {
-			// The simulator's client accepts either method. post keeps the token call free of an
-			// Authorization header, which kessai's own middleware in front of the in-process
-			// simulator refuses unless it is a Bearer API key.
-			cs.AuthMethod = "post"
-		}
 		return cs, nil, nil
 	}
 	if err != nil {
