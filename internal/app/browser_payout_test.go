@@ -309,7 +309,7 @@ func TestBrowserPayout(t *testing.T) {
 	w.bulkRequest(noBank) // single is skipped (already requested), good is requested, noBank is an error
 
 	// Staff and viewers never see 【振込実行】; 経理 does.
-	if w.p.Goto(w.inst.URL+"/accounting/transfers"); attr(t, w.p, "#execute", "id") != "execute" {
+	if w.p.Goto(w.inst.URL + "/accounting/transfers"); attr(t, w.p, "#execute", "id") != "execute" {
 		t.Errorf("管理者 should see 【振込実行】")
 	}
 	w.logOut()
