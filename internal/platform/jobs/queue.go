@@ -114,8 +114,11 @@ func New(ctx context.Context, d *db.DB, cfg Config) (*Queue, error) {
 	}
 	q := &Queue{d: d, cfg: cfg, log: cfg.Log, workers: river.NewWorkers(),
 		queues: map[string]int{river.QueueDefault: cfg.MaxWorkers}}
-	if _, err := d.Migrate(ctx, Migrations); err != nil {
-		return nil, err
+	// Pending first: the app usually migrated these already, and Migrate takes a lock.
+	if n, err := d.Pending(ctx, Migrations); err != nil || n > 0 {
+		if _, err := d.Migrate(ctx, Migrations); err != nil {
+			return nil, err
+		}
 	}
 	switch d.Dialect() {
 	case db.SQLite:
