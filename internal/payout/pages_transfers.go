@@ -26,6 +26,7 @@ type listView struct {
 	Statuses   []web.Option
 	Errors     map[string]string
 	CanExecute bool
+	CanOperate bool
 	Filtered   bool
 }
 
@@ -43,7 +44,8 @@ func (p *Pages) list(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	q := r.URL.Query()
 	pg := web.PagingFrom(q, 50)
-	v := listView{Paging: pg, Query: q, Statuses: web.Options(Statuses), CanExecute: auth.FromContext(ctx).Can(auth.PermMoney)}
+	v := listView{Paging: pg, Query: q, Statuses: web.Options(Statuses), CanExecute: auth.FromContext(ctx).Can(auth.PermMoney),
+		CanOperate: auth.FromContext(ctx).Can(auth.PermOperate)}
 	status := http.StatusOK
 	f := Filter{Status: q.Get("status"), Page: pg.Page, PerPage: pg.PerPage}
 	ids, narrowed, err := p.narrow(ctx, q)
