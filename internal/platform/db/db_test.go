@@ -110,3 +110,27 @@ func TestMigrateAndRoundTrip(t *testing.T) {
 		t.Fatalf("NotFound(%v) is not ErrNotFound", err)
 	}
 }
+
+// Migrate releases its PostgreSQL lock: a second database handle (another instance) can
+// migrate right after the first, instead of waiting forever on a lock left in the pool.
+func TestMigrateTwiceFromTwoHandles(t *testing.T) {
+	url := dbtest.URL(t)
+	if url == "" {
+		t.Skip("the migration lock exists on PostgreSQL only (run the PostgreSQL pass)")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	for i := 0; i < 2; i++ {
+		d, err := db.Open(ctx, url, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		// Several calls on one handle too: the pool may hand out any of its sessions.
+		for j := 0; j < 3; j++ {
+			if _, err := d.Migrate(ctx, things); err != nil {
+				t.Fatalf("instance %d, call %d: %v", i+1, j+1, err)
+			}
+		}
+		defer d.Close()
+	}
+}

@@ -90,13 +90,15 @@ func (db *DB) Migrate(ctx context.Context, modules ...Migrations) (applied int, 
 			conn.Close()
 			return 0, fmt.Errorf("migrate: take lock: %w", err)
 		}
-		defer conn.ExecContext(context.WithoutCancel(ctx), "SELECT pg_advisory_unlock($1)", int64(migrateLockID))
-	}
-	// The connection goes back to the pool before migrations run: on SQLite the pool has one
-	// connection and InTx needs it. The PostgreSQL lock is held by this session until unlock.
-	if db.dialect == Postgres {
-		defer conn.Close()
+		// Unlock on this very session, then give it back: a session returned to the pool
+		// still holding the lock would make every later Migrate (here or in another
+		// instance) wait forever.
+		defer func() {
+			_, _ = conn.ExecContext(context.WithoutCancel(ctx), "SELECT pg_advisory_unlock($1)", int64(migrateLockID))
+			conn.Close()
+		}()
 	} else {
+		// On SQLite the pool has one connection and InTx below needs it.
 		conn.Close()
 	}
 	if _, err := db.ExecContext(ctx, createMigrationsTable); err != nil {
