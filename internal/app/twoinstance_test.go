@@ -24,12 +24,6 @@ func TestTwoInstancesRunEachJobOnce(t *testing.T) {
 	ctx := context.Background()
 	url := dbtest.URL(t)
 	a := apptest.Start(t, apptest.Options{DatabaseURL: url, Configure: fastJobs})
-	// db.Migrate hands its connection back to the pool before it unlocks (defer order), so a
-	// pooled session of a keeps the migration lock and b would wait for it forever. Closing a's
-	// idle connections ends that session. Remove once db.Migrate unlocks first.
-	a.App.DB.SQL.SetMaxIdleConns(0)
-	time.Sleep(100 * time.Millisecond)
-	a.App.DB.SQL.SetMaxIdleConns(5)
 	b := apptest.Start(t, apptest.Options{DatabaseURL: url, Configure: fastJobs})
 	d := a.App.DB
 
