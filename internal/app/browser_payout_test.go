@@ -305,7 +305,10 @@ func TestBrowserPayout(t *testing.T) {
 	cfg := w.inst.App.Config
 	w.logIn(cfg.AdminEmail, cfg.AdminPass)
 	w.connect()
+	w.p.Goto(w.inst.URL + "/settings/integrations/aozora")
+	w.p.Screenshot("/tmp/kessai-aozora-settings.png")
 	w.requestOne(single)
+	w.p.Screenshot("/tmp/kessai-case-transfer-tab.png")
 	w.bulkRequest(noBank) // single is skipped (already requested), good is requested, noBank is an error
 
 	// Staff and viewers never see 【振込実行】; 経理 does.
@@ -360,7 +363,15 @@ func TestBrowserPayoutExpiry(t *testing.T) {
 		t.Errorf("the warning mark's hover text = %q, want the expiry reason", why)
 	}
 	w.p.Screenshot("/tmp/kessai-transfers-cancelled.png")
-	// Fix nothing, execute again: a new request, approved this time.
+	// Fix it (✎ on the row: a memo for the record), which puts it back to 振込実行待ち, and
+	// execute again: a new request, approved this time.
+	w.p.ClickAndWait(fmt.Sprintf(`tr[data-case=%q] a[title="修正"]`, c.Code))
+	if got := attr(t, w.p, "#amount", "value"); got != "12000" {
+		t.Errorf("the edit form shows amount %q", got)
+	}
+	w.p.Fill("memo", "承認期限切れのため再実行")
+	w.p.ClickAndWait("修正する")
+	waitText(t, w.p, "振込を修正しました")
 	w.execute(c.Code)
 	w.approveAll(1)
 	w.poll(c.Code, payout.StatusCompleted)
