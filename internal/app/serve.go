@@ -236,6 +236,12 @@ func migrateCmd(ctx context.Context, cfg Config, stdout, stderr io.Writer) error
 		return err
 	}
 	defer d.Close()
+	// The job queue's tables (River's and ours) are migrated by opening the queue.
+	q, err := jobs.New(ctx, d, jobs.Config{Log: log})
+	if err != nil {
+		return err
+	}
+	q.Close()
 	fmt.Fprintln(stdout, "migrations applied on", d.Dialect())
 	return nil
 }

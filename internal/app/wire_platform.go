@@ -12,6 +12,7 @@ import (
 	"kessai/internal/platform/auth/authweb"
 	"kessai/internal/platform/bulk"
 	"kessai/internal/platform/db"
+	"kessai/internal/platform/jobs"
 	"kessai/internal/platform/secrets"
 	"kessai/internal/web"
 )
@@ -86,5 +87,5 @@ func (a *App) bootstrapAdmin(ctx context.Context) error {
 }
 
 func platformMigrations() []db.Migrations {
-	return []db.Migrations{audit.Migrations, auth.Migrations, secrets.Migrations, api.Migrations, bulk.Migrations}
+	return []db.Migrations{audit.Migrations, auth.Migrations, secrets.Migrations, api.Migrations, bulk.Migrations, jobs.Migrations}
 }
