@@ -363,6 +363,11 @@ func TestBrowserPayoutExpiry(t *testing.T) {
 		t.Errorf("the warning mark's hover text = %q, want the expiry reason", why)
 	}
 	w.p.Screenshot("/tmp/kessai-transfers-cancelled.png")
+	w.p.Goto(w.inst.URL + "/cases/" + c.ID + "?tab=transfer")
+	if why := w.p.Text("#transfer-reason"); !strings.Contains(why, "承認期限切れ") {
+		t.Errorf("the 銀行振込 tab's reason = %q", why)
+	}
+	w.p.Goto(w.inst.URL + "/accounting/transfers")
 	// Fix it (✎ on the row: a memo for the record), which puts it back to 振込実行待ち, and
 	// execute again: a new request, approved this time.
 	w.p.ClickAndWait(fmt.Sprintf(`tr[data-case=%q] a[title="修正"]`, c.Code))
