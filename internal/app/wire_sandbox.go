@@ -21,6 +21,7 @@ func (a *App) wireSandbox(ctx context.Context) error {
 		StatePath: filepath.Join(a.Config.DataDir, "sandbox-aozora.json"),
 	})
 	a.Sandbox = sandbox.NewHome(a.Clock, a.Config.SandboxClock, aozoraSimulator(a.Aozora))
+	a.Sandbox.OnAdvance = a.Jobs.CheckSchedules
 	if err := a.Sandbox.Register(a.Shell, auth.PermView, auth.PermAdmin); err != nil {
 		return fmt.Errorf("sandbox: %w", err)
 	}

@@ -8,6 +8,7 @@
 package sandbox
 
 import (
+	"context"
 	"embed"
 	"fmt"
 	"net/http"
@@ -63,6 +64,9 @@ type Home struct {
 	// ClockMovable is false in production deployments (KESSAI_SANDBOX_CLOCK=off).
 	clockMovable bool
 	sims         []Simulator
+	// OnAdvance runs after the clock moved (the job queue checks its schedules at once, so
+	// "the 27th at 0:00" runs now rather than at the next check). Set during wiring.
+	OnAdvance func(ctx context.Context) error
 }
 
 // NewHome returns a home over c. movable says whether the clock may be advanced.
@@ -176,6 +180,12 @@ func (h *Home) advance(r *web.Renderer) http.HandlerFunc {
 			return
 		}
 		h.clock.Advance(d)
+		if h.OnAdvance != nil {
+			if err := h.OnAdvance(req.Context()); err != nil {
+				fail(fmt.Errorf("時計は進めましたが、予定ジョブの確認に失敗しました: %w", err))
+				return
+			}
+		}
 		if isJSON {
 			web.WriteJSON(w, http.StatusOK, h.Snapshot())
 			return

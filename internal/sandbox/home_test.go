@@ -1,6 +1,7 @@
 package sandbox
 
 import (
+	"context"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -91,6 +92,8 @@ func TestHomeMountsSimulatorsAndMovesClock(t *testing.T) {
 		Control: "_sim/",
 	}
 	h := NewHome(c, true, sim)
+	var advanced []time.Time
+	h.OnAdvance = func(context.Context) error { advanced = append(advanced, c.Now()); return nil }
 	srv := httptest.NewServer(newShell(t, h, auth.RoleAdmin))
 	defer srv.Close()
 
@@ -121,6 +124,9 @@ func TestHomeMountsSimulatorsAndMovesClock(t *testing.T) {
 	}
 	if st.NowJST != "2026/11/27 00:00:00" {
 		t.Fatalf("after next27 the clock says %s", st.NowJST)
+	}
+	if len(advanced) != 1 || !advanced[0].Equal(c.Now()) {
+		t.Fatalf("OnAdvance calls = %v, want one at the new time", advanced)
 	}
 	// Form advance, then a bad duration is refused with the field named.
 	res, err = http.PostForm(srv.URL+"/sandbox/clock", url.Values{"duration": {"1d"}})
