@@ -31,15 +31,33 @@ func (p *Pages) Routes(s *web.Shell) {
 	s.HandleFunc(http.MethodPost, "/customers/{id}", auth.PermOperate, "顧客の保存", p.updateCustomer)
 	s.HandleFunc(http.MethodGet, "/lookup/banks", auth.PermView, "金融機関の検索（入力補助）", p.lookupBanks)
 	s.HandleFunc(http.MethodGet, "/lookup/branches", auth.PermView, "支店の検索（入力補助）", p.lookupBranches)
+	s.HandleFunc(http.MethodGet, "/lookup/customers", auth.PermView, "顧客の検索（入力補助）", p.lookupCustomers)
 
 	s.HandleFunc(http.MethodGet, "/orders", auth.PermView, "受注一覧", p.listOrders)
 	s.HandleFunc(http.MethodGet, "/orders.csv", auth.PermView, "受注のCSV出力", p.exportOrders)
 	s.HandleFunc(http.MethodGet, "/orders/import", auth.PermOperate, "受注のCSV取込画面", p.importForm("orders"))
 	s.HandleFunc(http.MethodPost, "/orders/import", auth.PermOperate, "受注のCSV取込", p.importUpload("orders"))
+	s.HandleFunc(http.MethodGet, "/orders/new", auth.PermOperate, "受注の登録画面（?copy= で複写）", p.newOrder)
+	s.HandleFunc(http.MethodPost, "/orders", auth.PermOperate, "受注の登録", p.createOrder)
 	s.HandleFunc(http.MethodGet, "/orders/{id}", auth.PermView, "受注の詳細", p.showOrder)
+	s.HandleFunc(http.MethodGet, "/orders/{id}/edit", auth.PermOperate, "受注の編集画面", p.editOrder)
+	s.HandleFunc(http.MethodPost, "/orders/{id}", auth.PermOperate, "受注の保存", p.updateOrder)
+	s.HandleFunc(http.MethodPost, "/orders/{id}/cancel", auth.PermOperate, "受注のキャンセル", p.cancelOrder)
+	s.HandleFunc(http.MethodPost, "/orders/{id}/ship", auth.PermOperate, "受注の出荷確定", p.shipOrder)
 
 	s.HandleFunc(http.MethodGet, "/subscriptions", auth.PermView, "定期受注一覧", p.listSubscriptions)
+	s.HandleFunc(http.MethodGet, "/subscriptions/new", auth.PermOperate, "定期受注の登録画面", p.newSubscription)
+	s.HandleFunc(http.MethodPost, "/subscriptions", auth.PermOperate, "定期受注の登録", p.createSubscription)
 	s.HandleFunc(http.MethodGet, "/subscriptions/{id}", auth.PermView, "定期受注の詳細", p.showSubscription)
+	s.HandleFunc(http.MethodGet, "/subscriptions/{id}/edit", auth.PermOperate, "定期受注の編集画面", p.editSubscription)
+	s.HandleFunc(http.MethodPost, "/subscriptions/{id}", auth.PermOperate, "定期受注の保存", p.updateSubscription)
+	s.HandleFunc(http.MethodPost, "/subscriptions/{id}/status", auth.PermOperate, "定期受注の休止・再開・解約", p.setSubscriptionStatus)
+
+	s.HandleFunc(http.MethodGet, "/settings/shops", auth.PermAdmin, "店舗一覧", p.listShops)
+	s.HandleFunc(http.MethodGet, "/settings/shops/new", auth.PermAdmin, "店舗の登録画面", p.newShop)
+	s.HandleFunc(http.MethodPost, "/settings/shops", auth.PermAdmin, "店舗の登録", p.createShop)
+	s.HandleFunc(http.MethodGet, "/settings/shops/{id}/edit", auth.PermAdmin, "店舗の編集画面", p.editShop)
+	s.HandleFunc(http.MethodPost, "/settings/shops/{id}", auth.PermAdmin, "店舗の保存", p.updateShop)
 }
 
 // must returns the status of code in set (a zero Status with the code as label if unknown).

@@ -78,3 +78,22 @@ document.addEventListener("DOMContentLoaded", () => {
     input.addEventListener("change", fill);
   });
 });
+// 「行を追加」: <button data-add-line="tbody-id"> copies the last empty row of that table with the
+// next line number (lines.N.*). Without JavaScript the button submits and the server adds rows.
+document.addEventListener("DOMContentLoaded", () => {
+  document.querySelectorAll("button[data-add-line]").forEach((b) => b.addEventListener("click", (e) => {
+    const body = document.getElementById(b.dataset.addLine);
+    const last = body && body.querySelector("tr[data-line]:last-of-type");
+    if (!last) return;
+    e.preventDefault();
+    const n = body.rows.length, row = last.cloneNode(true);
+    row.querySelectorAll("[name]").forEach((el) => {
+      el.name = el.name.replace(/^lines\.\d+\./, `lines.${n}.`);
+      if (el.tagName === "SELECT") el.selectedIndex = 0; else el.value = "";
+      if (el.hasAttribute("aria-label")) el.setAttribute("aria-label", el.getAttribute("aria-label").replace(/^\d+/, n + 1));
+    });
+    row.cells[0].textContent = n + 1;
+    body.appendChild(row);
+    row.querySelector("input")?.focus();
+  }));
+});
