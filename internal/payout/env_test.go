@@ -95,7 +95,9 @@ func (e *env) openOn(d *db.DB) *room {
 	att := attempt.New(e.clk)
 	svc := payout.NewService(d, e.clk, &audit.Log{Now: e.clk.Now}, att, banks)
 	r := &room{svc: svc, exec: payout.NewExecutor(svc, e.bank), resolver: payout.NewResolver(svc, e.bank), poller: payout.NewPoller(svc, e.bank)}
-	r.exec.CallTimeout = 300 * time.Millisecond
+	// Long enough for a loaded CI machine (a bank call that times out leaves the transfer
+	// 送信中 and fails tests that expect an answer); tests that inject a hanging bank shorten it.
+	r.exec.CallTimeout = 10 * time.Second
 	r.janitor = attempt.NewJanitor(d, att)
 	r.janitor.Handle(payout.Room, payout.OpRequest, r.resolver)
 	return r
