@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"strings"
 	"time"
 
@@ -30,6 +31,7 @@ type BankFunc func(ctx context.Context) (Bank, error)
 const (
 	StepBeforeAttempt = "before_attempt" // nothing written yet
 	StepAfterAttempt  = "after_attempt"  // claimed and attempt written, not sent
+	StepBeforeSend    = "before_send"    // attempt marked sending, the call not made yet
 	StepAfterSend     = "after_send"     // the bank answered (or not), nothing recorded
 	StepAfterRecord   = "after_record"   // the answer is recorded
 )
@@ -124,7 +126,22 @@ func (e *Executor) executeWith(ctx context.Context, bank Bank, id string) (Trans
 	if err := e.step(StepAfterAttempt); err != nil {
 		return t, err
 	}
+	// The deadline starts before the attempt is marked sending, so a process that stalls after
+	// the mark cannot start the call long after the janitor began asking about it.
 	cctx, cancel := context.WithTimeout(ctx, e.CallTimeout)
+	defer cancel()
+	sending, err := e.svc.attempts.MarkSending(ctx, e.svc.db, a.ID)
+	if err != nil {
+		return t, fmt.Errorf("transfer %s: %w", id, err)
+	}
+	if !sending {
+		// The janitor settled the attempt (as never sent) while this process stalled: it wins.
+		cur, _ := e.svc.Get(ctx, id)
+		return cur, errs.Conflict(fmt.Sprintf("振込 %s は送信前に時間が経ちすぎたため送信を取りやめました（「%s」）。内容を確認して再実行してください", t.CaseCode, cur.StatusLabel))
+	}
+	if err := e.step(StepBeforeSend); err != nil {
+		return t, err
+	}
 	resp, callErr := bank.Client.TransferRequest(cctx, req, a.IdempotencyKey)
 	cancel()
 	if err := e.step(StepAfterSend); err != nil {
@@ -138,7 +155,10 @@ func (e *Executor) executeWith(ctx context.Context, bank Bank, id string) (Trans
 		}
 		return e.svc.applyOutcome(ctx, tx, done, o)
 	})
-	if err != nil && !errors.Is(err, attempt.ErrSettled) {
+	if errors.Is(err, attempt.ErrSettled) {
+		err = e.svc.lateAnswer(ctx, a, o)
+	}
+	if err != nil {
 		return t, fmt.Errorf("record answer for transfer %s (attempt %s): %w", id, a.ID, err)
 	}
 	if err := e.step(StepAfterRecord); err != nil {
@@ -166,7 +186,8 @@ func (e *Executor) claim(ctx context.Context, bank Bank, id string) (Transfer, a
 		now := e.svc.now()
 		attID := db.NewID("att")
 		// The key is new for every execution: a キャンセル or エラー transfer executed again is a
-		// new request at the bank. Retries of this execution (none are made blindly) reuse it.
+		// new request at the bank. Retries of this execution (none are made blindly) reuse it —
+		// and so does a re-execution after the janitor concluded "never received" (reuseKey).
 		key := "kessai-" + attID
 		req = aozora.TransferRequest{
 			AccountID:               bank.AccountID,
@@ -182,6 +203,9 @@ func (e *Executor) claim(ctx context.Context, bank Bank, id string) (Transfer, a
 				AccountNumber:         t.AccountNumber,
 				BeneficiaryName:       t.HolderKana,
 			}},
+		}
+		if prev, ok := e.reuseKey(ctx, tx, t.AttemptID, req); ok {
+			key, req.Transfers[0].EDIInfo = prev.IdempotencyKey, prev.EDI
 		}
 		res, err := tx.ExecContext(ctx, `UPDATE transfers SET status = ?, idempotency_key = ?, attempt_id = ?,
 			source_account_id = ?, designated_date = ?, executed_by = ?, executed_at = ?, reason = '', apply_no = '',
@@ -204,6 +228,35 @@ func (e *Executor) claim(ctx context.Context, bank Bank, id string) (Transfer, a
 	})
 	t.Status, t.StatusLabel = StatusSending, Statuses.Label(StatusSending)
 	return t, a, req, err
+}
+
+// prevRequest is what a re-execution reuses of an earlier request.
+type prevRequest struct{ IdempotencyKey, EDI string }
+
+// reuseKey returns the key and EDI reference of the transfer's previous attempt when the
+// janitor failed it only because the bank did not list it (CodeNotFound: the bank may still
+// hold it, see resolve.go) and req, with that reference, is exactly what was sent then. Sent
+// again with the same key, the bank answers with the request it holds instead of making a
+// second one.
+func (e *Executor) reuseKey(ctx context.Context, tx *db.Tx, prevID string, req aozora.TransferRequest) (prevRequest, bool) {
+	if prevID == "" {
+		return prevRequest{}, false
+	}
+	pa, err := e.svc.attempts.Get(ctx, tx, prevID)
+	if err != nil || pa.State != attempt.Failed || pa.ProviderCode != CodeNotFound {
+		return prevRequest{}, false
+	}
+	var old aozora.TransferRequest
+	if json.Unmarshal([]byte(pa.RequestSummary), &old) != nil || len(old.Transfers) != 1 {
+		return prevRequest{}, false
+	}
+	req.Transfers = []aozora.Transfer{req.Transfers[0]}
+	req.Transfers[0].EDIInfo = old.Transfers[0].EDIInfo
+	b, err := json.Marshal(req)
+	if err != nil || string(b) != pa.RequestSummary {
+		return prevRequest{}, false
+	}
+	return prevRequest{IdempotencyKey: pa.IdempotencyKey, EDI: old.Transfers[0].EDIInfo}, true
 }
 
 // ediRef is the reference sent as the transfer's EDI information (≤20 characters, upper-case
@@ -315,12 +368,60 @@ func (s *Service) applyOutcome(ctx context.Context, tx *db.Tx, a attempt.Attempt
 		}
 		status, reason = fromBank(aozora.ResultCode(ans.Result), aozora.TransferStatus(ans.BankStatus), ans.Reason)
 	}
-	return s.setStatus(ctx, tx, a.RecordID, a.ID, status, reason, ans.ApplyNo, ans.BankStatus, "transfer.bank_answer")
+	_, err := s.setStatus(ctx, tx, a.RecordID, a.ID, status, reason, ans.ApplyNo, ans.BankStatus, "transfer.bank_answer")
+	return err
+}
+
+// lateAnswer handles the bank's answer to a request whose attempt was settled while the call
+// was under way (the janitor concluded "not received"). An acceptance is never dropped: the
+// attempt is overturned, and the transfer — if it still belongs to the attempt — follows the
+// bank again with the applyNo; otherwise (re-executed or deleted meanwhile) the answer is kept
+// in the audit log and logged as an error for a person to reconcile.
+func (s *Service) lateAnswer(ctx context.Context, a attempt.Attempt, o attempt.Outcome) error {
+	var ans bankAnswer
+	if o.State == attempt.Succeeded {
+		if err := json.Unmarshal([]byte(o.Response), &ans); err != nil {
+			return fmt.Errorf("attempt %s: bank answer: %w", a.ID, err)
+		}
+	}
+	if o.State == attempt.Failed {
+		return nil // the bank refused it: nothing at the bank, the settled failure stands
+	}
+	return s.db.InTx(ctx, func(tx *db.Tx) error {
+		cur, err := s.attempts.Get(ctx, tx, a.ID)
+		if err != nil {
+			return err
+		}
+		if cur.State == attempt.Succeeded {
+			return nil // the janitor found it at the bank: already recorded
+		}
+		moved := false
+		if o.State == attempt.Succeeded && ans.ApplyNo != "" {
+			if _, err := s.attempts.Overturn(ctx, tx, a.ID, o); err != nil {
+				return err
+			}
+			status, reason := fromBank(aozora.ResultCode(ans.Result), aozora.TransferStatus(ans.BankStatus), ans.Reason)
+			if moved, err = s.setStatus(ctx, tx, a.RecordID, a.ID, status, reason, ans.ApplyNo, ans.BankStatus, "transfer.late_answer"); err != nil {
+				return err
+			}
+		}
+		if moved {
+			return nil
+		}
+		if t, err := s.get(ctx, tx, a.RecordID); err == nil && ans.ApplyNo != "" && t.ApplyNo == ans.ApplyNo {
+			return nil // re-executed with the same key: the bank answered with this same request
+		}
+		note := "銀行が遅れて依頼を受け付けた可能性があります（applyNo " + ans.ApplyNo + "）。振込が二重にならないよう銀行の振込状況を確認してください"
+		slog.ErrorContext(ctx, "payout: the bank's answer came after the attempt was settled", "transfer", a.RecordID,
+			"attempt", a.ID, "outcome", o.State, "apply_no", ans.ApplyNo, "code", o.Code)
+		return s.audit.Record(ctx, tx, audit.Entry{Action: "transfer.late_answer_alert", RecordType: RecordType, RecordID: a.RecordID,
+			After: map[string]string{"attempt_id": a.ID, "outcome": string(o.State), "apply_no": ans.ApplyNo}, Note: note})
+	})
 }
 
 // setStatus moves a transfer to status. attemptID, when set, makes the change conditional on the
-// transfer still belonging to that attempt.
-func (s *Service) setStatus(ctx context.Context, tx *db.Tx, id, attemptID, status, reason, applyNo, bankStatus, action string) error {
+// transfer still belonging to that attempt. It reports whether the transfer changed.
+func (s *Service) setStatus(ctx context.Context, tx *db.Tx, id, attemptID, status, reason, applyNo, bankStatus, action string) (bool, error) {
 	now := s.now()
 	var done any
 	if status == StatusCompleted {
@@ -340,12 +441,12 @@ func (s *Service) setStatus(ctx context.Context, tx *db.Tx, id, attemptID, statu
 	}
 	res, err := tx.ExecContext(ctx, q, args...)
 	if err != nil {
-		return fmt.Errorf("transfer %s to %s: %w", id, status, err)
+		return false, fmt.Errorf("transfer %s to %s: %w", id, status, err)
 	}
 	if n, _ := res.RowsAffected(); n == 0 {
-		return nil // the transfer moved on (deleted or executed again): nothing to apply
+		return false, nil // the transfer moved on (deleted or executed again): nothing to apply
 	}
-	return s.audit.Record(ctx, tx, audit.Entry{Action: action, RecordType: RecordType, RecordID: id,
+	return true, s.audit.Record(ctx, tx, audit.Entry{Action: action, RecordType: RecordType, RecordID: id,
 		After: map[string]string{"status": status, "apply_no": applyNo, "bank_status": bankStatus}, Note: reason})
 }
 

@@ -4,8 +4,9 @@
 // it is final.
 //
 // Money safety: executing claims a transfer with a conditional UPDATE and writes an attempt
-// (platform/attempt) with a fresh Idempotency-Key in the same transaction, sends after commit,
-// and records the answer. A call whose outcome is unknown is settled only by asking the bank
+// (platform/attempt) with its Idempotency-Key in the same transaction, marks the attempt sending
+// after commit (refused once the janitor gave up on it), sends, and records the answer — also
+// when it arrives after the attempt was settled. A call whose outcome is unknown is settled only by asking the bank
 // (resolve.go); a transfer is never sent twice.
 package payout
 

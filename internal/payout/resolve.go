@@ -15,6 +15,21 @@ import (
 // Resolver settles transfer requests whose answer was lost (timeout, crash, 5xx after sending)
 // by asking the bank: it looks the request up in /transfer/status by period and finds it by the
 // EDI reference the request carried. It never sends the request again.
+//
+// "Not listed NotFoundAfter after it was sent ⇒ never received" is an inference, not the bank's
+// answer, so by itself it would be the kind of guess principle 2 forbids: the bank lists a
+// request only from 申請中 on (one still 依頼中/作成中 is invisible), and a sender that stalled
+// after MarkSending could still deliver it. It is kept because a transfer must not stay 送信中
+// forever, and it is made safe three ways:
+//   - a stalled sender is bounded: its call deadline (CallTimeout, far below NotFoundAfter)
+//     starts before MarkSending, and an attempt still pending is failed by the janitor as never
+//     sent, which MarkSending then refuses — no inference needed there;
+//   - if the sender's answer still arrives, Executor records it (lateAnswer) instead of dropping
+//     it: the transfer goes back to 承認待ち with the applyNo, or an alert is audited;
+//   - the failure carries CodeNotFound, and re-executing the unchanged transfer reuses the same
+//     Idempotency-Key and EDI reference (Executor.reuseKey), so a bank that did receive it
+//     answers with that request instead of making a second one (and the janitor finds it by the
+//     same reference).
 type Resolver struct {
 	svc  *Service
 	bank BankFunc
@@ -23,6 +38,9 @@ type Resolver struct {
 	// young one may not show yet.
 	NotFoundAfter time.Duration
 }
+
+// CodeNotFound is the code of an attempt failed because the bank did not list it.
+const CodeNotFound = "not_found"
 
 // NewResolver returns the resolver for OpRequest; register it with the janitor.
 func NewResolver(svc *Service, bank BankFunc) *Resolver {
@@ -72,11 +90,15 @@ func (r *Resolver) Resolve(ctx context.Context, a attempt.Attempt) (attempt.Outc
 		}
 		q.NextItemKey = next
 	}
-	if r.svc.now().Sub(a.CreatedAt) < r.NotFoundAfter {
+	sent := a.SentAt
+	if sent.IsZero() {
+		sent = a.CreatedAt
+	}
+	if r.svc.now().Sub(sent) < r.NotFoundAfter {
 		return attempt.Outcome{State: attempt.Unknown}, nil // too young to conclude
 	}
-	return attempt.Outcome{State: attempt.Failed, Code: "not_found",
-		Message: "銀行に振込依頼が届いていませんでした（照会で確認）。内容を確認して再実行してください"}, nil
+	return attempt.Outcome{State: attempt.Failed, Code: CodeNotFound,
+		Message: "銀行の照会で振込依頼が見つかりませんでした。同じ日に内容を変えずに再実行すれば、銀行に届いていた場合も同じ依頼として扱われ二重になりません"}, nil
 }
 
 // Apply writes the settled outcome onto the transfer.
@@ -195,7 +217,8 @@ func (p *Poller) pollOne(ctx context.Context, bank Bank, t Transfer) (bool, erro
 		if n, _ := res.RowsAffected(); n == 0 {
 			return nil // changed meanwhile
 		}
-		return p.svc.setStatus(ctx, tx, t.ID, "", status, reason, "", string(st), "transfer.bank_status")
+		_, err = p.svc.setStatus(ctx, tx, t.ID, "", status, reason, "", string(st), "transfer.bank_status")
+		return err
 	})
 	return status != t.Status, err
 }

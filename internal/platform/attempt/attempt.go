@@ -3,12 +3,14 @@
 //
 //  1. Begin writes a pending attempt, with the idempotency key the provider will see, in the
 //     same transaction as the record's state change;
-//  2. the room makes the call after that transaction commits;
+//  2. after that transaction commits, MarkSending moves it pending → sending, and the room makes
+//     the call only if that changed the row: a janitor that gave up on the attempt first wins;
 //  3. Finish writes the outcome back (succeeded, failed, or unknown when the call timed out,
 //     the process died, or the provider answered 5xx after the request was sent).
 //
-// An unknown attempt — or a pending one left behind by a crash — is settled only by the Janitor,
-// which asks the provider through the room's Resolver. Nothing here ever sends a call again.
+// A stale pending attempt was, by that contract, never sent and never will be: the Janitor fails
+// it without asking. A stale sending or unknown attempt is settled only by the Janitor asking
+// the provider through the room's Resolver. Nothing here ever sends a call again.
 package attempt
 
 import (
@@ -33,7 +35,8 @@ var Migrations = db.Migrations{Module: "attempt", FS: migrationsFS}
 type State string
 
 const (
-	Pending   State = "pending"   // written, call not (known to be) made yet
+	Pending   State = "pending"   // written; the call has not left and cannot without MarkSending
+	Sending   State = "sending"   // MarkSending succeeded: the call may be in flight
 	Succeeded State = "succeeded" // the provider did it
 	Failed    State = "failed"    // the provider refused, or the call certainly never reached it
 	Unknown   State = "unknown"   // the call may or may not have happened: ask, never resend
@@ -44,6 +47,8 @@ func (s State) Label() string {
 	switch s {
 	case Pending:
 		return "送信待ち"
+	case Sending:
+		return "送信中"
 	case Succeeded:
 		return "成功"
 	case Failed:
@@ -59,7 +64,7 @@ func (s State) Final() bool {
 	switch s {
 	case Succeeded, Failed:
 		return true
-	case Pending, Unknown:
+	case Pending, Sending, Unknown:
 		return false
 	}
 	return false
@@ -80,6 +85,7 @@ type Attempt struct {
 	ResponseSummary string    `json:"response_summary"`
 	CreatedAt       time.Time `json:"created_at"`
 	UpdatedAt       time.Time `json:"updated_at"`
+	SentAt          time.Time `json:"sent_at,omitzero"` // when MarkSending succeeded; zero if never
 }
 
 // Outcome is what became of a call.
@@ -106,7 +112,7 @@ func New(c clock.Clock) *Log { return &Log{clock: c} }
 func (l *Log) Now() time.Time { return l.clock.Now().UTC().Truncate(time.Microsecond) }
 
 const cols = `id, room, record_type, record_id, operation, idempotency_key, state, provider_code,
-	provider_message, request_summary, response_summary, created_at, updated_at`
+	provider_message, request_summary, response_summary, created_at, updated_at, sent_at`
 
 // Begin writes a as pending in q, which must be the transaction of the record's state change.
 // An empty ID or IdempotencyKey is generated.
@@ -122,7 +128,8 @@ func (l *Log) Begin(ctx context.Context, q db.Querier, a Attempt) (Attempt, erro
 	}
 	now := l.Now()
 	a.State, a.CreatedAt, a.UpdatedAt = Pending, now, now
-	_, err := q.ExecContext(ctx, `INSERT INTO attempts (`+cols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+	a.SentAt = time.Time{}
+	_, err := q.ExecContext(ctx, `INSERT INTO attempts (`+cols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL)`,
 		a.ID, a.Room, a.RecordType, a.RecordID, a.Operation, a.IdempotencyKey, string(a.State),
 		a.ProviderCode, a.ProviderMessage, a.RequestSummary, a.ResponseSummary, a.CreatedAt, a.UpdatedAt)
 	if err != nil {
@@ -131,8 +138,55 @@ func (l *Log) Begin(ctx context.Context, q db.Querier, a Attempt) (Attempt, erro
 	return a, nil
 }
 
-// Finish records o for the attempt id. Only a pending or unknown attempt changes; a settled one
-// gives ErrSettled. Finishing with Unknown keeps the attempt open for the janitor.
+// MarkSending moves the attempt pending → sending just before the call and reports whether it
+// did. When it did not, the janitor (or another process) has settled the attempt: the caller
+// must not make the call.
+func (l *Log) MarkSending(ctx context.Context, q db.Querier, id string) (bool, error) {
+	now := l.Now()
+	res, err := q.ExecContext(ctx, `UPDATE attempts SET state = 'sending', sent_at = ?, updated_at = ?
+		WHERE id = ? AND state = 'pending'`, now, now, id)
+	if err != nil {
+		return false, fmt.Errorf("attempt: mark %s sending: %w", id, err)
+	}
+	n, err := res.RowsAffected()
+	return n == 1, err
+}
+
+// CodeNotSent is the provider code of an attempt the janitor failed because it was still
+// pending: the call never left and, MarkSending being conditional, never will.
+const CodeNotSent = "not_sent"
+
+// Abandon fails a pending attempt (code CodeNotSent) and reports whether it did; an attempt in
+// any other state is left alone.
+func (l *Log) Abandon(ctx context.Context, q db.Querier, id, why string) (bool, error) {
+	res, err := q.ExecContext(ctx, `UPDATE attempts SET state = 'failed', provider_code = ?, provider_message = ?, updated_at = ?
+		WHERE id = ? AND state = 'pending'`, CodeNotSent, trim(why, 500), l.Now(), id)
+	if err != nil {
+		return false, fmt.Errorf("attempt: abandon %s: %w", id, err)
+	}
+	n, err := res.RowsAffected()
+	return n == 1, err
+}
+
+// Overturn records the provider's own success answer on an attempt that was failed without it
+// (the janitor concluded it never arrived, then the sender's answer came). It reports whether
+// it changed the attempt; only a failed attempt changes.
+func (l *Log) Overturn(ctx context.Context, q db.Querier, id string, o Outcome) (bool, error) {
+	if o.State != Succeeded {
+		return false, fmt.Errorf("attempt: overturn %s: only with a success answer, not %q", id, o.State)
+	}
+	res, err := q.ExecContext(ctx, `UPDATE attempts SET state = 'succeeded', provider_code = ?, provider_message = ?,
+		response_summary = ?, updated_at = ? WHERE id = ? AND state = 'failed'`,
+		trim(o.Code, 64), trim("遅れて届いた応答: "+o.Message, 500), trim(o.Response, 1000), l.Now(), id)
+	if err != nil {
+		return false, fmt.Errorf("attempt: overturn %s: %w", id, err)
+	}
+	n, err := res.RowsAffected()
+	return n == 1, err
+}
+
+// Finish records o for the attempt id. Only a pending, sending or unknown attempt changes; a
+// settled one gives ErrSettled. Finishing with Unknown keeps the attempt open for the janitor.
 func (l *Log) Finish(ctx context.Context, q db.Querier, id string, o Outcome) (Attempt, error) {
 	switch o.State {
 	case Succeeded, Failed, Unknown:
@@ -140,7 +194,7 @@ func (l *Log) Finish(ctx context.Context, q db.Querier, id string, o Outcome) (A
 		return Attempt{}, fmt.Errorf("attempt: finish %s: invalid outcome state %q", id, o.State)
 	}
 	res, err := q.ExecContext(ctx, `UPDATE attempts SET state = ?, provider_code = ?, provider_message = ?,
-		response_summary = ?, updated_at = ? WHERE id = ? AND state IN ('pending', 'unknown')`,
+		response_summary = ?, updated_at = ? WHERE id = ? AND state IN ('pending', 'sending', 'unknown')`,
 		string(o.State), trim(o.Code, 64), trim(o.Message, 500), trim(o.Response, 1000), l.Now(), id)
 	if err != nil {
 		return Attempt{}, fmt.Errorf("attempt: finish %s: %w", id, err)
@@ -168,22 +222,22 @@ func (l *Log) ForRecord(ctx context.Context, q db.Querier, recordType, recordID 
 	return list(ctx, q, `SELECT `+cols+` FROM attempts WHERE record_type = ? AND record_id = ? ORDER BY created_at, id`, recordType, recordID)
 }
 
-// Open lists attempts that need the janitor: unknown ones, and pending ones not touched since
-// staleBefore (their process most likely died between commit and call). Oldest first.
+// Open lists attempts that need the janitor: unknown ones, and pending or sending ones not
+// touched since staleBefore (their process most likely died). Least recently touched first.
 func (l *Log) Open(ctx context.Context, q db.Querier, staleBefore time.Time, limit int) ([]Attempt, error) {
 	if limit <= 0 {
 		limit = 100
 	}
 	return list(ctx, q, `SELECT `+cols+` FROM attempts
-		WHERE state = 'unknown' OR (state = 'pending' AND updated_at < ?)
+		WHERE state = 'unknown' OR (state IN ('pending', 'sending') AND updated_at < ?)
 		ORDER BY updated_at, id LIMIT ?`, staleBefore.UTC(), limit)
 }
 
-// MarkUnknown turns a stale pending attempt into unknown, so pages show that kessai is asking
+// MarkUnknown turns a stale sending attempt into unknown, so pages show that kessai is asking
 // the provider. It does nothing to an attempt in any other state.
 func (l *Log) MarkUnknown(ctx context.Context, q db.Querier, id, why string) error {
 	_, err := q.ExecContext(ctx, `UPDATE attempts SET state = 'unknown', provider_message = ?, updated_at = ?
-		WHERE id = ? AND state = 'pending'`, trim(why, 500), l.Now(), id)
+		WHERE id = ? AND state = 'sending'`, trim(why, 500), l.Now(), id)
 	if err != nil {
 		return fmt.Errorf("attempt: mark %s unknown: %w", id, err)
 	}
@@ -195,9 +249,13 @@ type rowScanner interface{ Scan(...any) error }
 func scan(r rowScanner) (Attempt, error) {
 	var a Attempt
 	var st string
+	var sent sql.NullTime
 	err := r.Scan(&a.ID, &a.Room, &a.RecordType, &a.RecordID, &a.Operation, &a.IdempotencyKey, &st,
-		&a.ProviderCode, &a.ProviderMessage, &a.RequestSummary, &a.ResponseSummary, &a.CreatedAt, &a.UpdatedAt)
+		&a.ProviderCode, &a.ProviderMessage, &a.RequestSummary, &a.ResponseSummary, &a.CreatedAt, &a.UpdatedAt, &sent)
 	a.State = State(st)
+	if sent.Valid {
+		a.SentAt = sent.Time.UTC()
+	}
 	a.CreatedAt, a.UpdatedAt = a.CreatedAt.UTC(), a.UpdatedAt.UTC()
 	return a, err
 }

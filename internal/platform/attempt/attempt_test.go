@@ -66,17 +66,53 @@ func TestBeginRollsBackWithTheRecord(t *testing.T) {
 	}
 }
 
-func TestIdempotencyKeyIsUnique(t *testing.T) {
+// TestRetryReusesKey: a re-execution of a request the provider may hold is sent with the same
+// key, so two attempts may share it (the provider dedupes, not our table).
+func TestRetryReusesKey(t *testing.T) {
 	t.Parallel()
 	d := dbtest.Open(t, attempt.Migrations, things)
 	l := attempt.New(clock.NewFrozen(time.Date(2026, 11, 2, 1, 0, 0, 0, time.UTC)))
 	newThing(t, d, l, "key-1")
-	err := d.InTx(context.Background(), func(tx *db.Tx) error {
-		_, err := l.Begin(context.Background(), tx, attempt.Attempt{Room: "test", RecordType: "thing", RecordID: "y", Operation: "thing.send", IdempotencyKey: "key-1"})
-		return err
-	})
-	if !db.IsUniqueViolation(err) {
-		t.Fatalf("second attempt with the same key: %v, want unique violation", err)
+	if b := newThing(t, d, l, "key-1"); b.IdempotencyKey != "key-1" {
+		t.Fatalf("second attempt's key %q", b.IdempotencyKey)
+	}
+}
+
+// TestMarkSendingRacesTheJanitor: the janitor fails a stale pending attempt without asking (it
+// was never sent), and MarkSending then refuses it; an attempt marked sending first is asked
+// about instead, never failed as unsent.
+func TestMarkSendingRacesTheJanitor(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	d := dbtest.Open(t, attempt.Migrations, things)
+	clk := clock.NewFrozen(time.Date(2026, 11, 2, 1, 0, 0, 0, time.UTC))
+	l := attempt.New(clk)
+	r := &resolver{d: d, answer: map[string]attempt.Outcome{}}
+	j := attempt.NewJanitor(d, l)
+	j.Handle("test", "thing.send", r)
+
+	stalled := newThing(t, d, l, "") // claimed, then the process stalled before sending
+	sending := newThing(t, d, l, "") // marked sending, then the process stalled
+	if ok, err := l.MarkSending(ctx, d, sending.ID); !ok || err != nil {
+		t.Fatalf("mark sending: %v %v", ok, err)
+	}
+	clk.Advance(5 * time.Minute)
+	if _, err := j.Run(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if r.asked != 1 {
+		t.Fatalf("resolver asked %d times, want 1 (only the sending one)", r.asked)
+	}
+	a, _ := l.Get(ctx, d, stalled.ID)
+	if a.State != attempt.Failed || a.ProviderCode != attempt.CodeNotSent || thingStatus(t, d, stalled.RecordID) != "failed" {
+		t.Fatalf("stalled pending attempt: %s %s, record %s; want failed not_sent", a.State, a.ProviderCode, thingStatus(t, d, stalled.RecordID))
+	}
+	if ok, err := l.MarkSending(ctx, d, stalled.ID); ok || err != nil {
+		t.Fatalf("mark sending after the janitor failed it: %v %v, want refused", ok, err)
+	}
+	b, _ := l.Get(ctx, d, sending.ID)
+	if b.State != attempt.Unknown || b.SentAt.IsZero() {
+		t.Fatalf("stale sending attempt: %s sent %v, want unknown with its send time", b.State, b.SentAt)
 	}
 }
 
@@ -182,16 +218,17 @@ func TestJanitor(t *testing.T) {
 		}
 	}
 
-	// Once stale, the pending one is asked about too, and marked unknown while it is.
+	// Once stale, the pending one is failed as never sent, without asking the provider.
 	clk.Advance(3 * time.Minute)
+	asked := r.asked
 	rep, err = j.Run(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if rep.Checked != 2 || rep.Settled != 1 {
-		t.Fatalf("second report %+v, want 2 checked (fresh, silent), 1 settled", rep)
+	if rep.Checked != 2 || rep.Settled != 1 || r.asked != asked+1 {
+		t.Fatalf("second report %+v, asked %d more; want 2 checked (fresh, silent), 1 settled, only silent asked", rep, r.asked-asked)
 	}
-	if got := thingStatus(t, d, fresh.RecordID); got != "succeeded" {
+	if got := thingStatus(t, d, fresh.RecordID); got != "failed" {
 		t.Fatalf("stale pending record: %s", got)
 	}
 	a, _ := l.Get(ctx, d, silent.ID)

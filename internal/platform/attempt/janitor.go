@@ -25,9 +25,9 @@ type Resolver interface {
 type Janitor struct {
 	db  *db.DB
 	log *Log
-	// StaleAfter is how long a pending attempt may stay pending before the janitor treats it as
-	// unknown. It must be longer than any call's timeout, so a call still in flight is never
-	// asked about.
+	// StaleAfter is how long a pending attempt may stay pending before the janitor fails it as
+	// never sent, and a sending one before it is asked about. It must be longer than any call's
+	// timeout, so a call still in flight is not asked about.
 	StaleAfter time.Duration
 	resolvers  map[string]Resolver
 }
@@ -78,6 +78,36 @@ func (j *Janitor) Settle(ctx context.Context, a Attempt) (bool, error) {
 		return false, nil
 	}
 	if a.State == Pending {
+		// Never sent, and MarkSending can no longer succeed once this commits: failing it is a
+		// fact, not a guess, so the provider need not be asked.
+		o := Outcome{State: Failed, Code: CodeNotSent, Message: "送信前に処理が止まったため送信していません。内容を確認して再実行してください"}
+		var abandoned bool
+		err := j.db.InTx(ctx, func(tx *db.Tx) error {
+			var err error
+			if abandoned, err = j.log.Abandon(ctx, tx, a.ID, o.Message); err != nil || !abandoned {
+				return err
+			}
+			done, err := j.log.Get(ctx, tx, a.ID)
+			if err != nil {
+				return err
+			}
+			return r.Apply(ctx, tx, done, o)
+		})
+		if err != nil {
+			return false, fmt.Errorf("attempt %s: abandon: %w", a.ID, err)
+		}
+		if abandoned {
+			return true, nil
+		}
+		// It moved on meanwhile (now sending, or settled): look at it as it is now.
+		if a, err = j.log.Get(ctx, j.db, a.ID); err != nil {
+			return false, err
+		}
+		if a.State.Final() || a.State == Sending {
+			return a.State.Final(), nil // a sending one is asked about once it is stale
+		}
+	}
+	if a.State == Sending {
 		if err := j.log.MarkUnknown(ctx, j.db, a.ID, "応答がないまま時間が経過したため、結果を確認しています"); err != nil {
 			return false, err
 		}
