@@ -87,5 +87,5 @@ func (a *App) bootstrapAdmin(ctx context.Context) error {
 }
 
 func platformMigrations() []db.Migrations {
-	return []db.Migrations{audit.Migrations, auth.Migrations, secrets.Migrations, api.Migrations, bulk.Migrations, jobs.Migrations}
+	return []db.Migrations{audit.Migrations, auth.Migrations, secrets.Migrations, api.Migrations, bulk.Migrations, jobs.Migrations, web.Migrations}
 }

@@ -64,8 +64,8 @@ func ValidateCustomer(c Customer) (Customer, error) {
 }
 
 // CreateCustomer numbers (C000001…) and saves a new customer.
-func (s *Store) CreateCustomer(ctx context.Context, c Customer) (Customer, error) {
-	out, err := s.CreateCustomers(ctx, []Customer{c})
+func (s *Store) CreateCustomer(ctx context.Context, c Customer, also ...Also) (Customer, error) {
+	out, err := s.createCustomers(ctx, []Customer{c}, also)
 	if err != nil {
 		return Customer{}, err
 	}
@@ -74,6 +74,10 @@ func (s *Store) CreateCustomer(ctx context.Context, c Customer) (Customer, error
 
 // CreateCustomers saves several customers in one transaction: all or none.
 func (s *Store) CreateCustomers(ctx context.Context, cs []Customer) ([]Customer, error) {
+	return s.createCustomers(ctx, cs, nil)
+}
+
+func (s *Store) createCustomers(ctx context.Context, cs []Customer, also []Also) ([]Customer, error) {
 	out := make([]Customer, len(cs))
 	for i, c := range cs {
 		v, err := ValidateCustomer(c)
@@ -82,7 +86,12 @@ func (s *Store) CreateCustomers(ctx context.Context, cs []Customer) ([]Customer,
 		}
 		out[i] = v
 	}
-	err := s.db.InTx(ctx, func(tx *db.Tx) error { return s.insertCustomers(ctx, tx, out) })
+	err := s.db.InTx(ctx, func(tx *db.Tx) error {
+		if err := s.insertCustomers(ctx, tx, out); err != nil || len(out) != 1 {
+			return err
+		}
+		return runAlso(ctx, tx, out[0].ID, also)
+	})
 	if err != nil {
 		return nil, err
 	}

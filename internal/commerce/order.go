@@ -152,8 +152,8 @@ func orderTransition(from, to string) error {
 // CreateOrder numbers (<shop code>-000001) and saves a new order with its lines. An empty
 // ordered_at is now; empty statuses get their defaults (new, unpaid, pending for methods that
 // authorise, else not_required).
-func (s *Store) CreateOrder(ctx context.Context, o Order) (Order, error) {
-	out, err := s.CreateOrders(ctx, []Order{o})
+func (s *Store) CreateOrder(ctx context.Context, o Order, also ...Also) (Order, error) {
+	out, err := s.createOrders(ctx, []Order{o}, also)
 	if err != nil {
 		return Order{}, err
 	}
@@ -162,6 +162,10 @@ func (s *Store) CreateOrder(ctx context.Context, o Order) (Order, error) {
 
 // CreateOrders saves several orders in one transaction: all or none.
 func (s *Store) CreateOrders(ctx context.Context, orders []Order) ([]Order, error) {
+	return s.createOrders(ctx, orders, nil)
+}
+
+func (s *Store) createOrders(ctx context.Context, orders []Order, also []Also) ([]Order, error) {
 	out := make([]Order, len(orders))
 	now := s.now()
 	for i, o := range orders {
@@ -176,7 +180,12 @@ func (s *Store) CreateOrders(ctx context.Context, orders []Order) ([]Order, erro
 		}
 		out[i] = v
 	}
-	err := s.db.InTx(ctx, func(tx *db.Tx) error { return s.insertOrders(ctx, tx, out) })
+	err := s.db.InTx(ctx, func(tx *db.Tx) error {
+		if err := s.insertOrders(ctx, tx, out); err != nil || len(out) != 1 {
+			return err
+		}
+		return runAlso(ctx, tx, out[0].ID, also)
+	})
 	if err != nil {
 		return nil, err
 	}

@@ -1,6 +1,7 @@
 package commerce
 
 import (
+	"context"
 	"embed"
 	"html/template"
 	"net/http"
@@ -10,6 +11,7 @@ import (
 
 	"kessai/internal/platform/audit"
 	"kessai/internal/platform/auth"
+	"kessai/internal/platform/db"
 	"kessai/internal/platform/errs"
 	"kessai/internal/platform/zengin"
 	"kessai/internal/web"
@@ -37,6 +39,7 @@ type Pages struct {
 	audit  *audit.Log
 	banks  *zengin.Master
 	tabs   []CaseTab
+	forms  *web.FormTokens
 }
 
 // NewPages returns the pages over store; they render with the shell's renderer and use its
@@ -49,7 +52,8 @@ func NewPages(s *web.Shell, store *Store, bulk *web.BulkPages, log *audit.Log) (
 	if err != nil {
 		return nil, err
 	}
-	p := &Pages{store: store, render: s.Render, bulk: bulk, audit: log, banks: m}
+	p := &Pages{store: store, render: s.Render, bulk: bulk, audit: log, banks: m,
+		forms: web.NewFormTokens(store.DB(), store.clock.Now)}
 	p.registerBulk()
 	return p, nil
 }
@@ -67,6 +71,18 @@ func (p *Pages) AddCaseTab(t CaseTab) {
 
 // fail renders err; an invalid filter or form is shown on the page instead by the caller.
 func (p *Pages) fail(w http.ResponseWriter, r *http.Request, err error) { p.render.Error(w, r, err) }
+
+// claim is the Also of a create form: it claims the form's one-time token for the record at
+// prefix+id in the create's transaction.
+func claim(once web.Once, prefix string) Also {
+	return func(ctx context.Context, tx *db.Tx, id string) error {
+		path := prefix
+		if strings.HasSuffix(prefix, "/") {
+			path += id
+		}
+		return once.Claim(ctx, tx, path)
+	}
+}
 
 // formErrors returns the per-field messages of an Invalid error (nil otherwise).
 func formErrors(err error) map[string]string {

@@ -260,10 +260,17 @@ func (p *Pages) readCase(r *http.Request, c *PurchaseCase) (string, error) {
 }
 
 func (p *Pages) createCase(w http.ResponseWriter, r *http.Request) {
+	once := p.forms.Once(r)
+	if once.Seen(w, r) {
+		return
+	}
 	var c PurchaseCase
 	code, err := p.readCase(r, &c)
 	if err == nil {
-		c, err = p.store.CreateCase(r.Context(), c)
+		c, err = p.store.CreateCase(r.Context(), c, claim(once, "/cases/"))
+	}
+	if once.Repeat(w, r, err) {
+		return
 	}
 	if fe := formErrors(err); fe != nil {
 		p.renderCaseForm(w, r, http.StatusUnprocessableEntity, caseForm{New: true, Case: c, CustomerCode: code, Errors: fe})

@@ -120,10 +120,17 @@ func readCustomer(r *http.Request, c *Customer) error {
 }
 
 func (p *Pages) createCustomer(w http.ResponseWriter, r *http.Request) {
+	once := p.forms.Once(r)
+	if once.Seen(w, r) {
+		return
+	}
 	var c Customer
 	err := readCustomer(r, &c)
 	if err == nil {
-		c, err = p.store.CreateCustomer(r.Context(), c)
+		c, err = p.store.CreateCustomer(r.Context(), c, claim(once, "/customers/"))
+	}
+	if once.Repeat(w, r, err) {
+		return
 	}
 	if fe := formErrors(err); fe != nil {
 		p.renderCustomerForm(w, r, http.StatusUnprocessableEntity, customerForm{New: true, Customer: c, Errors: fe})

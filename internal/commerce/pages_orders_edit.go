@@ -351,6 +351,10 @@ func (p *Pages) orderSaveFailed(w http.ResponseWriter, r *http.Request, f orderF
 }
 
 func (p *Pages) createOrder(w http.ResponseWriter, r *http.Request) {
+	once := p.forms.Once(r)
+	if once.Seen(w, r) {
+		return
+	}
 	var o Order
 	f := orderForm{New: true}
 	err := p.readOrder(r, &o, &f)
@@ -363,7 +367,10 @@ func (p *Pages) createOrder(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if err == nil {
-		o, err = p.store.CreateOrder(r.Context(), o)
+		o, err = p.store.CreateOrder(r.Context(), o, claim(once, "/orders/"))
+	}
+	if once.Repeat(w, r, err) {
+		return
 	}
 	if err != nil {
 		if !p.orderSaveFailed(w, r, f, err) {

@@ -71,10 +71,17 @@ func (p *Pages) shopSaveFailed(w http.ResponseWriter, r *http.Request, f shopFor
 }
 
 func (p *Pages) createShop(w http.ResponseWriter, r *http.Request) {
+	once := p.forms.Once(r)
+	if once.Seen(w, r) {
+		return
+	}
 	var sh Shop
 	err := readShop(r, &sh)
 	if err == nil {
-		sh, err = p.store.CreateShop(r.Context(), sh)
+		sh, err = p.store.CreateShop(r.Context(), sh, claim(once, "/settings/shops"))
+	}
+	if once.Repeat(w, r, err) {
+		return
 	}
 	if err != nil {
 		if !p.shopSaveFailed(w, r, shopForm{New: true, Shop: sh}, err) {

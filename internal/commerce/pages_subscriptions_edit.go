@@ -168,6 +168,10 @@ func (p *Pages) subscriptionSaveFailed(w http.ResponseWriter, r *http.Request, f
 }
 
 func (p *Pages) createSubscription(w http.ResponseWriter, r *http.Request) {
+	once := p.forms.Once(r)
+	if once.Seen(w, r) {
+		return
+	}
 	var sb Subscription
 	f := subscriptionForm{New: true}
 	err := p.readSubscription(r, &sb, &f)
@@ -177,7 +181,10 @@ func (p *Pages) createSubscription(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if err == nil {
-		sb, err = p.store.CreateSubscription(r.Context(), sb)
+		sb, err = p.store.CreateSubscription(r.Context(), sb, claim(once, "/subscriptions/"))
+	}
+	if once.Repeat(w, r, err) {
+		return
 	}
 	if err != nil {
 		if !p.subscriptionSaveFailed(w, r, f, err) {

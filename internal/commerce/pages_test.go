@@ -34,7 +34,7 @@ type pagesEnv struct {
 
 func newPages(t *testing.T, role auth.Role) *pagesEnv {
 	t.Helper()
-	d := dbtest.Open(t, audit.Migrations, commerce.Migrations, bulk.Migrations)
+	d := dbtest.Open(t, audit.Migrations, commerce.Migrations, bulk.Migrations, web.Migrations)
 	c := clock.NewFrozen(testNow)
 	log := &audit.Log{Now: c.Now}
 	store := commerce.NewStore(d, c, log)
@@ -147,6 +147,8 @@ func TestCaseListFilterAndPaging(t *testing.T) {
 var countRE = regexp.MustCompile(`全<strong>[0-9,]*</strong>件`)
 
 var tokenRE = regexp.MustCompile(`name="token" value="([0-9a-f]+)"`)
+
+var formTokenRE = regexp.MustCompile(`name="form_token" value="([0-9a-f]+)"`)
 
 func TestCaseBulkStock(t *testing.T) {
 	t.Parallel()

@@ -65,8 +65,8 @@ func caseTransition(from, to string) error {
 
 // CreateCase numbers (TK…/IP… by kind) and saves a new purchase case. An empty status is
 // "received" and an empty 受付日 is today (JST).
-func (s *Store) CreateCase(ctx context.Context, c PurchaseCase) (PurchaseCase, error) {
-	out, err := s.CreateCases(ctx, []PurchaseCase{c})
+func (s *Store) CreateCase(ctx context.Context, c PurchaseCase, also ...Also) (PurchaseCase, error) {
+	out, err := s.createCases(ctx, []PurchaseCase{c}, also)
 	if err != nil {
 		return PurchaseCase{}, err
 	}
@@ -76,6 +76,10 @@ func (s *Store) CreateCase(ctx context.Context, c PurchaseCase) (PurchaseCase, e
 // CreateCases saves many cases in one transaction (all or none), with multi-row inserts: the
 // way for imports and bulk tools.
 func (s *Store) CreateCases(ctx context.Context, cs []PurchaseCase) ([]PurchaseCase, error) {
+	return s.createCases(ctx, cs, nil)
+}
+
+func (s *Store) createCases(ctx context.Context, cs []PurchaseCase, also []Also) ([]PurchaseCase, error) {
 	out := make([]PurchaseCase, len(cs))
 	today := s.today()
 	for i, c := range cs {
@@ -91,7 +95,12 @@ func (s *Store) CreateCases(ctx context.Context, cs []PurchaseCase) ([]PurchaseC
 		}
 		out[i] = v
 	}
-	err := s.db.InTx(ctx, func(tx *db.Tx) error { return s.insertCases(ctx, tx, out) })
+	err := s.db.InTx(ctx, func(tx *db.Tx) error {
+		if err := s.insertCases(ctx, tx, out); err != nil || len(out) != 1 {
+			return err
+		}
+		return runAlso(ctx, tx, out[0].ID, also)
+	})
 	if err != nil {
 		return nil, err
 	}

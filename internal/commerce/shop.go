@@ -47,7 +47,7 @@ func ValidateShop(sh Shop) (Shop, error) {
 }
 
 // CreateShop saves a new shop; its code must be unused.
-func (s *Store) CreateShop(ctx context.Context, sh Shop) (Shop, error) {
+func (s *Store) CreateShop(ctx context.Context, sh Shop, also ...Also) (Shop, error) {
 	sh, err := ValidateShop(sh)
 	if err != nil {
 		return Shop{}, err
@@ -63,7 +63,10 @@ func (s *Store) CreateShop(ctx context.Context, sh Shop) (Shop, error) {
 		if err != nil {
 			return fmt.Errorf("insert shop: %w", err)
 		}
-		return s.audit.Record(ctx, tx, audit.Entry{Action: "shop.create", RecordType: "shop", RecordID: sh.ID, After: sh})
+		if err := s.audit.Record(ctx, tx, audit.Entry{Action: "shop.create", RecordType: "shop", RecordID: sh.ID, After: sh}); err != nil {
+			return err
+		}
+		return runAlso(ctx, tx, sh.ID, also)
 	})
 	if err != nil {
 		return Shop{}, err

@@ -44,6 +44,20 @@ func (s *Store) now() time.Time { return s.clock.Now().UTC().Truncate(time.Micro
 // today is the JST business date of now.
 func (s *Store) today() string { return clock.Today(s.clock).Format(dateLayout) }
 
+// Also runs inside a create's transaction after the insert, with the new record's ID; its
+// error rolls the create back. The pages claim a form's one-time token this way.
+type Also func(ctx context.Context, tx *db.Tx, id string) error
+
+// runAlso calls each of also with id.
+func runAlso(ctx context.Context, tx *db.Tx, id string, also []Also) error {
+	for _, f := range also {
+		if err := f(ctx, tx, id); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // Counter names, and the formats of the numbers they produce.
 const (
 	counterCustomer     = "customer"

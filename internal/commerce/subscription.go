@@ -70,8 +70,8 @@ func subscriptionTransition(from, to string) error {
 }
 
 // CreateSubscription numbers (S000001) and saves a new subscription.
-func (s *Store) CreateSubscription(ctx context.Context, sb Subscription) (Subscription, error) {
-	out, err := s.CreateSubscriptions(ctx, []Subscription{sb})
+func (s *Store) CreateSubscription(ctx context.Context, sb Subscription, also ...Also) (Subscription, error) {
+	out, err := s.createSubscriptions(ctx, []Subscription{sb}, also)
 	if err != nil {
 		return Subscription{}, err
 	}
@@ -80,6 +80,10 @@ func (s *Store) CreateSubscription(ctx context.Context, sb Subscription) (Subscr
 
 // CreateSubscriptions saves several subscriptions in one transaction.
 func (s *Store) CreateSubscriptions(ctx context.Context, sbs []Subscription) ([]Subscription, error) {
+	return s.createSubscriptions(ctx, sbs, nil)
+}
+
+func (s *Store) createSubscriptions(ctx context.Context, sbs []Subscription, also []Also) ([]Subscription, error) {
 	out := make([]Subscription, len(sbs))
 	for i, sb := range sbs {
 		v, err := ValidateSubscription(sb)
@@ -88,7 +92,12 @@ func (s *Store) CreateSubscriptions(ctx context.Context, sbs []Subscription) ([]
 		}
 		out[i] = v
 	}
-	err := s.db.InTx(ctx, func(tx *db.Tx) error { return s.insertSubscriptions(ctx, tx, out) })
+	err := s.db.InTx(ctx, func(tx *db.Tx) error {
+		if err := s.insertSubscriptions(ctx, tx, out); err != nil || len(out) != 1 {
+			return err
+		}
+		return runAlso(ctx, tx, out[0].ID, also)
+	})
 	if err != nil {
 		return nil, err
 	}

@@ -44,6 +44,8 @@ type View struct {
 
 	Principal *auth.Principal
 	CSRFToken string
+	// FormToken is the one-time token of a create form (see FormTokens).
+	FormToken string
 	Flash     string
 	Path      string
 	Query     url.Values
@@ -124,6 +126,12 @@ func (r *Renderer) Render(w http.ResponseWriter, req *http.Request, status int, 
 	v.Query = req.URL.Query()
 	v.Now = r.clock.Now()
 	v.Sandbox = r.sandbox
+	if v.FormToken == "" {
+		v.FormToken = req.PostForm.Get(FormTokenField) // a form shown again keeps its token
+	}
+	if v.FormToken == "" {
+		v.FormToken = NewFormToken()
+	}
 	if v.Flash == "" {
 		v.Flash = TakeFlash(w, req)
 	}

@@ -24,9 +24,28 @@ document.addEventListener("DOMContentLoaded", () => {
   });
   // Selects that submit their form when changed (表示件数).
   document.querySelectorAll("select[data-autosubmit]").forEach((s) => s.addEventListener("change", () => s.form.submit()));
-  // Buttons that must not be pressed twice (the server also refuses a second run).
-  document.querySelectorAll("button[data-once]").forEach((b) => {
-    b.form.addEventListener("submit", () => { setTimeout(() => { b.disabled = true; }, 0); });
+  // Every form that changes state (method=post) is sent once: after the first submit its
+  // buttons are disabled (after the event, so the pressed button's name=value still goes).
+  // The server also refuses repeats (form tokens, bulk run tokens). data-once is kept for
+  // buttons outside a form's own submit; data-resubmit opts a form out. A page restored by Back gets its buttons back.
+  const lockForm = (f) => {
+    f.addEventListener("submit", (e) => {
+      if (e.defaultPrevented) return; // a data-confirm the user declined
+      if (f.dataset.sent) { e.preventDefault(); return; }
+      f.dataset.sent = "1";
+      setTimeout(() => { f.querySelectorAll("button, input[type=submit]").forEach((b) => { b.disabled = true; }); }, 0);
+    });
+  };
+  document.querySelectorAll("form").forEach((f) => {
+    if (f.hasAttribute("data-resubmit") || f.target) return; // a download or a new tab: the page stays usable
+    if ((f.getAttribute("method") || "").toLowerCase() === "post" || f.querySelector("button[data-once]")) lockForm(f);
+  });
+  window.addEventListener("pageshow", (e) => {
+    if (!e.persisted) return;
+    document.querySelectorAll("form[data-sent]").forEach((f) => {
+      delete f.dataset.sent;
+      f.querySelectorAll("button, input[type=submit]").forEach((b) => { b.disabled = false; });
+    });
   });
   // Progress of a bulk run: poll the JSON, update the bar, reload when finished.
   document.querySelectorAll("[data-poll]").forEach((el) => {
