@@ -176,7 +176,9 @@ func (e *Executor) claim(ctx context.Context, bank Bank, id string) (Transfer, a
 	var req aozora.TransferRequest
 	err := e.svc.db.InTx(ctx, func(tx *db.Tx) error {
 		var err error
-		t, err = e.svc.get(ctx, tx, id)
+		// Locked, so what is sent is what the record says: an edit committed after a plain read
+		// would otherwise reach the record but not the bank.
+		t, err = e.svc.getForUpdate(ctx, tx, id)
 		if err != nil {
 			return err
 		}

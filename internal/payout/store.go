@@ -89,6 +89,24 @@ func (s *Service) get(ctx context.Context, q db.Querier, id string) (Transfer, e
 	return t, nil
 }
 
+// getForUpdate reads the transfer in tx and, on PostgreSQL, locks its row until tx ends, so an
+// edit and an execution never act on different versions of it (SQLite transactions are
+// serial already).
+func (s *Service) getForUpdate(ctx context.Context, tx *db.Tx, id string) (Transfer, error) {
+	lock := ""
+	if tx.Dialect() == db.Postgres {
+		lock = " FOR UPDATE OF t" // only the transfer, not its case and customer
+	}
+	t, err := scanTransfer(tx.QueryRowContext(ctx, selectTransfer+` WHERE t.id = ?`+lock, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return t, errs.NotFound("振込 " + id + " が見つかりません")
+	}
+	if err != nil {
+		return t, fmt.Errorf("transfer %s: %w", id, err)
+	}
+	return t, nil
+}
+
 // ForCase returns the case's transfer, or nil when it has none.
 func (s *Service) ForCase(ctx context.Context, caseID string) (*Transfer, error) {
 	t, err := scanTransfer(s.db.QueryRowContext(ctx, selectTransfer+` WHERE t.case_id = ?`, caseID))
@@ -260,7 +278,7 @@ func (s *Service) Register(ctx context.Context, caseID string, in Input) (Transf
 // transfer goes back to 振込実行待ち.
 func (s *Service) Update(ctx context.Context, id string, in Input) (Transfer, error) {
 	err := s.db.InTx(ctx, func(tx *db.Tx) error {
-		t, err := s.get(ctx, tx, id)
+		t, err := s.getForUpdate(ctx, tx, id)
 		if err != nil {
 			return err
 		}
@@ -293,7 +311,7 @@ func (s *Service) Update(ctx context.Context, id string, in Input) (Transfer, er
 // Delete removes a transfer in 振込実行待ち, キャンセル or エラー; the case can then get a new one.
 func (s *Service) Delete(ctx context.Context, id string) error {
 	return s.db.InTx(ctx, func(tx *db.Tx) error {
-		t, err := s.get(ctx, tx, id)
+		t, err := s.getForUpdate(ctx, tx, id)
 		if err != nil {
 			return err
 		}
