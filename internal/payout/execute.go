@@ -453,8 +453,9 @@ func (s *Service) setStatus(ctx context.Context, tx *db.Tx, id, attemptID, statu
 }
 
 // fromBank maps the bank's answer to a transfer status: resultCode 2 waits for the approver;
-// 8 expired; 1 approved, after which the transfer status decides (20 完了, 40 エラー, 4/5/8
-// キャンセル; still being processed stays 承認待ち until it ends).
+// 8 expired; 1 approved, after which the transfer status decides (20 完了 — and 26 組戻不成立,
+// where the money stayed with the seller —, 40/22/25 エラー, 4/5/8 キャンセル; still being
+// processed, missing or unknown stays 承認待ち and is asked about again).
 func fromBank(result aozora.ResultCode, st aozora.TransferStatus, bankReason string) (status, reason string) {
 	switch result {
 	case aozora.ResultExpired:
@@ -477,8 +478,14 @@ func fromBank(result aozora.ResultCode, st aozora.TransferStatus, bankReason str
 			return StatusFailed, r
 		case aozora.OutcomePending:
 			return StatusAwaitingApproval, ""
-		case aozora.OutcomeCompleted, aozora.OutcomeUnknown:
+		case aozora.OutcomeCompleted:
 			return StatusCompleted, ""
+		case aozora.OutcomeUnknown:
+			// No status detail (request-result also answers 1 for a cancel) or a code this
+			// version does not know: the money may not have moved, so keep asking.
+			slog.Warn("payout: resultCode 1 without a known transferStatus; the transfer stays 承認待ち",
+				"transfer_status", string(st))
+			return StatusAwaitingApproval, ""
 		}
 	}
 	return StatusAwaitingApproval, ""
