@@ -147,7 +147,7 @@ func (b *BulkPages) confirm(w http.ResponseWriter, r *http.Request) {
 	sel, err := b.readSelection(r)
 	if err != nil {
 		if errs.KindOf(err) == errs.KindInvalid && sel.returnTo != "" {
-			SetFlash(w, errs.As(err).Message)
+			SetFlashError(w, errs.As(err).Message)
 			http.Redirect(w, r, sel.returnTo, http.StatusSeeOther)
 			return
 		}

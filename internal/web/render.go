@@ -47,6 +47,8 @@ type View struct {
 	// FormToken is the one-time token of a create form (see FormTokens).
 	FormToken string
 	Flash     string
+	// FlashKind is "" for a success message and "error" for a refusal (SetFlashError).
+	FlashKind string
 	Path      string
 	Query     url.Values
 	Now       time.Time
@@ -133,7 +135,7 @@ func (r *Renderer) Render(w http.ResponseWriter, req *http.Request, status int, 
 		v.FormToken = NewFormToken()
 	}
 	if v.Flash == "" {
-		v.Flash = TakeFlash(w, req)
+		v.Flash, v.FlashKind = TakeFlashKind(w, req)
 	}
 	var buf bytes.Buffer
 	if err := t.ExecuteTemplate(&buf, "layout", v); err != nil {
@@ -163,20 +165,41 @@ func (r *Renderer) Error(w http.ResponseWriter, req *http.Request, err error) {
 
 const flashCookie = "kessai_flash"
 
-// SetFlash stores a one-time message shown on the next page (after a redirect).
-func SetFlash(w http.ResponseWriter, msg string) {
-	http.SetCookie(w, &http.Cookie{Name: flashCookie, Value: url.QueryEscape(msg), Path: "/", HttpOnly: true, SameSite: http.SameSiteLaxMode, MaxAge: 60})
+// flashErrorPrefix marks an error flash in the cookie (QueryEscape never yields "!").
+const flashErrorPrefix = "!"
+
+// SetFlash stores a one-time success message shown on the next page (after a redirect).
+func SetFlash(w http.ResponseWriter, msg string) { setFlash(w, url.QueryEscape(msg)) }
+
+// SetFlashError stores a one-time message saying what was refused or failed and why; it is
+// shown in red, not as a success.
+func SetFlashError(w http.ResponseWriter, msg string) {
+	setFlash(w, flashErrorPrefix+url.QueryEscape(msg))
+}
+
+func setFlash(w http.ResponseWriter, v string) {
+	http.SetCookie(w, &http.Cookie{Name: flashCookie, Value: v, Path: "/", HttpOnly: true, SameSite: http.SameSiteLaxMode, MaxAge: 60})
 }
 
 // TakeFlash reads and clears the one-time message.
 func TakeFlash(w http.ResponseWriter, r *http.Request) string {
+	msg, _ := TakeFlashKind(w, r)
+	return msg
+}
+
+// TakeFlashKind reads and clears the one-time message and its kind ("" or "error").
+func TakeFlashKind(w http.ResponseWriter, r *http.Request) (msg, kind string) {
 	c, err := r.Cookie(flashCookie)
 	if err != nil {
-		return ""
+		return "", ""
 	}
 	http.SetCookie(w, &http.Cookie{Name: flashCookie, Path: "/", MaxAge: -1})
-	msg, _ := url.QueryUnescape(c.Value)
-	return msg
+	v := c.Value
+	if strings.HasPrefix(v, flashErrorPrefix) {
+		v, kind = v[len(flashErrorPrefix):], "error"
+	}
+	msg, _ = url.QueryUnescape(v)
+	return msg, kind
 }
 
 // Funcs are the template helpers every page can use.
