@@ -38,6 +38,9 @@ type env struct {
 	room  *room
 	shop  string
 	accnt int
+	// answer, when set, rewrites the simulator's answers (a bank that misbehaves in ways the
+	// simulator does not play).
+	answer func(r *http.Request, status int, body []byte) []byte
 }
 
 // room is what one process holds; a "restart" builds a new one over the same database.
@@ -55,7 +58,19 @@ func newEnv(t testing.TB) *env {
 	e.ctx = auth.WithPrincipal(context.Background(), &auth.Principal{Kind: auth.KindUser, ID: "u1", Name: "keiri@example.com", Role: auth.RoleAccountant})
 	e.db = dbtest.Open(t, audit.Migrations, commerce.Migrations, attempt.Migrations, payout.Migrations)
 	e.sim = aozorasim.New(aozorasim.Options{Clock: e.clk, HangTimeout: 5 * time.Second})
-	e.srv = httptest.NewServer(e.sim)
+	e.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if e.answer == nil {
+			e.sim.ServeHTTP(w, r)
+			return
+		}
+		rec := httptest.NewRecorder()
+		e.sim.ServeHTTP(rec, r)
+		for k, v := range rec.Header() {
+			w.Header()[k] = v
+		}
+		w.WriteHeader(rec.Code)
+		_, _ = w.Write(e.answer(r, rec.Code, rec.Body.Bytes()))
+	}))
 	t.Cleanup(e.srv.Close)
 	cfg := aozora.Config{AuthBaseURL: e.sim.AuthBaseURL(e.srv.URL), APIBaseURL: e.sim.APIBaseURL(e.srv.URL),
 		ClientID: aozorasim.DefaultClientID, ClientSecret: aozorasim.DefaultClientSecret,

@@ -288,6 +288,11 @@ func (b bankAnswer) String() string {
 // requestOutcome classifies the answer to /transfer/request.
 func requestOutcome(resp aozora.TransferRequestResponse, err error) attempt.Outcome {
 	switch {
+	case err == nil && !validApplyNo(resp.ApplyNo):
+		// The bank said yes without saying to what: nothing could follow the transfer. Let the
+		// janitor find the request by its EDI reference.
+		return attempt.Outcome{State: attempt.Unknown, Code: string(resp.ResultCode),
+			Message: fmt.Sprintf("銀行の応答に受付番号（applyNo）がありません（%q）。照会して確認します", resp.ApplyNo)}
 	case err == nil:
 		return attempt.Outcome{State: attempt.Succeeded, Code: string(resp.ResultCode),
 			Message:  resp.ResultCode.Label(),
@@ -297,6 +302,19 @@ func requestOutcome(resp aozora.TransferRequestResponse, err error) attempt.Outc
 	default:
 		return attempt.Outcome{State: attempt.Failed, Code: bankCode(err), Message: bankReason(err)}
 	}
+}
+
+// validApplyNo reports whether s is the bank's 16-digit applyNo.
+func validApplyNo(s string) bool {
+	if len(s) != 16 {
+		return false
+	}
+	for _, c := range s {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return true
 }
 
 func bankCode(err error) string {
