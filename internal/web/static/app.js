@@ -95,6 +95,9 @@ document.addEventListener("DOMContentLoaded", () => {
     const fill = () => { if (nameInput && names[input.value]) nameInput.value = names[input.value]; };
     input.addEventListener("input", () => { clearTimeout(timer); timer = setTimeout(load, 150); fill(); });
     input.addEventListener("change", fill);
+    // A code the page came with (an edit, a form shown again, a transfer prefilled from the
+    // customer) gets its name at once, unless the page already shows one.
+    if (nameInput && input.value && !nameInput.value) load();
   });
 });
 // 「行を追加」: <button data-add-line="tbody-id"> copies the last empty row of that table with the
