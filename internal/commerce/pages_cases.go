@@ -48,7 +48,8 @@ func caseList(q url.Values, shops []Shop) *web.List {
 		Columns: []web.Column{{Label: "ケース番号", Sort: "code", OneWay: true}, {Label: "状態"}, {Label: "顧客", Sort: "customer_kana", OneWay: true},
 			{Label: "受付日", Sort: "received_on"}, {Label: "買取確定日", Sort: "confirmed_on"}, {Label: "点数", Num: true},
 			{Label: "買取金額", Sort: "amount", Num: true}, {Label: "振込先口座"}, {Label: "店舗"}},
-		Links:      []web.Link{{Label: "新規登録", Href: "/cases/new?kind=" + url.QueryEscape(kindNav(kind)), Primary: true}, {Label: "CSV取込", Href: "/cases/import"}},
+		Links: []web.Link{{Label: "新規登録", Href: "/cases/new?kind=" + url.QueryEscape(kindNav(kind)), Primary: true, Perm: auth.PermOperate},
+			{Label: "CSV取込", Href: "/cases/import", Perm: auth.PermOperate}},
 		ExportPath: "/cases.csv",
 	}
 	if kind == "" {

@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"strings"
 
+	"kessai/internal/platform/auth"
 	"kessai/internal/platform/errs"
 	"kessai/internal/web"
 )
@@ -19,7 +20,7 @@ func (p *Pages) listCustomers(w http.ResponseWriter, r *http.Request) {
 		},
 		Columns: []web.Column{{Label: "顧客番号", Sort: "code", OneWay: true}, {Label: "氏名", Sort: "kana", OneWay: true}, {Label: "メール"}, {Label: "電話"},
 			{Label: "住所"}, {Label: "振込先口座"}},
-		Links:      []web.Link{{Label: "新規登録", Href: "/customers/new", Primary: true}, {Label: "CSV取込", Href: "/customers/import"}},
+		Links:      []web.Link{{Label: "新規登録", Href: "/customers/new", Primary: true, Perm: auth.PermOperate}, {Label: "CSV取込", Href: "/customers/import", Perm: auth.PermOperate}},
 		Exports:    exportsOf(CustomerExportTemplates()),
 		ExportPath: "/customers.csv",
 	}

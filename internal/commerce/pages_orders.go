@@ -3,6 +3,7 @@ package commerce
 import (
 	"net/http"
 
+	"kessai/internal/platform/auth"
 	"kessai/internal/web"
 )
 
@@ -31,7 +32,7 @@ func (p *Pages) listOrders(w http.ResponseWriter, r *http.Request) {
 			{Label: "支払方法"}, {Label: "受注状態"}, {Label: "入金状況"}, {Label: "承認状況"}, {Label: "合計", Sort: "-total", OneWay: true, Num: true}, {Label: "店舗"}},
 	}
 	l.Actions = p.bulk.Actions(r, "order")
-	l.Links = []web.Link{{Label: "新規登録", Href: "/orders/new", Primary: true}, {Label: "CSV取込", Href: "/orders/import"}}
+	l.Links = []web.Link{{Label: "新規登録", Href: "/orders/new", Primary: true, Perm: auth.PermOperate}, {Label: "CSV取込", Href: "/orders/import", Perm: auth.PermOperate}}
 	l.Exports, l.ExportPath = exportsOf(OrderExportTemplates()), "/orders.csv"
 	f, err := OrderFilterFromQuery(q)
 	status := http.StatusOK
@@ -118,7 +119,7 @@ func (p *Pages) listSubscriptions(w http.ResponseWriter, r *http.Request) {
 		Columns: []web.Column{{Label: "定期番号", Sort: "code", OneWay: true}, {Label: "状態"}, {Label: "顧客"}, {Label: "商品"},
 			{Label: "金額", Sort: "-amount", OneWay: true, Num: true}, {Label: "周期"}, {Label: "次回請求日", Sort: "next_billing_on"}, {Label: "カード"}},
 	}
-	l.Actions, l.Links = p.bulk.Actions(r, "subscription"), []web.Link{{Label: "新規登録", Href: "/subscriptions/new", Primary: true}}
+	l.Actions, l.Links = p.bulk.Actions(r, "subscription"), []web.Link{{Label: "新規登録", Href: "/subscriptions/new", Primary: true, Perm: auth.PermOperate}}
 	f, err := SubscriptionFilterFromQuery(q)
 	status := http.StatusOK
 	if fe := formErrors(err); fe != nil {

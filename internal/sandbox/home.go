@@ -63,6 +63,7 @@ type Home struct {
 	clock *clock.Sandbox
 	// ClockMovable is false in production deployments (KESSAI_SANDBOX_CLOCK=off).
 	clockMovable bool
+	controlPerm  auth.Perm // who may move the clock (the page hides the buttons from the others)
 	sims         []Simulator
 	// OnAdvance runs after the clock moved (the job queue checks its schedules at once, so
 	// "the 27th at 0:00" runs now rather than at the next check). Set during wiring.
@@ -78,6 +79,7 @@ func NewHome(c *clock.Sandbox, movable bool, sims ...Simulator) *Home {
 // page, controlPerm the clock and each simulator's control API; the rest of a simulator is
 // public, like the provider site it stands for.
 func (h *Home) Register(sh *web.Shell, pagePerm, controlPerm auth.Perm) error {
+	h.controlPerm = controlPerm
 	if err := sh.Render.Add("sandbox", templates, "templates"); err != nil {
 		return err
 	}
@@ -138,7 +140,13 @@ func (h *Home) Snapshot() State {
 
 func (h *Home) page(r *web.Renderer) http.HandlerFunc {
 	return func(w http.ResponseWriter, req *http.Request) {
-		r.Render(w, req, http.StatusOK, "sandbox/home.html", web.View{Title: "サンドボックス", Nav: "sandbox", Data: h.Snapshot()})
+		st := h.Snapshot()
+		canMove := auth.FromContext(req.Context()).Can(h.controlPerm)
+		r.Render(w, req, http.StatusOK, "sandbox/home.html", web.View{Title: "サンドボックス", Nav: "sandbox",
+			Data: struct {
+				State
+				CanMove bool
+			}{st, canMove}})
 	}
 }
 

@@ -158,6 +158,10 @@ func TestClockRefusedWhenNotMovableOrNotAllowed(t *testing.T) {
 	if res.StatusCode != http.StatusForbidden {
 		t.Fatalf("staff moving the clock: status %d, want 403", res.StatusCode)
 	}
+	// The page shows staff the clock but no buttons that would be refused.
+	if body := readAll(t, mustGet(t, staff.URL+"/sandbox")); strings.Contains(body, `action="/sandbox/clock"`) || !strings.Contains(body, "時計を進められるのは管理者です") {
+		t.Errorf("staff sees the clock buttons")
+	}
 	// The simulator's public pages are open to staff; its control API is not.
 	if res := mustGet(t, staff.URL+"/sandbox/fake/mailbox"); res.StatusCode != http.StatusOK {
 		t.Fatalf("staff opening the mailbox: status %d", res.StatusCode)

@@ -5,6 +5,7 @@ import (
 	"sort"
 	"strconv"
 
+	"kessai/internal/platform/auth"
 	"kessai/internal/platform/status"
 )
 
@@ -123,11 +124,13 @@ type BulkAction struct {
 // Export is a CSV export template.
 type Export struct{ ID, Name string }
 
-// Link is a toolbar button.
+// Link is a toolbar button. Perm hides it from principals who may not use it (the route
+// refuses them anyway); empty is everyone.
 type Link struct {
 	Label   string
 	Href    string
 	Primary bool
+	Perm    auth.Perm
 }
 
 // KV is a query parameter, for hidden inputs.

@@ -216,6 +216,7 @@ func Funcs() template.FuncMap {
 		"contains": func(list []string, s string) bool { return containsString(list, s) },
 		"dict":     dict,
 		"list":     func(items ...string) []string { return items },
+		"can":      can,
 	}
 }
 
@@ -299,4 +300,21 @@ func dict(kv ...any) map[string]any {
 		m[fmt.Sprint(kv[i])] = kv[i+1]
 	}
 	return m
+}
+
+// can is the template helper {{if can .Principal "operate"}}: whether the principal's role allows
+// perm (a string or auth.Perm; empty allows everyone). Pages hide what the role may not use;
+// the routes refuse it regardless.
+func can(p *auth.Principal, perm any) bool {
+	var pm auth.Perm
+	switch v := perm.(type) {
+	case auth.Perm:
+		pm = v
+	case string:
+		pm = auth.Perm(v)
+	}
+	if pm == "" {
+		return true
+	}
+	return p != nil && p.Can(pm)
 }
