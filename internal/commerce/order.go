@@ -85,6 +85,12 @@ func ValidateOrder(o Order) (Order, error) {
 	checkDate(f, "delivery_note_print_on", "納品書印刷指示日", o.DeliveryNotePrintOn, false)
 	checkPostal(f, "ship_postal_code", o.ShipPostalCode)
 	checkPhone(f, "ship_phone", o.ShipPhone)
+	checkMaxLen(f, "ship_name", "お届け先氏名", o.ShipName, maxName)
+	checkMaxLen(f, "ship_address", "お届け先住所", o.ShipAddress, maxAddress)
+	checkMaxLen(f, "note", "備考", o.Note, maxNote)
+	checkMaxLen(f, "carrier", "配送業者", o.Carrier, maxCode)
+	checkMaxLen(f, "tracking_number", "送り状番号", o.TrackingNumber, maxCode)
+	checkMaxLen(f, "external_ref", "外部受注番号", o.ExternalRef, maxCode)
 	checkAmount(f, "tax", "消費税", o.Tax)
 	checkAmount(f, "shipping_fee", "送料", o.ShippingFee)
 	if o.OrderedAt.IsZero() {
@@ -100,6 +106,8 @@ func ValidateOrder(o Order) (Order, error) {
 		l.Name, l.SKU = strings.TrimSpace(l.Name), strings.TrimSpace(l.SKU)
 		key := fmt.Sprintf("lines.%d.", i)
 		checkRequired(f, key+"name", fmt.Sprintf("%d行目の商品名", i+1), l.Name)
+		checkMaxLen(f, key+"name", fmt.Sprintf("%d行目の商品名", i+1), l.Name, maxName)
+		checkMaxLen(f, key+"sku", fmt.Sprintf("%d行目のSKU", i+1), l.SKU, maxCode)
 		checkAmount(f, key+"unit_price", fmt.Sprintf("%d行目の単価", i+1), l.UnitPrice)
 		if l.Quantity < 1 {
 			f.Add(key+"quantity", fmt.Sprintf("%d行目の数量は1以上にしてください", i+1))

@@ -46,6 +46,7 @@ func ValidateCase(c PurchaseCase) (PurchaseCase, error) {
 	if c.ItemCount < 0 {
 		f.Add("item_count", "点数は0以上にしてください")
 	}
+	checkMaxLen(f, "note", "備考", c.Note, maxNote)
 	return c, f.Err()
 }
 

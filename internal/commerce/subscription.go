@@ -34,6 +34,8 @@ func ValidateSubscription(sb Subscription) (Subscription, error) {
 	checkRequired(f, "shop_id", "店舗", sb.ShopID)
 	checkRequired(f, "customer_id", "顧客", sb.CustomerID)
 	checkRequired(f, "product_name", "商品名", sb.ProductName)
+	checkMaxLen(f, "product_name", "商品名", sb.ProductName, maxName)
+	checkMaxLen(f, "note", "備考", sb.Note, maxNote)
 	checkAmount(f, "amount", "金額", sb.Amount)
 	if sb.CycleMonths < 1 || sb.CycleMonths > 12 {
 		f.Add("cycle_months", "お届け周期は1〜12か月にしてください")

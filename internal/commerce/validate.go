@@ -17,6 +17,18 @@ import (
 
 const dateLayout = "2006-01-02"
 
+// Maximum lengths of free text, in characters (runes), checked by every Validate*: long enough
+// for real data, short enough that a pasted document can't become a name or an address.
+// Names (people, products, shops, ship-to) 100; an address line or a whole ship-to address 200;
+// notes 2,000; email 254 (RFC 5321); SKU, carrier, tracking number and external refs 100.
+const (
+	maxName    = 100
+	maxAddress = 200
+	maxNote    = 2000
+	maxEmail   = 254
+	maxCode    = 100
+)
+
 // holderKanaMax is the length of a 受取人名 in the 全銀 format; banks keep no more.
 const holderKanaMax = 30
 
