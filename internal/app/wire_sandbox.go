@@ -27,6 +27,8 @@ func (a *App) wireSandbox(ctx context.Context) error {
 	}
 	// The simulators stand for other sites: kessai's session cookie means nothing there.
 	a.Platform.Web.Foreign = append(a.Platform.Web.Foreign, a.Sandbox.Prefixes()...)
+	// Scripts drive the sandbox with an API key: the clock and its state as well.
+	a.Platform.Web.KeyPaths = append(a.Platform.Web.KeyPaths, "/sandbox/clock", "/sandbox/state")
 	return nil
 }
 

@@ -38,16 +38,22 @@ type Handler struct {
 	// forms carry no kessai CSRF token). An API key is still honoured, for scripting a
 	// simulator's control API. Set during wiring, read-only afterwards.
 	Foreign []string
+	// KeyPaths lists path prefixes besides /api/ where an API key is accepted, for scripting
+	// pages' JSON endpoints (the sandbox clock). Requests there with a key carry no cookie and
+	// need no CSRF token.
+	KeyPaths []string
 }
 
-func (h *Handler) foreign(path string) bool {
-	for _, p := range h.Foreign {
+func hasPrefix(path string, prefixes []string) bool {
+	for _, p := range prefixes {
 		if strings.HasPrefix(path, p) {
 			return true
 		}
 	}
 	return false
 }
+
+func (h *Handler) foreign(path string) bool { return hasPrefix(path, h.Foreign) }
 
 func (h *Handler) secure(r *http.Request) bool { return h.SecureCookies || r.TLS != nil }
 
@@ -65,7 +71,7 @@ func (h *Handler) Middleware(next http.Handler) http.Handler {
 			// The simulator's own credentials (the bank's client_secret_basic) are its business.
 			authz = ""
 		}
-		if (api || foreign) && authz != "" {
+		if (api || foreign || hasPrefix(r.URL.Path, h.KeyPaths)) && authz != "" {
 			key, ok := strings.CutPrefix(authz, "Bearer ")
 			if !ok {
 				web.WriteError(w, r, errs.E(errs.KindUnauthenticated, "Authorization ヘッダーは「Bearer APIキー」の形で送ってください"))
