@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"kessai/internal/platform/attempt"
+	"kessai/internal/platform/clock"
 	"kessai/internal/platform/db"
 	"kessai/internal/provider/aozora"
 )
@@ -135,11 +136,16 @@ func unableReason(d aozora.TransferDetail) string {
 }
 
 // Poller follows every transfer the bank has not finished (承認待ち) and moves it when the bank
-// says so. Run it from a periodic job.
+// says so; it also follows 振込完了 transfers for FollowCompletedDays business days, since the
+// money can still come back (資金返却 22, 組戻済 25), which makes them エラー. Run it from a
+// periodic job.
 type Poller struct {
 	svc  *Service
 	bank BankFunc
 }
+
+// FollowCompletedDays is how many business days after 振込完了 a transfer is still followed.
+const FollowCompletedDays = 10
 
 // NewPoller returns a poller over svc.
 func NewPoller(svc *Service, bank BankFunc) *Poller { return &Poller{svc: svc, bank: bank} }
@@ -157,6 +163,11 @@ func (p *Poller) Poll(ctx context.Context) (PollReport, error) {
 	if err != nil {
 		return rep, err
 	}
+	done, err := p.svc.recentlyCompleted(ctx, clock.AddBusinessDays(p.svc.now(), -FollowCompletedDays))
+	if err != nil {
+		return rep, err
+	}
+	list = append(list, done...)
 	if len(list) == 0 {
 		return rep, nil
 	}
@@ -204,6 +215,12 @@ func (p *Poller) pollOne(ctx context.Context, bank Bank, t Transfer) (bool, erro
 		}
 	}
 	status, reason := fromBank(rr.ResultCode, st, why)
+	if t.Status == StatusCompleted && status != StatusFailed {
+		// After 振込完了 only the money coming back (資金返却, 組戻済) changes the transfer.
+		_, err := p.svc.db.ExecContext(ctx, `UPDATE transfers SET checked_at = ?, bank_status = ? WHERE id = ? AND status = ?`,
+			p.svc.now(), string(st), t.ID, StatusCompleted)
+		return false, err
+	}
 	if status == t.Status && string(st) == t.BankStatus {
 		_, err := p.svc.db.ExecContext(ctx, `UPDATE transfers SET checked_at = ? WHERE id = ?`, p.svc.now(), t.ID)
 		return false, err

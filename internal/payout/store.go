@@ -180,6 +180,25 @@ func (s *Service) List(ctx context.Context, f Filter) ([]Transfer, int, error) {
 	return out, total, rows.Err()
 }
 
+// recentlyCompleted returns the 振込完了 transfers completed at or after since.
+func (s *Service) recentlyCompleted(ctx context.Context, since time.Time) ([]Transfer, error) {
+	rows, err := s.db.QueryContext(ctx, selectTransfer+` WHERE t.status = ? AND t.completed_at >= ? ORDER BY t.completed_at`,
+		StatusCompleted, since.UTC())
+	if err != nil {
+		return nil, fmt.Errorf("recently completed transfers: %w", err)
+	}
+	defer rows.Close()
+	var out []Transfer
+	for rows.Next() {
+		t, err := scanTransfer(rows)
+		if err != nil {
+			return nil, fmt.Errorf("recently completed transfers: %w", err)
+		}
+		out = append(out, t)
+	}
+	return out, rows.Err()
+}
+
 // Counts returns the number of transfers per status.
 func (s *Service) Counts(ctx context.Context) (map[string]int, error) {
 	rows, err := s.db.QueryContext(ctx, `SELECT status, COUNT(*) FROM transfers GROUP BY status`)

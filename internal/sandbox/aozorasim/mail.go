@@ -172,6 +172,29 @@ func (s *Sim) Expire(applyNo string) error {
 	return ErrUnknownApply
 }
 
+// ReturnFunds plays what can still happen to a single transfer after 手続済 (20): the
+// beneficiary's bank sends the money back (資金返却, 22) or a recall succeeds (組戻済, 25).
+func (s *Sim) ReturnFunds(applyNo string, recalled bool) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.settleLocked()
+	for _, t := range s.st.Transfers {
+		if t.ApplyNo != applyNo || t.Bulk {
+			continue
+		}
+		if t.Status != aozora.StatusCompleted {
+			return fmt.Errorf("aozorasim: %s is %s, not 手続済", applyNo, t.Status.Label())
+		}
+		t.Status = aozora.StatusFundsReturned
+		if recalled {
+			t.Status = aozora.StatusRecalled
+		}
+		s.saveLocked()
+		return nil
+	}
+	return ErrUnknownApply
+}
+
 // TransferView is a transfer as the sandbox pages and JSON API show it.
 type TransferView struct {
 	ApplyNo        string                `json:"apply_no"`
