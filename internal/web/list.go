@@ -159,6 +159,39 @@ func (l *List) FilterActive() bool {
 	return len(l.FieldErrors) > 0
 }
 
+// OtherErrors are the messages of FieldErrors that belong to no 詳細検索 input (a bad sort=
+// typed into the URL, a message without a field): the panel shows them at its top.
+func (l *List) OtherErrors() []string {
+	own := l.fieldNames()
+	var keys []string
+	for k := range l.FieldErrors {
+		if !own[k] {
+			keys = append(keys, k)
+		}
+	}
+	sort.Strings(keys)
+	out := make([]string, len(keys))
+	for i, k := range keys {
+		out[i] = l.FieldErrors[k]
+	}
+	return out
+}
+
+// DefaultSortHref is the list in its default order (the way out of a bad sort=).
+func (l *List) DefaultSortHref() string { return l.href(l.sortParam(), "", "page", "") }
+
+// RangeText is 「（1〜50件目）」 for the rows shown, or, on a page past the last one, says so
+// instead of a range like 「0〜150件目」.
+func (l *List) RangeText() string {
+	switch {
+	case l.Total == 0:
+		return ""
+	case len(l.Rows) == 0:
+		return "（このページに該当はありません。最後のページは " + Comma(l.LastPage()) + " ページ目です）"
+	}
+	return "（" + Comma(l.From()) + "〜" + Comma(l.To()) + "件目）"
+}
+
 // FieldError is the message for name.
 func (l *List) FieldError(name string) string { return l.FieldErrors[name] }
 
