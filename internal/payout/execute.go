@@ -123,6 +123,9 @@ func (e *Executor) executeWith(ctx context.Context, bank Bank, id string) (Trans
 		cur, _ := e.svc.Get(ctx, id)
 		return cur, err
 	}
+	// Claimed: from here on a client that goes away (a closed page, an API timeout) must not
+	// stop the call or the recording of its answer half way. CallTimeout bounds the call.
+	ctx = context.WithoutCancel(ctx)
 	if err := e.step(StepAfterAttempt); err != nil {
 		return t, err
 	}
