@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"io"
+	"mime"
 	"net/http"
 	"path"
 	"strconv"
@@ -1050,7 +1051,7 @@ func registerCSVAPI(v1 *api.API, h apiHandlers) {
 	}
 	for _, im := range imports {
 		v1.Handle(api.Operation{Method: http.MethodPost, Path: im.path, Perm: auth.PermOperate, ID: im.id, Tag: im.tag,
-			Summary: im.summary, Description: "本文はCSVファイルそのもの（CP932 または UTF-8、32MBまで）。" +
+			Summary: im.summary, Description: "本文はCSVファイルそのもの（CP932 または UTF-8、32MBまで）、または multipart/form-data の file 欄。" +
 				"エラーがあれば何も登録せず422を返し、fields に「rows.行番号.列名」ごとの理由を入れます（行番号はExcelと同じく見出しが1行目）。",
 			RequestMedia: csvMedia, Response: ImportJSON{}}, importCSV(im.run))
 	}
@@ -1085,6 +1086,9 @@ func exportCSV(write func(r *http.Request, w io.Writer, tmpl string, enc jpcsv.E
 func importCSV(run func(r *http.Request) (ImportResult, error)) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		r.Body = http.MaxBytesReader(w, r.Body, maxImportBody)
+		if !csvBody(w, r) {
+			return
+		}
 		res, err := run(r)
 		if err != nil {
 			var tooBig *http.MaxBytesError
@@ -1096,6 +1100,33 @@ func importCSV(run func(r *http.Request) (ImportResult, error)) http.HandlerFunc
 		}
 		web.WriteJSON(w, http.StatusCreated, ImportJSON{Encoding: res.Encoding, Rows: res.Rows, Created: res.Created, IDs: res.IDs, Codes: res.Codes})
 	}
+}
+
+// csvBody makes r.Body the CSV: the body itself (text/csv, or no type), or the part "file" of a
+// multipart/form-data upload (curl -F file=@cases.csv). Other types are refused with 415 and
+// what to send instead; it reports whether the handler may go on.
+func csvBody(w http.ResponseWriter, r *http.Request) bool {
+	mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	switch mt {
+	case "", "text/csv", "text/plain", "application/csv", "application/vnd.ms-excel", "application/octet-stream":
+		return true
+	case "multipart/form-data":
+		if err := r.ParseMultipartForm(8 << 20); err != nil {
+			web.WriteError(w, r, errs.Invalid("multipart の本文を読み取れません").Wrap(err))
+			return false
+		}
+		f, _, err := r.FormFile("file")
+		if err != nil {
+			web.WriteError(w, r, errs.Invalid("入力内容を確認してください").Field("file", "multipart で送るときは、CSVファイルを file という名前の欄に入れてください"))
+			return false
+		}
+		r.Body = f
+		return true
+	}
+	web.WriteJSON(w, http.StatusUnsupportedMediaType, web.ErrorBody{Error: web.ErrorDetail{Code: "unsupported_media_type",
+		Message:   "Content-Type " + mt + " は取り込めません。CSVファイルを本文そのまま（Content-Type: text/csv）か、multipart/form-data の file 欄で送ってください",
+		RequestID: web.RequestID(r.Context())}})
+	return false
 }
 
 // rowErrors puts a CSV's row errors into the error body's fields as "rows.<row>.<column>", the

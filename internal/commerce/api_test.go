@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -374,6 +375,72 @@ func TestAPICSV(t *testing.T) {
 	for _, q := range []string{"?encoding=latin1", "?template=nope", "?status=nope"} {
 		if st, _ := c.do("GET", "/api/v1/cases/export.csv"+q, nil, nil); st != 422 {
 			t.Errorf("export %s: %d, want 422", q, st)
+		}
+	}
+}
+
+// TestAPIImportUploads: a multipart upload's file part is the CSV; other body types get 415
+// with what to send (they were read as CSV and failed with 「見出し行にこの列がありません」).
+func TestAPIImportUploads(t *testing.T) {
+	t.Parallel()
+	c, fx := newAPI(t)
+	csv := "買取種別,店舗コード,顧客番号,買取金額\r\n宅配買取,main," + fx.customer.Code + ",1000\r\n"
+	var mp bytes.Buffer
+	mw := multipart.NewWriter(&mp)
+	fw, _ := mw.CreateFormFile("file", "cases.csv")
+	_, _ = fw.Write([]byte(csv))
+	_ = mw.Close()
+	var other bytes.Buffer
+	ow := multipart.NewWriter(&other)
+	_ = ow.WriteField("csv", csv)
+	_ = ow.Close()
+	tests := []struct {
+		name, ctype string
+		body        []byte
+		status      int
+		want        string
+	}{
+		{"multipart file", mw.FormDataContentType(), mp.Bytes(), 201, `"created":1`},
+		{"multipart without file", ow.FormDataContentType(), other.Bytes(), 422, "file という名前の欄"},
+		{"json", "application/json", []byte(`{"csv":"x"}`), 415, "text/csv"},
+		{"text/csv", "text/csv", []byte(csv), 201, `"created":1`},
+	}
+	for _, tt := range tests {
+		res, err := http.Post(c.url+"/api/v1/cases/import", tt.ctype, bytes.NewReader(tt.body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		if res.StatusCode != tt.status || !strings.Contains(string(b), tt.want) {
+			t.Errorf("%s: %d %s, want %d with %q", tt.name, res.StatusCode, b, tt.status, tt.want)
+		}
+	}
+}
+
+// TestAPIUnknownPath: any unmatched /api/ path answers with the JSON error body.
+func TestAPIUnknownPath(t *testing.T) {
+	t.Parallel()
+	c, _ := newAPI(t)
+	for _, tt := range []struct {
+		method, path string
+		status       int
+		code         string
+	}{
+		{"GET", "/api/v1/nope", 404, "not_found"},
+		{"GET", "/api/v2/cases", 404, "not_found"},
+		{"DELETE", "/api/v1/cases", 405, "method_not_allowed"},
+	} {
+		req, _ := http.NewRequest(tt.method, c.url+tt.path, nil)
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var eb web.ErrorBody
+		err = json.NewDecoder(res.Body).Decode(&eb)
+		res.Body.Close()
+		if res.StatusCode != tt.status || err != nil || eb.Error.Code != tt.code || !strings.HasPrefix(res.Header.Get("Content-Type"), "application/json") {
+			t.Errorf("%s %s: %d %q %v (%s)", tt.method, tt.path, res.StatusCode, eb.Error.Code, err, res.Header.Get("Content-Type"))
 		}
 	}
 }

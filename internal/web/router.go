@@ -70,8 +70,57 @@ func (rt *Router) Routes() []Route {
 	return out
 }
 
-// ServeHTTP serves the request through the route table.
-func (rt *Router) ServeHTTP(w http.ResponseWriter, r *http.Request) { rt.mux.ServeHTTP(w, r) }
+// ServeHTTP serves the request through the route table. An /api/ request that matches no route
+// gets the API's JSON error body (not net/http's text/plain 「404 page not found」).
+func (rt *Router) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if strings.HasPrefix(r.URL.Path, "/api/") {
+		if _, pattern := rt.mux.Handler(r); pattern == "" {
+			rt.mux.ServeHTTP(&apiMiss{ResponseWriter: w, r: r}, r)
+			return
+		}
+	}
+	rt.mux.ServeHTTP(w, r)
+}
+
+// apiMiss turns the mux's own 404 and 405 answers into JSON error bodies (the Allow header the
+// mux sets on a 405 is kept) and drops the mux's text body.
+type apiMiss struct {
+	http.ResponseWriter
+	r        *http.Request
+	wrote    bool
+	replaced bool
+}
+
+func (m *apiMiss) WriteHeader(code int) {
+	if m.wrote {
+		return
+	}
+	m.wrote = true
+	h := m.ResponseWriter.Header()
+	switch code {
+	case http.StatusNotFound:
+		m.replaced = true
+		h.Del("Content-Type")
+		WriteError(m.ResponseWriter, m.r, errs.NotFound("APIのパスが見つかりません: "+m.r.Method+" "+m.r.URL.Path+"（/api/v1/openapi.json に一覧があります）"))
+	case http.StatusMethodNotAllowed:
+		m.replaced = true
+		h.Del("Content-Type")
+		WriteJSON(m.ResponseWriter, code, ErrorBody{Error: ErrorDetail{Code: "method_not_allowed",
+			Message: m.r.Method + " は " + m.r.URL.Path + " では使えません（使えるメソッド: " + h.Get("Allow") + "）", RequestID: RequestID(m.r.Context())}})
+	default:
+		m.ResponseWriter.WriteHeader(code)
+	}
+}
+
+func (m *apiMiss) Write(b []byte) (int, error) {
+	if !m.wrote {
+		m.WriteHeader(http.StatusOK)
+	}
+	if m.replaced {
+		return len(b), nil
+	}
+	return m.ResponseWriter.Write(b)
+}
 
 func (rt *Router) guard(perm auth.Perm, api bool, h http.Handler) http.Handler {
 	if perm == auth.PermPublic {
