@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/riverqueue/river"
@@ -20,9 +21,9 @@ import (
 	"kessai/internal/web"
 )
 
-// wireRooms attaches the workflow rooms. Each room's parts are built from App's fields by a
-// function of its own (payoutRoom), so the screens and the API — wired later in their own
-// files — can build the same parts without App having to hold them:
+// wireRooms attaches the workflow rooms. Each room's parts are built once from App's fields by a
+// function of its own (payoutRoom), and the screens and the API — wired later in their own
+// files — get the same parts from it:
 //
 //	wire_screens.go: a.payoutScreens(commercePages, bulkService)
 //	wire_api.go:     a.payoutAPI(v1)
@@ -73,10 +74,31 @@ type payoutParts struct {
 	attempts *attempt.Log
 }
 
-// payoutRoom builds the payout room over App's database, clock, audit log and provider
+// payoutRooms holds each App's payout room, built once: the pages, the API and the jobs must
+// share one Connection, whose TokenHolder is the only one refreshing (and rotating) the bank's
+// refresh token. (A field on App would do; App is declared in serve.go.)
+var payoutRooms sync.Map // *App → *payoutParts
+
+// payoutRoom returns the App's payout room, building it on first use.
+func (a *App) payoutRoom() (*payoutParts, error) {
+	if r, ok := payoutRooms.Load(a); ok {
+		return r.(*payoutParts), nil
+	}
+	r, err := a.buildPayoutRoom()
+	if err != nil {
+		return nil, err
+	}
+	got, loaded := payoutRooms.LoadOrStore(a, r)
+	if !loaded {
+		a.closers = append(a.closers, func() error { payoutRooms.Delete(a); return nil })
+	}
+	return got.(*payoutParts), nil
+}
+
+// buildPayoutRoom builds the payout room over App's database, clock, audit log and provider
 // settings. While no real bank is configured the connection points at the in-process simulator
 // (App.Aozora, mounted under /sandbox/aozora by wireSandbox) with its pre-registered client.
-func (a *App) payoutRoom() (*payoutParts, error) {
+func (a *App) buildPayoutRoom() (*payoutParts, error) {
 	banks, err := zengin.Load()
 	if err != nil {
 		return nil, fmt.Errorf("payout: bank master: %w", err)

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"strings"
@@ -72,9 +73,10 @@ type Connection struct {
 	RedirectURI string
 	HTTPClient  *http.Client
 
-	mu     sync.Mutex
-	holder *aozora.TokenHolder
-	key    string // settings the holder was built for
+	mu         sync.Mutex
+	holder     *aozora.TokenHolder
+	key        string // settings the holder was built for
+	refreshErr string // why the last refreshed token could not be stored, "" when it was
 }
 
 // NewConnection returns the connection over the provider settings store.
@@ -156,6 +158,11 @@ func (c *Connection) State(ctx context.Context) (State, error) {
 	if err != nil {
 		return st, err
 	}
+	c.mu.Lock()
+	if c.refreshErr != "" {
+		st.LastError = c.refreshErr
+	}
+	c.mu.Unlock()
 	st.EffectiveAuthURL, st.EffectiveAPIURL, st.Sandbox = c.endpoints(cs)
 	st.EffectiveClientID = cs.ClientID
 	if st.EffectiveClientID == "" && c.SandboxClientID != "" {
@@ -454,17 +461,26 @@ func (c *Connection) Bank(ctx context.Context) (Bank, error) {
 }
 
 // storeRefreshed keeps the newest token sealed. It runs under the holder's lock, outside any
-// transaction of the caller, in its own short one; the holder keeps the token in memory either way.
+// transaction of the caller, in its own short one; the holder keeps the token in memory either
+// way. A failed save is logged and shown as the connection's LastError on the settings page
+// (in memory: writing the settings would rebuild the holder from the stale stored token).
 func (c *Connection) storeRefreshed(nt aozora.Token) {
 	b, err := json.Marshal(nt)
-	if err != nil {
-		return
+	if err == nil {
+		ctx := auth.WithPrincipal(context.Background(), auth.System("payout.token_refresh"))
+		err = c.db.InTx(ctx, func(tx *db.Tx) error {
+			_, err := c.store.Save(ctx, tx, Provider, "", secrets.Update{Secrets: map[string]string{secretToken: string(b)}})
+			return err
+		})
 	}
-	ctx := auth.WithPrincipal(context.Background(), auth.System("payout.token_refresh"))
-	_ = c.db.InTx(ctx, func(tx *db.Tx) error {
-		_, err := c.store.Save(ctx, tx, Provider, "", secrets.Update{Secrets: map[string]string{secretToken: string(b)}})
-		return err
-	})
+	msg := ""
+	if err != nil {
+		msg = "更新したリフレッシュトークンを保存できませんでした（" + err.Error() + "）。kessai を再起動する前に【連携を確認】で保存し直してください"
+		slog.Error("payout: store refreshed bank token", "provider", Provider, "err", err, "last_error", msg)
+	}
+	c.mu.Lock()
+	c.refreshErr = msg
+	c.mu.Unlock()
 }
 
 // bankErrorText says in Japanese what failed, with the bank's own error code.
