@@ -7,6 +7,7 @@ import (
 
 	"kessai/internal/platform/auth"
 	"kessai/internal/platform/errs"
+	"kessai/internal/platform/status"
 	"kessai/internal/web"
 )
 
@@ -77,7 +78,9 @@ func (p *Pages) showCustomer(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	p.render.Render(w, r, http.StatusOK, "commerce/customer_detail.html", web.View{Title: "顧客 " + c.Code, Nav: "customers",
-		Data: map[string]any{"Customer": c, "AccountType": AccountTypes.Label(c.Bank.AccountType), "Cases": cases, "Cards": cards}})
+		Data: map[string]any{"Customer": c, "AccountType": AccountTypes.Label(c.Bank.AccountType), "Cases": cases, "Cards": cards,
+			"CaseStatus": func(code string) status.Status { return must(CaseStatuses, code) },
+			"CardStatus": func(code string) status.Status { return must(CardStatuses, code) }}})
 }
 
 type customerForm struct {
