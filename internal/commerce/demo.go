@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
+	"strings"
 	"time"
 
 	"kessai/internal/platform/clock"
@@ -240,7 +241,7 @@ func (g *demoGen) orders(n int, customers []Customer, mainShop, buyShop string) 
 			OrderedAt:      g.now.Add(-time.Duration(g.rng.Int64N(int64(90 * 24 * time.Hour)))).Truncate(time.Minute),
 			ShipName:       cu.Name,
 			ShipPostalCode: cu.PostalCode,
-			ShipAddress:    cu.Prefecture + cu.Address1 + " " + cu.Address2,
+			ShipAddress:    strings.TrimSpace(cu.Prefecture + cu.Address1 + " " + cu.Address2), // no trailing space without 住所2
 			ShipPhone:      cu.Phone,
 		}
 		if i%10 == 9 {

@@ -70,6 +70,7 @@ func orderDefaults(o *Order) {
 func ValidateOrder(o Order) (Order, error) {
 	orderDefaults(&o)
 	o.TrackingNumber, o.ExternalRef = strings.TrimSpace(o.TrackingNumber), strings.TrimSpace(o.ExternalRef)
+	o.ShipName, o.ShipAddress, o.Note = strings.TrimSpace(o.ShipName), strings.TrimSpace(o.ShipAddress), strings.TrimSpace(o.Note)
 	o.ShipPostalCode = normalizePostal(o.ShipPostalCode)
 	o.ShipPhone = normalizePhone(o.ShipPhone)
 	f := errs.Fields{}

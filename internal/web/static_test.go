@@ -23,3 +23,18 @@ func TestLinkButtonColour(t *testing.T) {
 		t.Errorf("button.link sets no visible colour: %s", rule[1])
 	}
 }
+
+// TestEditFormInputsFullWidth: typed inputs (email, tel) are as wide as the text inputs of an
+// edit form (the customer form's メール field was narrow).
+func TestEditFormInputsFullWidth(t *testing.T) {
+	t.Parallel()
+	css, err := os.ReadFile("static/style.css")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, sel := range []string{"form.edit input[type=email]", "form.edit input[type=tel]"} {
+		if !regexp.MustCompile(regexp.QuoteMeta(sel) + `[^{]*\{[^}]*width:100%`).Match(css) {
+			t.Errorf("%s is not full width", sel)
+		}
+	}
+}
