@@ -244,6 +244,14 @@ func (l *Log) MarkUnknown(ctx context.Context, q db.Querier, id, why string) err
 	return nil
 }
 
+// Touch marks an unknown attempt as just checked, which sends it to the back of Open's order.
+func (l *Log) Touch(ctx context.Context, q db.Querier, id string) error {
+	if _, err := q.ExecContext(ctx, `UPDATE attempts SET updated_at = ? WHERE id = ? AND state = 'unknown'`, l.Now(), id); err != nil {
+		return fmt.Errorf("attempt: touch %s: %w", id, err)
+	}
+	return nil
+}
+
 type rowScanner interface{ Scan(...any) error }
 
 func scan(r rowScanner) (Attempt, error) {

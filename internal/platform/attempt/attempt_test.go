@@ -236,3 +236,48 @@ func TestJanitor(t *testing.T) {
 		t.Fatalf("silent attempt %s, want unknown", a.State)
 	}
 }
+
+// TestJanitorDoesNotStarve: with a batch smaller than the open attempts, attempts the provider
+// cannot settle yet go to the back, so every open attempt is asked about in turn.
+func TestJanitorDoesNotStarve(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	d := dbtest.Open(t, attempt.Migrations, things)
+	clk := clock.NewFrozen(time.Date(2026, 11, 2, 1, 0, 0, 0, time.UTC))
+	l := attempt.New(clk)
+	asked := map[string]int{}
+	j := attempt.NewJanitor(d, l)
+	j.Batch = 1
+	j.Handle("test", "thing.send", resolveFunc(func(a attempt.Attempt) attempt.Outcome {
+		asked[a.ID]++
+		return attempt.Outcome{State: attempt.Unknown}
+	}))
+	var ids []string
+	for range 3 {
+		a := newThing(t, d, l, "")
+		if _, err := l.Finish(ctx, d, a.ID, attempt.Outcome{State: attempt.Unknown}); err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, a.ID)
+		clk.Advance(time.Second)
+	}
+	for range 3 {
+		clk.Advance(time.Minute)
+		if _, err := j.Run(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, id := range ids {
+		if asked[id] != 1 {
+			t.Fatalf("asked %v: want each of the 3 open attempts once in 3 runs of 1", asked)
+		}
+	}
+}
+
+type resolveFunc func(attempt.Attempt) attempt.Outcome
+
+func (f resolveFunc) Resolve(_ context.Context, a attempt.Attempt) (attempt.Outcome, error) {
+	return f(a), nil
+}
+
+func (resolveFunc) Apply(context.Context, *db.Tx, attempt.Attempt, attempt.Outcome) error { return nil }

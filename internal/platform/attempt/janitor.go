@@ -29,12 +29,15 @@ type Janitor struct {
 	// never sent, and a sending one before it is asked about. It must be longer than any call's
 	// timeout, so a call still in flight is not asked about.
 	StaleAfter time.Duration
-	resolvers  map[string]Resolver
+	// Batch is how many open attempts one Run looks at (500), least recently checked first:
+	// an attempt the provider cannot settle yet goes to the back, so it never starves others.
+	Batch     int
+	resolvers map[string]Resolver
 }
 
 // NewJanitor returns a janitor over d and l with StaleAfter of 2 minutes.
 func NewJanitor(d *db.DB, l *Log) *Janitor {
-	return &Janitor{db: d, log: l, StaleAfter: 2 * time.Minute, resolvers: map[string]Resolver{}}
+	return &Janitor{db: d, log: l, StaleAfter: 2 * time.Minute, Batch: 500, resolvers: map[string]Resolver{}}
 }
 
 // Handle registers r for room's operation. Attempts with no resolver are left alone (and
@@ -50,7 +53,7 @@ type Report struct {
 // Run looks at every open attempt once.
 func (j *Janitor) Run(ctx context.Context) (Report, error) {
 	var rep Report
-	open, err := j.log.Open(ctx, j.db, j.log.Now().Add(-j.StaleAfter), 500)
+	open, err := j.log.Open(ctx, j.db, j.log.Now().Add(-j.StaleAfter), j.Batch)
 	if err != nil {
 		return rep, err
 	}
@@ -113,6 +116,11 @@ func (j *Janitor) Settle(ctx context.Context, a Attempt) (bool, error) {
 		}
 	}
 	o, err := r.Resolve(ctx, a)
+	if err != nil || !o.State.Final() {
+		if terr := j.log.Touch(ctx, j.db, a.ID); terr != nil {
+			return false, terr
+		}
+	}
 	if err != nil {
 		return false, fmt.Errorf("attempt %s (%s %s %s): resolve: %w", a.ID, a.Operation, a.RecordType, a.RecordID, err)
 	}
