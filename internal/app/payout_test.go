@@ -144,8 +144,8 @@ func TestPayoutEndToEnd(t *testing.T) {
 		t.Fatalf("after register: %s", st)
 	}
 	tab := staff.Get("/cases/" + c.ID + "?tab=transfer")
-	if tab.Status == http.StatusOK && !strings.Contains(tab.Body, "ｳﾘﾇｼ ﾀﾛｳ") {
-		t.Fatalf("銀行振込 tab does not show the 全銀 name:\n%s", tab.Body)
+	if tab.Status != http.StatusOK || !strings.Contains(tab.Body, "ｳﾘﾇｼ ﾀﾛｳ") {
+		t.Fatalf("銀行振込 tab: %d, want 200 showing the 全銀 name:\n%s", tab.Status, tab.Body)
 	}
 	var id string
 	if err := f.inst.App.DB.QueryRowContext(f.ctx, `SELECT id FROM transfers WHERE case_id = ?`, c.ID).Scan(&id); err != nil {

@@ -88,6 +88,13 @@ func (p *Pages) AttentionItems(ctx context.Context) ([]web.Attention, error) {
 	}
 	// Only what needs someone: a zero count is not shown.
 	var out []web.Attention
+	// 送信中 is normally seconds; one that lasts means the bank's answer is being looked for.
+	if n, err := p.svc.StaleSending(ctx, StaleSendingAfter); err != nil {
+		return nil, err
+	} else if n > 0 {
+		out = append(out, web.Attention{Label: "銀行振込：送信中のまま5分以上（銀行に結果を照会中）", Count: n, Level: "warn",
+			Link: "/accounting/transfers?status=" + StatusSending})
+	}
 	for _, x := range []struct{ code, level string }{{StatusAwaitingExecution, ""}, {StatusAwaitingApproval, "warn"}, {StatusFailed, "error"}} {
 		if n := c[x.code]; n > 0 {
 			out = append(out, web.Attention{Label: "銀行振込：" + Statuses.Label(x.code), Count: n, Level: x.level,

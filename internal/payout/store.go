@@ -199,6 +199,20 @@ func (s *Service) recentlyCompleted(ctx context.Context, since time.Time) ([]Tra
 	return out, rows.Err()
 }
 
+// StaleSendingAfter is how long a transfer may stay 送信中 before the top page warns about it.
+const StaleSendingAfter = 5 * time.Minute
+
+// StaleSending counts the transfers 送信中 for longer than after.
+func (s *Service) StaleSending(ctx context.Context, after time.Duration) (int, error) {
+	var n int
+	err := s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM transfers WHERE status = ? AND updated_at < ?`,
+		StatusSending, s.now().Add(-after)).Scan(&n)
+	if err != nil {
+		return 0, fmt.Errorf("count stale 送信中 transfers: %w", err)
+	}
+	return n, nil
+}
+
 // Counts returns the number of transfers per status.
 func (s *Service) Counts(ctx context.Context) (map[string]int, error) {
 	rows, err := s.db.QueryContext(ctx, `SELECT status, COUNT(*) FROM transfers GROUP BY status`)
