@@ -47,6 +47,9 @@ type App struct {
 	Sandbox *sandbox.Home
 	Aozora  *aozorasim.Sim
 
+	// payout is the payout room's parts, built once in wireRooms (wire_rooms.go).
+	payout *payoutParts
+
 	// stdout receives the one-time bootstrap messages (the first admin's generated password).
 	stdout  io.Writer
 	handler http.Handler

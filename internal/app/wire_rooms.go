@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"strconv"
-	"sync"
 	"time"
 
 	"github.com/riverqueue/river"
@@ -74,25 +73,19 @@ type payoutParts struct {
 	attempts *attempt.Log
 }
 
-// payoutRooms holds each App's payout room, built once: the pages, the API and the jobs must
-// share one Connection, whose TokenHolder is the only one refreshing (and rotating) the bank's
-// refresh token. (A field on App would do; App is declared in serve.go.)
-var payoutRooms sync.Map // *App → *payoutParts
-
-// payoutRoom returns the App's payout room, building it on first use.
+// payoutRoom returns the App's payout room, building it on first use: the pages, the API and
+// the jobs must share one Connection, whose TokenHolder is the only one refreshing (and
+// rotating) the bank's refresh token. Wiring is sequential, so no lock is needed.
 func (a *App) payoutRoom() (*payoutParts, error) {
-	if r, ok := payoutRooms.Load(a); ok {
-		return r.(*payoutParts), nil
+	if a.payout != nil {
+		return a.payout, nil
 	}
 	r, err := a.buildPayoutRoom()
 	if err != nil {
 		return nil, err
 	}
-	got, loaded := payoutRooms.LoadOrStore(a, r)
-	if !loaded {
-		a.closers = append(a.closers, func() error { payoutRooms.Delete(a); return nil })
-	}
-	return got.(*payoutParts), nil
+	a.payout = r
+	return r, nil
 }
 
 // buildPayoutRoom builds the payout room over App's database, clock, audit log and provider
