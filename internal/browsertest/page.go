@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/chromedp/chromedp"
@@ -176,13 +177,36 @@ type element struct {
 	Tag string `json:"tag"`
 }
 
-// find polls until findJS locates q, so it also waits for a page that is still rendering.
+// find polls until findJS locates q, so it also waits for a page that is still rendering. A
+// poll cut off by a navigation (a redirect after the last load event destroys the page's
+// JavaScript context) starts again in the new page instead of failing the test.
 func find(kind, q string) chromedp.Action[element] {
-	return chromedp.PollFunction[element](findJS,
+	poll := chromedp.PollFunction[element](findJS,
 		chromedp.WithPollingArgs(kind, q),
 		chromedp.WithPollingInterval(50*time.Millisecond),
 		chromedp.WithPollingTimeout(0),
 	)
+	return chromedp.Action[element](func(ctx context.Context, t *chromedp.Target) (element, error) {
+		for {
+			el, err := poll(ctx, t)
+			if err == nil || !navigatedAway(err) || ctx.Err() != nil {
+				return el, err
+			}
+			select {
+			case <-ctx.Done():
+				return el, err
+			case <-time.After(50 * time.Millisecond):
+			}
+		}
+	})
+}
+
+// navigatedAway reports whether err only says the page changed under a script.
+func navigatedAway(err error) bool {
+	s := err.Error()
+	return strings.Contains(s, "Cannot find context with specified id") ||
+		strings.Contains(s, "Execution context was destroyed") ||
+		strings.Contains(s, "Inspected target navigated or closed")
 }
 
 // findJS looks an element up the way a person would name it, then tags it with a
