@@ -256,7 +256,12 @@ func TestEditDeleteOnlyWhereAllowed(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
 	tr := e.register(seller{bank: "0001", branch: "001", number: "6666666", kana: "ﾀﾅｶ ｼﾞﾛｳ", amount: 3001, caseStatus: "stocked"})
+	// A short account number is refused, never padded: a dropped digit is another account.
 	in := payout.Input{BankCode: "0001", BranchCode: "001", AccountType: "1", AccountNumber: "123", HolderName: "たなか じろう", Amount: 3100}
+	if _, err := e.room.svc.Update(e.ctx, tr.ID, in); errs.As(err) == nil || errs.As(err).Fields["account_number"] == "" {
+		t.Fatalf("update with a 3-digit account number: %v, want a field error", err)
+	}
+	in.AccountNumber = "０００0123" // full-width digits are read as digits
 	up, err := e.room.svc.Update(e.ctx, tr.ID, in)
 	if err != nil {
 		t.Fatal(err)

@@ -86,7 +86,8 @@ func (p *Pages) AttentionItems(ctx context.Context) ([]web.Attention, error) {
 	if err != nil {
 		return nil, err
 	}
-	// Only what needs someone: a zero count is not shown.
+	// Only what needs someone: a zero count is not shown. キャンセル (expired or withdrawn at the
+	// bank) is listed too: the seller is still unpaid until someone re-executes it.
 	var out []web.Attention
 	// 送信中 is normally seconds; one that lasts means the bank's answer is being looked for.
 	if n, err := p.svc.StaleSending(ctx, StaleSendingAfter); err != nil {
@@ -95,7 +96,7 @@ func (p *Pages) AttentionItems(ctx context.Context) ([]web.Attention, error) {
 		out = append(out, web.Attention{Label: "銀行振込：送信中のまま5分以上（銀行に結果を照会中）", Count: n, Level: "warn",
 			Link: "/accounting/transfers?status=" + StatusSending})
 	}
-	for _, x := range []struct{ code, level string }{{StatusAwaitingExecution, ""}, {StatusAwaitingApproval, "warn"}, {StatusFailed, "error"}} {
+	for _, x := range []struct{ code, level string }{{StatusAwaitingExecution, ""}, {StatusAwaitingApproval, "warn"}, {StatusFailed, "error"}, {StatusCancelled, "warn"}} {
 		if n := c[x.code]; n > 0 {
 			out = append(out, web.Attention{Label: "銀行振込：" + Statuses.Label(x.code), Count: n, Level: x.level,
 				Link: "/accounting/transfers?status=" + x.code})

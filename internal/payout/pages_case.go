@@ -17,9 +17,11 @@ type formView struct {
 	Case     CaseInfo
 	Transfer *Transfer
 	In       Input
-	Errors   map[string]string
-	Action   string
-	Account  string // 振込元口座 (automatic)
+	// AmountText is the amount as typed, shown again when it could not be read.
+	AmountText string
+	Errors     map[string]string
+	Action     string
+	Account    string // 振込元口座 (automatic)
 }
 
 func (p *Pages) renderForm(w http.ResponseWriter, r *http.Request, status int, v formView) {
@@ -42,23 +44,57 @@ func (p *Pages) newForm(w http.ResponseWriter, r *http.Request) {
 	p.renderForm(w, r, http.StatusOK, formView{Case: c, In: in, Action: "/cases/" + c.ID + "/transfer"})
 }
 
-func formInput(r *http.Request) Input {
+// formInput reads the transfer form. The amount is parsed here so a person gets told what was
+// wrong with what they typed (and sees it again) rather than a generic "1円以上".
+func formInput(r *http.Request) (in Input, amountText, amountErr string) {
 	_ = r.ParseForm()
 	f := r.PostForm
-	amount, _ := strconv.ParseInt(strings.ReplaceAll(strings.TrimSpace(f.Get("amount")), ",", ""), 10, 64)
-	return Input{RemitterName: f.Get("remitter_name"), Memo: f.Get("memo"), BankCode: f.Get("bank_code"), BranchCode: f.Get("branch_code"),
+	amountText = strings.TrimSpace(f.Get("amount"))
+	amount, amountErr := ParseAmount(amountText)
+	in = Input{RemitterName: f.Get("remitter_name"), Memo: f.Get("memo"), BankCode: f.Get("bank_code"), BranchCode: f.Get("branch_code"),
 		AccountType: f.Get("account_type"), AccountNumber: f.Get("account_number"), HolderName: f.Get("holder_name"), Amount: amount}
+	if amountText == "" || amountErr != "" {
+		in.Amount = -1 // an empty or unreadable amount is an error on the form, not "the purchase amount"
+	}
+	return in, amountText, amountErr
+}
+
+// ParseAmount reads a yen amount as people type it: full-width digits and thousands separators
+// are fine; anything else is refused with the reason.
+func ParseAmount(s string) (int64, string) {
+	s = strings.NewReplacer(",", "", "，", "", "円", "", "¥", "", "￥", "").Replace(narrowDigits(strings.TrimSpace(s)))
+	switch {
+	case s == "":
+		return 0, ""
+	case strings.HasPrefix(s, "-") || strings.HasPrefix(s, "－"):
+		return 0, "振込金額は1円以上にしてください"
+	case strings.ContainsAny(s, ".．"):
+		return 0, "振込金額は円単位の整数で入力してください（小数は使えません）"
+	}
+	n, err := strconv.ParseInt(s, 10, 64)
+	if err != nil {
+		return 0, "振込金額は数字で入力してください（例: 25000）"
+	}
+	return n, ""
+}
+
+func withAmountError(fields map[string]string, amountErr string) map[string]string {
+	if amountErr != "" {
+		if fields == nil {
+			fields = map[string]string{}
+		}
+		fields["amount"] = amountErr
+	}
+	return fields
 }
 
 func (p *Pages) create(w http.ResponseWriter, r *http.Request) {
-	in := formInput(r)
-	if in.Amount == 0 {
-		in.Amount = -1 // an empty amount is an error on the form, not "the purchase amount"
-	}
+	in, amountText, amountErr := formInput(r)
 	t, err := p.svc.Register(r.Context(), r.PathValue("id"), in)
 	if e := errs.As(err); e != nil && e.Kind == errs.KindInvalid {
 		c, _, _ := p.svc.Prefill(r.Context(), r.PathValue("id"))
-		p.renderForm(w, r, http.StatusUnprocessableEntity, formView{Case: c, In: in, Errors: e.Fields, Action: "/cases/" + c.ID + "/transfer"})
+		p.renderForm(w, r, http.StatusUnprocessableEntity, formView{Case: c, In: in, AmountText: amountText,
+			Errors: withAmountError(e.Fields, amountErr), Action: "/cases/" + c.ID + "/transfer"})
 		return
 	}
 	if err != nil {
@@ -88,7 +124,7 @@ func (p *Pages) editForm(w http.ResponseWriter, r *http.Request) {
 }
 
 func (p *Pages) update(w http.ResponseWriter, r *http.Request) {
-	in := formInput(r)
+	in, amountText, amountErr := formInput(r)
 	t, err := p.svc.Update(r.Context(), r.PathValue("id"), in)
 	if e := errs.As(err); e != nil && e.Kind == errs.KindInvalid {
 		cur, gerr := p.svc.Get(r.Context(), r.PathValue("id"))
@@ -97,7 +133,8 @@ func (p *Pages) update(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		c, _, _ := p.svc.Prefill(r.Context(), cur.CaseID)
-		p.renderForm(w, r, http.StatusUnprocessableEntity, formView{Case: c, Transfer: &cur, In: in, Errors: e.Fields, Action: "/transfers/" + cur.ID})
+		p.renderForm(w, r, http.StatusUnprocessableEntity, formView{Case: c, Transfer: &cur, In: in, AmountText: amountText,
+			Errors: withAmountError(e.Fields, amountErr), Action: "/transfers/" + cur.ID})
 		return
 	}
 	if err != nil {

@@ -66,7 +66,7 @@ func (p *Pages) saveSettings(w http.ResponseWriter, r *http.Request) {
 		web.SetFlash(w, "保存しました。【リフレッシュトークンを取得】で銀行にログインすると連携が『有効』になります")
 	default:
 		if err := p.conn.Verify(r.Context()); err != nil {
-			web.SetFlash(w, "保存しましたが、連携を確認できませんでした: "+errMessage(err))
+			web.SetFlashError(w, "保存しましたが、連携を確認できませんでした: "+errMessage(err))
 		} else {
 			web.SetFlash(w, "保存し、銀行との連携を確認しました。連携は『有効』です")
 		}
@@ -124,7 +124,7 @@ func (p *Pages) callback(w http.ResponseWriter, r *http.Request) {
 		if msg == "" {
 			msg = "銀行が認可を拒否しました"
 		}
-		web.SetFlash(w, "銀行でのログインが完了しませんでした。銀行のエラーコード "+e+": "+msg)
+		web.SetFlashError(w, "銀行でのログインが完了しませんでした。銀行のエラーコード "+e+": "+msg)
 		http.Redirect(w, r, settingsPath, http.StatusSeeOther)
 		return
 	}
@@ -133,7 +133,7 @@ func (p *Pages) callback(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if err := p.conn.Complete(r.Context(), q.Get("code")); err != nil {
-		web.SetFlash(w, errMessage(err))
+		web.SetFlashError(w, errMessage(err))
 	} else {
 		web.SetFlash(w, "リフレッシュトークンを取得しました。連携は『有効』です")
 	}
@@ -143,7 +143,7 @@ func (p *Pages) callback(w http.ResponseWriter, r *http.Request) {
 // verify is 連携を確認: a token call and the accounts again.
 func (p *Pages) verify(w http.ResponseWriter, r *http.Request) {
 	if err := p.conn.Verify(r.Context()); err != nil {
-		web.SetFlash(w, errMessage(err))
+		web.SetFlashError(w, errMessage(err))
 	} else {
 		web.SetFlash(w, "トークンの更新と口座照会に成功しました。連携は『有効』です")
 	}

@@ -211,6 +211,19 @@ func TestTransferForm(t *testing.T) {
 	if res := staff.PostForm("/cases/"+c.ID+"/transfer", with("account_number", "12345678")); res.Status != http.StatusUnprocessableEntity {
 		t.Errorf("8-digit account: status %d, want 422", res.Status)
 	}
+	// A short account number is refused, not padded; what was typed as the amount comes back
+	// with what is wrong with it.
+	if res := staff.PostForm("/cases/"+c.ID+"/transfer", with("account_number", "123")); res.Status != http.StatusUnprocessableEntity ||
+		!strings.Contains(res.Body, "7桁で入力") {
+		t.Errorf("3-digit account: status %d, want 422 asking for 7 digits", res.Status)
+	}
+	amounts := []struct{ typed, says string }{{"abc", "数字で入力"}, {"25000.5", "整数"}, {"-5", "1円以上"}}
+	for _, a := range amounts {
+		res := staff.PostForm("/cases/"+c.ID+"/transfer", with("amount", a.typed))
+		if res.Status != http.StatusUnprocessableEntity || !strings.Contains(res.Body, a.says) || !strings.Contains(res.Body, `value="`+a.typed+`"`) {
+			t.Errorf("amount %q: status %d; want 422 saying %q with the typed value kept", a.typed, res.Status, a.says)
+		}
+	}
 	res := staff.PostForm("/cases/"+c.ID+"/transfer", with("holder_name", "やまだ　たろう"))
 	if res.Status != http.StatusSeeOther || res.Location != "/cases/"+c.ID+"?tab=transfer" {
 		t.Fatalf("register: status %d location %q: %.500s", res.Status, res.Location, res.Body)

@@ -130,7 +130,7 @@ func (p *Pages) executeSelected(w http.ResponseWriter, r *http.Request) {
 		back += "?" + url.Values{"status": {s}}.Encode()
 	}
 	if len(ids) == 0 {
-		web.SetFlash(w, "振込を選んでください")
+		web.SetFlashError(w, "振込を選んでください")
 		http.Redirect(w, r, back, http.StatusSeeOther)
 		return
 	}
@@ -147,7 +147,7 @@ func (p *Pages) executeSelected(w http.ResponseWriter, r *http.Request) {
 	}
 	res, err := p.exec.Execute(r.Context(), ids)
 	if err != nil {
-		web.SetFlash(w, errMessage(err))
+		web.SetFlashError(w, errMessage(err))
 		http.Redirect(w, r, back, http.StatusSeeOther)
 		return
 	}
@@ -169,8 +169,10 @@ func (p *Pages) executeSelected(w http.ResponseWriter, r *http.Request) {
 	msg := "振込を実行しました: " + strings.Join(parts, "、")
 	if len(refused) > 0 {
 		msg += "（実行できなかったもの: " + strings.Join(refused, " / ") + "）"
+		web.SetFlashError(w, msg)
+	} else {
+		web.SetFlash(w, msg)
 	}
-	web.SetFlash(w, msg)
 	http.Redirect(w, r, back, http.StatusSeeOther)
 }
 

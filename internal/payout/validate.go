@@ -98,10 +98,11 @@ func check(m *zengin.Master, in Input) (beneficiary, errs.Fields) {
 	switch {
 	case num == "":
 		f.Add("account_number", "口座番号を入力してください")
-	case !allDigits(num) || len(num) > 7:
-		f.Add("account_number", "口座番号は数字7桁以内で入力してください")
+	case !allDigits(num) || len(num) != 7:
+		// No silent zero-padding: a dropped digit would send the money to another account.
+		f.Add("account_number", "口座番号は数字7桁で入力してください（7桁に満たない口座番号は先頭に0を付けます。例: 123456 → 0123456）")
 	default:
-		b.AccountNumber = strings.Repeat("0", 7-len(num)) + num
+		b.AccountNumber = num
 	}
 	holder := strings.TrimSpace(in.HolderName)
 	if holder == "" {

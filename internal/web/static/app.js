@@ -19,8 +19,16 @@ document.addEventListener("DOMContentLoaded", () => {
   document.querySelectorAll("input[type=checkbox][name=id]").forEach((cb) => cb.addEventListener("change", countSelected));
   countSelected();
   // Confirm before submitting forms that say so.
+  // In the message, {n} is the number of rows checked in the form and {total} the sum of their
+  // data-amount; with data-confirm-empty, nothing checked shows that text instead of sending.
   document.querySelectorAll("form[data-confirm]").forEach((f) => {
-    f.addEventListener("submit", (e) => { if (!confirm(f.dataset.confirm)) e.preventDefault(); });
+    f.addEventListener("submit", (e) => {
+      const checked = [...f.querySelectorAll("input[type=checkbox][name=id]:checked")];
+      if (checked.length === 0 && f.dataset.confirmEmpty) { alert(f.dataset.confirmEmpty); e.preventDefault(); return; }
+      const total = checked.reduce((s, cb) => s + (parseInt(cb.dataset.amount || "0", 10) || 0), 0);
+      const msg = f.dataset.confirm.replace("{n}", checked.length.toLocaleString("ja-JP")).replace("{total}", total.toLocaleString("ja-JP"));
+      if (!confirm(msg)) e.preventDefault();
+    });
   });
   // Selects that submit their form when changed (表示件数).
   document.querySelectorAll("select[data-autosubmit]").forEach((s) => s.addEventListener("change", () => s.form.submit()));
