@@ -133,10 +133,24 @@ func cellInt(c *jpcsv.Collector, rec jpcsv.Record, col string) int64 {
 	}
 	n, err := strconv.ParseInt(v, 10, 64)
 	if err != nil {
-		c.Add(rec.Error(col, "整数で入力してください（例: 12000）"))
+		c.Add(rec.Error(col, "整数で入力してください（例: "+intExample(col)+"）"))
 		return 0
 	}
 	return n
+}
+
+// intExample is the example a bad number's message gives: a count for a count, a rate for a
+// rate, an amount otherwise.
+func intExample(col string) string {
+	switch col {
+	case colItemCount, colQuantity:
+		return "3"
+	case colTaxRate:
+		return "10"
+	case colCycleMonths:
+		return "1"
+	}
+	return "12000"
 }
 
 // cellDate reads a date written 2026-04-01, 2026/4/1 (as Excel writes it) or in full-width.
@@ -231,13 +245,32 @@ func cellCode(c *jpcsv.Collector, rec jpcsv.Record, col string, set *status.Set,
 	return ""
 }
 
-// fieldErrors turns a validation error's fields into row errors, naming the CSV columns.
+// reportedCells is where c already has an error: row → column → true.
+func reportedCells(c *jpcsv.Collector) map[int]map[string]bool {
+	out := map[int]map[string]bool{}
+	var es jpcsv.Errors
+	if errors.As(c.Err(), &es) {
+		for _, e := range es {
+			if out[e.Row] == nil {
+				out[e.Row] = map[string]bool{}
+			}
+			out[e.Row][e.Column] = true
+		}
+	}
+	return out
+}
+
+// fieldErrors turns a validation error's fields into row errors, naming the CSV columns. It is
+// called even when some cells could not be read, so that every problem of a row shows at once;
+// a column that already has an error is not reported again (an unknown 店舗コード would
+// otherwise also be 「店舗を入力してください」).
 func fieldErrors(c *jpcsv.Collector, rec jpcsv.Record, err error, columns map[string]string) {
 	e := errs.As(err)
 	if e == nil || len(e.Fields) == 0 {
 		c.AddErr(rec.Row, err)
 		return
 	}
+	seen := reportedCells(c)[rec.Row]
 	keys := make([]string, 0, len(e.Fields))
 	for k := range e.Fields {
 		keys = append(keys, k)
@@ -245,6 +278,9 @@ func fieldErrors(c *jpcsv.Collector, rec jpcsv.Record, err error, columns map[st
 	slices.Sort(keys)
 	for _, k := range keys {
 		col := columns[k]
+		if seen[col] {
+			continue
+		}
 		if col == "" {
 			c.Add(jpcsv.RowError{Row: rec.Row, Message: e.Fields[k]})
 			continue

@@ -126,10 +126,8 @@ func (s *Store) ImportCases(ctx context.Context, r io.Reader) (ImportResult, err
 		if pc.ReceivedOn == "" {
 			pc.ReceivedOn = today
 		}
-		if c.Len() == 0 {
-			if _, err := ValidateCase(pc); err != nil {
-				fieldErrors(&c, rec, err, caseColumnsByField)
-			}
+		if _, err := ValidateCase(pc); err != nil {
+			fieldErrors(&c, rec, err, caseColumnsByField)
 		}
 		return pc, c.Err()
 	})

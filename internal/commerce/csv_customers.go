@@ -104,13 +104,11 @@ func (s *Store) ImportCustomers(ctx context.Context, r io.Reader) (ImportResult,
 				HolderKana:    cellText(rec, colHolderKana),
 			},
 		}
-		if c.Len() == 0 {
-			v, err := ValidateCustomer(cu)
-			if err != nil {
-				fieldErrors(&c, rec, err, customerColumnsByField)
-			}
-			cu = v
+		v, err := ValidateCustomer(cu)
+		if err != nil {
+			fieldErrors(&c, rec, err, customerColumnsByField)
 		}
+		cu = v
 		return cu, c.Err()
 	})
 	if err != nil {

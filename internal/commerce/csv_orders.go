@@ -237,13 +237,17 @@ func (s *Store) ImportOrders(ctx context.Context, r io.Reader) (ImportResult, er
 				g.bad = true
 			}
 			coll.AddErr(rec.Row, c.Err())
+		}
+		if g == nil {
 			continue
 		}
+		// A line with a bad cell is still validated, so the file's every problem shows at once.
 		g.order.Lines = append(g.order.Lines, line)
 		g.rows = append(g.rows, rec)
 	}
 	now := s.now()
 	orders := make([]Order, 0, len(keys))
+	reported := reportedCells(&coll)
 	for _, key := range keys {
 		g := groups[key]
 		var c jpcsv.Collector
@@ -256,7 +260,7 @@ func (s *Store) ImportOrders(ctx context.Context, r io.Reader) (ImportResult, er
 		if err != nil {
 			// A group with a bad row still has its other lines checked; its totals are not,
 			// since a line is missing from them.
-			orderFieldErrors(&c, g.first, g.rows, err, g.bad)
+			orderFieldErrors(&c, g.first, g.rows, err, g.bad, reported)
 		}
 		coll.AddErr(g.first.Row, c.Err())
 		orders = append(orders, o)
@@ -276,8 +280,11 @@ func (s *Store) ImportOrders(ctx context.Context, r io.Reader) (ImportResult, er
 }
 
 // orderFieldErrors reports ValidateOrder's fields: line fields (lines.N.x) on the row of that
-// line, order fields on the order's first row.
-func orderFieldErrors(c *jpcsv.Collector, first jpcsv.Record, lines []jpcsv.Record, err error, linesOnly bool) {
+// line, order fields on the order's first row. Cells already reported (a value that could not
+// be read) are not reported again. In a group with a bad row (bad), 金額 of a line whose 単価 or
+// 数量 could not be read and the order's 小計 and 合計 are not checked: they would only repeat
+// that problem.
+func orderFieldErrors(c *jpcsv.Collector, first jpcsv.Record, lines []jpcsv.Record, err error, bad bool, reported map[int]map[string]bool) {
 	e := errs.As(err)
 	if e == nil {
 		c.AddErr(first.Row, err)
@@ -290,14 +297,22 @@ func orderFieldErrors(c *jpcsv.Collector, first jpcsv.Record, lines []jpcsv.Reco
 			idx, name, _ := strings.Cut(rest, ".")
 			i, _ := strconv.Atoi(idx)
 			if i >= 0 && i < len(lines) {
-				c.Add(lines[i].Error(lineColumnsByField[name], msg))
+				col, seen := lineColumnsByField[name], reported[lines[i].Row]
+				if seen[col] || (name == "amount" && (seen[colUnitPrice] || seen[colQuantity])) {
+					continue
+				}
+				c.Add(lines[i].Error(col, msg))
 				continue
 			}
 		}
-		if linesOnly {
+		if bad && (field == "subtotal" || field == "total") {
 			continue
 		}
-		if col := orderColumnsByField[field]; col != "" {
+		col := orderColumnsByField[field]
+		if reported[first.Row][col] {
+			continue
+		}
+		if col != "" {
 			c.Add(first.Error(col, msg))
 		} else {
 			c.Add(jpcsv.RowError{Row: first.Row, Message: msg})
