@@ -3,6 +3,7 @@ package commerce
 import (
 	"context"
 	"fmt"
+	"net/http"
 	"net/url"
 
 	"kessai/internal/platform/audit"
@@ -10,9 +11,11 @@ import (
 	"kessai/internal/platform/bulk"
 	"kessai/internal/platform/db"
 	"kessai/internal/platform/errs"
+	"kessai/internal/web"
 )
 
-// registerBulk tells the bulk service how cases are selected and adds the case actions.
+// registerBulk tells the bulk service how each list selects its records and adds the actions:
+// cases here, orders, subscriptions and customers in pages_bulk_*.go.
 func (p *Pages) registerBulk() {
 	svc := p.bulk.Service()
 	svc.RegisterSource(bulk.Source{RecordType: "purchase_case", Label: "買取ケース", ListPath: "/cases",
@@ -22,10 +25,9 @@ func (p *Pages) registerBulk() {
 			if err != nil {
 				return nil, err
 			}
-			if rf := bulk.ItemFilterFrom(q); !rf.IsZero() {
-				if f.IDs, err = svc.RecordIDs(ctx, rf); err != nil || len(f.IDs) == 0 {
-					return nil, err
-				}
+			var none bool
+			if f.IDs, none, err = p.resultIDs(ctx, q, f.IDs); err != nil || none {
+				return nil, err
 			}
 			return p.store.CaseIDs(ctx, f)
 		},
@@ -43,6 +45,49 @@ func (p *Pages) registerBulk() {
 		Outcomes: []bulk.Outcome{{Code: "done", Label: "完了", Level: "ok"}, {Code: "skipped", Label: "スキップ（入庫完了済み）", Level: "warn"},
 			{Code: bulk.OutcomeError, Label: "エラー", Level: "error"}},
 		Do: p.stockCase})
+	p.registerOrderBulk()
+	p.registerSubscriptionBulk()
+	p.registerCustomerBulk()
+}
+
+// resultIDs applies the bulk result filter of a list's query (?bulk_run=&outcome=) to a
+// Source's Select: 「全N件を一括操作」 on a list opened from a result count acts on exactly the
+// records it shows. Without the filter ids is returned as is; none reports a run with no such
+// records (select nothing, not everything).
+func (p *Pages) resultIDs(ctx context.Context, q url.Values, ids []string) (_ []string, none bool, err error) {
+	rf := bulk.ItemFilterFrom(q)
+	if rf.IsZero() {
+		return ids, false, nil
+	}
+	if ids, err = p.bulk.Service().RecordIDs(ctx, rf); err != nil {
+		return nil, false, err
+	}
+	return ids, len(ids) == 0, nil
+}
+
+// listResult reads the bulk result filter of a list request into l's notice and returns the
+// IDs the store filter must be restricted to: ids without the filter, [""] when the run has no
+// such records (no record has an empty ID, so the list is empty rather than unfiltered).
+func (p *Pages) listResult(r *http.Request, l *web.List, ids []string) ([]string, error) {
+	rf, err := p.bulk.ResultFilter(r)
+	if err != nil || !rf.Active {
+		return ids, err
+	}
+	l.Notice, l.NoticeClear = rf.Notice, rf.Clear
+	if len(rf.IDs) == 0 {
+		return []string{""}, nil
+	}
+	return rf.IDs, nil
+}
+
+// lockIDs is the IN list and arguments of a batch's IDs, and the row lock of the engine: a
+// DoBatch reads its records with one query under the run's transaction.
+func lockIDs(tx *db.Tx, ids []string) (in string, args []any, lock string) {
+	args = make([]any, len(ids))
+	for i, id := range ids {
+		args[i] = id
+	}
+	return "(" + placeholders(len(ids)) + ")", args, db.ForUpdate(tx.Dialect())
 }
 
 // stockCase moves one case to 入庫完了 inside the bulk run's transaction, with its audit entry.

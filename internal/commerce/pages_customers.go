@@ -27,6 +27,9 @@ func (p *Pages) listCustomers(w http.ResponseWriter, r *http.Request) {
 	}
 	l.Actions = p.bulk.Actions(r, "customer")
 	f, err := CustomerFilterFromQuery(q)
+	if err == nil {
+		f.IDs, err = p.listResult(r, l, f.IDs)
+	}
 	status := http.StatusOK
 	if fe := formErrors(err); fe != nil {
 		l.FieldErrors, status = fe, http.StatusUnprocessableEntity

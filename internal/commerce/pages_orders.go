@@ -35,6 +35,9 @@ func (p *Pages) listOrders(w http.ResponseWriter, r *http.Request) {
 	l.Links = []web.Link{{Label: "新規登録", Href: "/orders/new", Primary: true, Perm: auth.PermOperate}, {Label: "CSV取込", Href: "/orders/import", Perm: auth.PermOperate}}
 	l.Exports, l.ExportPath = exportsOf(OrderExportTemplates()), "/orders.csv"
 	f, err := OrderFilterFromQuery(q)
+	if err == nil {
+		f.IDs, err = p.listResult(r, l, f.IDs)
+	}
 	status := http.StatusOK
 	if fe := formErrors(err); fe != nil {
 		l.FieldErrors, status = fe, http.StatusUnprocessableEntity
@@ -121,6 +124,9 @@ func (p *Pages) listSubscriptions(w http.ResponseWriter, r *http.Request) {
 	}
 	l.Actions, l.Links = p.bulk.Actions(r, "subscription"), []web.Link{{Label: "新規登録", Href: "/subscriptions/new", Primary: true, Perm: auth.PermOperate}}
 	f, err := SubscriptionFilterFromQuery(q)
+	if err == nil {
+		f.IDs, err = p.listResult(r, l, f.IDs)
+	}
 	status := http.StatusOK
 	if fe := formErrors(err); fe != nil {
 		l.FieldErrors, status = fe, http.StatusUnprocessableEntity
