@@ -2,6 +2,7 @@ package commerce_test
 
 import (
 	"context"
+	"strings"
 	"testing"
 
 	"kessai/internal/commerce"
@@ -49,6 +50,11 @@ func TestOrderBulkAwaitShipment(t *testing.T) {
 	e.listShowsExactly(t, "/orders", run, "done", []string{"main-000001", "main-000002", "main-000003"}, []string{"main-000004", "main-000005", "main-000006", "main-000007"})
 	e.listShowsExactly(t, "/orders", run, "error", []string{"main-000005", "main-000006"}, []string{"main-000001", "main-000004"})
 	e.listShowsExactly(t, "/orders", run, "skipped", []string{"main-000004"}, nil)
+	// The CSV export of a result list holds exactly those records, like the list.
+	if st, body := e.get(t, "/orders.csv?encoding=utf8&bulk_run="+run+"&outcome=error"); st != 200 ||
+		!strings.Contains(body, "main-000005") || !strings.Contains(body, "main-000006") || strings.Contains(body, "main-000001") {
+		t.Errorf("export of the error list: %d\n%s", st, body)
+	}
 
 	want := []string{"awaiting_shipment", "awaiting_shipment", "awaiting_shipment", "awaiting_shipment", "shipped", "cancelled"}
 	for i, o := range os {

@@ -108,6 +108,10 @@ func (p *Pages) exportCustomers(w http.ResponseWriter, r *http.Request) {
 		p.fail(w, r, err)
 		return
 	}
+	if f.IDs, err = p.exportResultIDs(r, f.IDs); err != nil {
+		p.fail(w, r, err)
+		return
+	}
 	p.export(w, r, "customers", func(buf io.Writer, tmpl string, enc jpcsv.Encoding) error {
 		return p.store.ExportCustomers(r.Context(), buf, f, tmpl, enc)
 	})
@@ -119,9 +123,23 @@ func (p *Pages) exportOrders(w http.ResponseWriter, r *http.Request) {
 		p.fail(w, r, err)
 		return
 	}
+	if f.IDs, err = p.exportResultIDs(r, f.IDs); err != nil {
+		p.fail(w, r, err)
+		return
+	}
 	p.export(w, r, "orders", func(buf io.Writer, tmpl string, enc jpcsv.Encoding) error {
 		return p.store.ExportOrders(r.Context(), buf, f, tmpl, enc)
 	})
+}
+
+// exportResultIDs restricts an export to the records of a bulk run's outcome when the list it
+// came from was (?bulk_run=&outcome=), as the list itself is.
+func (p *Pages) exportResultIDs(r *http.Request, ids []string) ([]string, error) {
+	ids, none, err := p.resultIDs(r.Context(), r.URL.Query(), ids)
+	if none {
+		return []string{""}, err // no record has an empty ID: the export is empty, not everything
+	}
+	return ids, err
 }
 
 func exportsOf(ts []ExportTemplate) []web.Export {
