@@ -28,6 +28,9 @@ type HeartbeatArgs struct{}
 // Kind is the job kind.
 func (HeartbeatArgs) Kind() string { return "system.heartbeat" }
 
+// Label names the kind on the ジョブ管理 page.
+func (HeartbeatArgs) Label() string { return "稼働確認" }
+
 // InsertOpts: a heartbeat that fails three times is stale anyway; the next period makes a new one.
 func (HeartbeatArgs) InsertOpts() river.InsertOpts { return river.InsertOpts{MaxAttempts: 3} }
 

@@ -81,6 +81,7 @@ type Queue struct {
 	kinds    []string
 	queues   map[string]int
 	periodic []Periodic
+	kindInfo kindInfo    // labels and links of kinds (kinds.go)
 	cl       riverClient // built once registration closes
 	clErr    error
 	built    bool
@@ -187,6 +188,7 @@ func AddWorker[T river.JobArgs](q *Queue, w river.Worker[T]) error {
 		return fmt.Errorf("jobs: %w", err)
 	}
 	q.kinds = append(q.kinds, zero.Kind())
+	addArgs[T](&q.kindInfo, zero.Kind())
 	return nil
 }
 

@@ -27,13 +27,17 @@ type listData struct {
 	Page   int
 	Pages  int
 	Filter jobs.Filter
-	Kinds  []string
+	Kinds  []kindOption
 	States []status.Status
 }
 
+// kindOption is a kind in the filter menu: its label, and its code for the query.
+type kindOption struct{ Code, Label string }
+
 type listRow struct {
 	jobs.Job
-	Status status.Status
+	Status    status.Status
+	KindLabel string
 }
 
 func (h *Handler) list(w http.ResponseWriter, r *http.Request) {
@@ -53,10 +57,15 @@ func (h *Handler) list(w http.ResponseWriter, r *http.Request) {
 	for i, j := range list {
 		rows[i].Job = j
 		rows[i].Status, _ = jobs.States.Get(j.State)
+		rows[i].KindLabel = h.Queue.KindLabel(j.Kind)
+	}
+	var kinds []kindOption
+	for _, k := range h.Queue.Kinds() {
+		kinds = append(kinds, kindOption{Code: k, Label: h.Queue.KindLabel(k)})
 	}
 	h.Render.Render(w, r, http.StatusOK, "jobs/list.html", web.View{Title: "ジョブ管理", Nav: "jobs", Data: listData{
 		Rows: rows, Total: int64(total), Page: p.Page, Pages: max(1, (total+p.PerPage-1)/p.PerPage), Filter: f,
-		Kinds: h.Queue.Kinds(), States: jobs.States.All(),
+		Kinds: kinds, States: jobs.States.All(),
 	}})
 }
 
@@ -70,6 +79,8 @@ type detailData struct {
 	CanCancel  bool
 	ID         int64
 	Kind       string
+	KindLabel  string
+	Link       string // the page of what the job works on, e.g. a bulk run's result
 	Refreshing bool
 }
 
@@ -97,6 +108,7 @@ func (h *Handler) load(r *http.Request) (*detailData, error) {
 		d.Job, d.Kind = row, row.Kind
 		d.State, _ = jobs.States.Get(jobs.StateOf(row.State))
 		d.Args = prettyJSON(row.EncodedArgs)
+		d.Link = h.Queue.Link(row.Kind, row.EncodedArgs)
 		// Newest attempt first.
 		for i := len(row.Errors) - 1; i >= 0; i-- {
 			d.Errors = append(d.Errors, row.Errors[i])
@@ -116,6 +128,7 @@ func (h *Handler) load(r *http.Request) (*detailData, error) {
 			d.Kind = run.Kind
 		}
 	}
+	d.KindLabel = h.Queue.KindLabel(d.Kind)
 	if d.Job == nil && d.Run == nil {
 		return nil, errs.NotFound(fmt.Sprintf("ジョブ %d が見つかりません（保存期間を過ぎて削除された可能性があります）", id))
 	}

@@ -30,6 +30,15 @@ type reportArgs struct {
 
 func (reportArgs) Kind() string { return "test.report" }
 
+// Label and Link are found by the queue: the page shows the label and links the record.
+func (reportArgs) Label() string { return "テスト報告" }
+func (a reportArgs) Link() string {
+	if a.Fail {
+		return ""
+	}
+	return "/things/ok"
+}
+
 type reporter struct {
 	river.WorkerDefaults[reportArgs]
 }
@@ -120,13 +129,17 @@ func TestPages(t *testing.T) {
 	}{
 		{"list needs a login", "GET", "/jobs", "", http.StatusSeeOther, nil, nil},
 		{"list for a viewer", "GET", "/jobs?kind=test.report", "viewer", 200,
-			[]string{"ジョブ管理", "test.report", "完了", "失敗", "完了 2", `<a href="/cases?err=1">エラー 1</a>`, "接続できませんでした", "全2件"}, nil},
+			[]string{"ジョブ管理", "<td>テスト報告<br>", `<option value="test.report" selected>テスト報告</option>`, `<option value="system.heartbeat" >稼働確認</option>`, "完了", "失敗", "完了 2", `<a href="/cases?err=1">エラー 1</a>`, "接続できませんでした", "全2件"}, nil},
 		{"filtered by state", "GET", "/jobs?state=failed&kind=test.report", "viewer", 200,
 			[]string{"接続できませんでした", "全1件"}, []string{"完了 2"}},
 		{"unknown state", "GET", "/jobs?state=bogus", "viewer", http.StatusUnprocessableEntity, nil, nil},
 		{"detail of a failed job", "GET", ids(failID), "admin", 200,
 			[]string{"試行ごとのエラー", "接続できませんでした", "再実行", `&#34;fail&#34;: true`}, []string{">取消<"}},
 		{"detail for a viewer has no actions", "GET", ids(failID), "viewer", 200, []string{"失敗"}, []string{"再実行</button>"}},
+		{"detail for staff has no actions", "GET", ids(failID), "staff", 200, []string{"失敗"}, []string{"再実行</button>", "/retry"}},
+		{"detail for an accountant has no actions", "GET", ids(failID), "accountant", 200, []string{"失敗"}, []string{"再実行</button>", "/retry"}},
+		{"detail links what the job worked on", "GET", ids(okID), "viewer", 200, []string{"テスト報告", `<a href="/things/ok">処理の結果を見る</a>`}, []string{"取消</button>"}},
+		{"no link without one", "GET", ids(failID), "viewer", 200, nil, []string{"処理の結果を見る"}},
 		{"detail of an unknown job", "GET", "/jobs/987654", "viewer", http.StatusNotFound, nil, nil},
 		{"result csv", "GET", ids(okID) + "/result.csv", "viewer", 200, []string{"\x83\x65\x83\x58\x83\x67\r\n"}, nil},
 		{"no csv for the failed job", "GET", ids(failID) + "/result.csv", "viewer", http.StatusNotFound, nil, nil},
