@@ -3,6 +3,8 @@ package bulk
 import (
 	"context"
 	"fmt"
+	"net/url"
+	"time"
 
 	"github.com/riverqueue/river"
 
@@ -17,6 +19,12 @@ type RunArgs struct {
 // Kind names the job in River and on the ジョブ管理 page.
 func (RunArgs) Kind() string { return "bulk.run" }
 
+// Label names the kind on the ジョブ管理 page.
+func (RunArgs) Label() string { return "一括操作" }
+
+// Link is the run's result page.
+func (a RunArgs) Link() string { return "/bulk/runs/" + url.PathEscape(a.RunID) }
+
 // InsertOpts: processing is idempotent (done items are skipped), so retrying is always safe.
 func (RunArgs) InsertOpts() river.InsertOpts { return river.InsertOpts{MaxAttempts: 10} }
 
@@ -25,8 +33,35 @@ type runWorker struct {
 	svc *Service
 }
 
+// progressEvery is how often a running job copies the run's progress to the ジョブ管理 page.
+const progressEvery = time.Second
+
 func (w *runWorker) Work(ctx context.Context, job *river.Job[RunArgs]) error {
-	return w.svc.Process(ctx, job.Args.RunID)
+	id := job.Args.RunID
+	stop := make(chan struct{})
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		t := time.NewTicker(progressEvery)
+		defer t.Stop()
+		for {
+			select {
+			case <-stop:
+				return
+			case <-t.C:
+				if r, err := w.svc.Get(ctx, id); err == nil {
+					_ = jobs.Progress(ctx, r.Done, r.Total)
+				}
+			}
+		}
+	}()
+	err := w.svc.Process(ctx, id)
+	close(stop)
+	<-done
+	if err != nil {
+		return err
+	}
+	return w.svc.reportResult(ctx, id)
 }
 
 // QueueRunner enqueues runs as River jobs.
