@@ -4,6 +4,9 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
+	"time"
+
+	"github.com/riverqueue/river"
 
 	"kessai/internal/commerce"
 	"kessai/internal/platform/audit"
@@ -32,6 +35,12 @@ func (a *App) wireCommerce(ctx context.Context) error {
 	a.Bulk = bulk.New(a.DB, a.Clock, log)
 	if err := bulk.UseQueue(a.Bulk, a.Jobs); err != nil {
 		return err
+	}
+	// A run whose enqueue was lost to a crash between its commit and Insert is picked up here.
+	err := a.Jobs.AddPeriodic(jobs.Periodic{Name: bulk.SweepArgs{}.Kind(), Schedule: jobs.Every(time.Minute),
+		Args: func() river.JobArgs { return bulk.SweepArgs{} }})
+	if err != nil {
+		return fmt.Errorf("bulk sweep: %w", err)
 	}
 	labelJobKinds(a.Jobs)
 	a.BulkPages = web.MountBulk(a.Shell, a.Bulk)

@@ -123,3 +123,45 @@ func TestJobReportsCountsAndCSV(t *testing.T) {
 		t.Errorf("label = %q", got)
 	}
 }
+
+// A run whose enqueue was lost (committed, then a crash before Insert) is found by the sweep,
+// which never gives one run two live jobs.
+func TestSweepRestartsLostRuns(t *testing.T) {
+	t.Parallel()
+	s, d := setup(t, 2, false)
+	q := startQueue(t, s, d, false)
+	ctx := context.Background()
+	s.SetRunner(manual{}) // the lost enqueue
+	id, _, err := s.Start(auth.WithPrincipal(ctx, staff), bulk.Request{Action: "finish", Token: "lost", IDs: []string{"t00000", "t00001"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.SetRunner(bulk.QueueRunner{Queue: q})
+	if n, err := s.Sweep(ctx); err != nil || n != 0 {
+		t.Fatalf("sweep of a new run = %d, %v; want 0 (its enqueue may be under way)", n, err)
+	}
+	if _, err := d.ExecContext(ctx, `UPDATE bulk_runs SET created_at = ? WHERE id = ?`, time.Date(2026, 11, 20, 0, 58, 0, 0, time.UTC), id); err != nil {
+		t.Fatal(err)
+	}
+	for range 2 {
+		if n, err := s.Sweep(ctx); err != nil || n != 1 {
+			t.Fatalf("sweep = %d, %v; want 1", n, err)
+		}
+	}
+	if list := bulkJobs(t, q); len(list) != 1 {
+		t.Fatalf("%d bulk.run jobs after two sweeps, want 1", len(list))
+	}
+	if err := q.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if run := waitFinished(t, s, id); run.State != bulk.StateFinished || run.Counts["done"] != 2 {
+		t.Errorf("run = %+v", run)
+	}
+	// Finished runs are left alone.
+	if n, err := s.Sweep(ctx); err != nil || n != 0 {
+		t.Errorf("sweep after the run finished = %d, %v", n, err)
+	}
+	if list := bulkJobs(t, q); len(list) != 1 {
+		t.Errorf("%d bulk.run jobs, want 1", len(list))
+	}
+}
