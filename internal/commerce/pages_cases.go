@@ -5,6 +5,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -49,11 +50,13 @@ func caseList(q url.Values, shops []Shop) *web.List {
 			{Label: "受付日", Sort: "received_on"}, {Label: "買取確定日", Sort: "confirmed_on"}, {Label: "点数", Num: true},
 			{Label: "買取金額", Sort: "amount", Num: true}, {Label: "振込先口座"}, {Label: "店舗"}},
 		Links: []web.Link{{Label: "新規登録", Href: "/cases/new?kind=" + url.QueryEscape(kindNav(kind)), Primary: true, Perm: auth.PermOperate},
-			{Label: "CSV取込", Href: "/cases/import", Perm: auth.PermOperate}},
+			{Label: "CSV取込", Href: "/cases/import" + kindQuery(kind), Perm: auth.PermOperate}},
 		ExportPath: "/cases.csv",
 	}
 	if kind == "" {
+		// Both kinds are listed: say which each row is.
 		l.Fields = append([]web.Field{{Name: "kind", Label: "種別", Type: "select", Options: web.Options(CaseKinds)}}, l.Fields...)
+		l.Columns = slices.Insert(l.Columns, 1, web.Column{Label: "種別"})
 	}
 	for _, t := range CaseExportTemplates() {
 		l.Exports = append(l.Exports, web.Export{ID: t.ID, Name: t.Name})
@@ -87,7 +90,7 @@ func (p *Pages) listCases(w http.ResponseWriter, r *http.Request) {
 		}
 		l.Total = total
 		for _, c := range rows {
-			l.Rows = append(l.Rows, caseRow(c))
+			l.Rows = append(l.Rows, caseRow(c, q.Get("kind") == ""))
 		}
 	}
 	if rf.Active {
@@ -97,12 +100,21 @@ func (p *Pages) listCases(w http.ResponseWriter, r *http.Request) {
 	p.render.Render(w, r, status, "web/list.html", web.View{Title: kindTitle(kind) + "一覧", Nav: kindNav(kind), Data: l})
 }
 
-func caseRow(c CaseRow) web.Row {
+// kindQuery keeps a list's kind on the links it makes ("" when both kinds are listed).
+func kindQuery(kind string) string {
+	if kind == "" {
+		return ""
+	}
+	return "?kind=" + url.QueryEscape(kind)
+}
+
+// caseRow is one line of the list; withKind adds the 種別 cell of a list of both kinds.
+func caseRow(c CaseRow, withKind bool) web.Row {
 	bank := web.Cell{Text: "未登録", Muted: true}
 	if !c.Bank.IsZero() {
 		bank = web.Cell{Text: c.Bank.BankName + " " + c.Bank.BranchName, Detail: AccountTypes.Label(c.Bank.AccountType) + " " + c.Bank.AccountNumber}
 	}
-	return web.Row{ID: c.ID, Cells: []web.Cell{
+	row := web.Row{ID: c.ID, Cells: []web.Cell{
 		web.LinkCell(c.Code, "/cases/"+c.ID),
 		web.StatusCell(CaseStatuses, c.Status),
 		{Text: c.CustomerName, Link: "/customers/" + c.CustomerID, Detail: c.CustomerCode},
@@ -113,6 +125,10 @@ func caseRow(c CaseRow) web.Row {
 		bank,
 		web.Text(c.ShopName),
 	}}
+	if withKind {
+		row.Cells = slices.Insert(row.Cells, 1, web.Text(CaseKinds.Label(c.Kind)))
+	}
+	return row
 }
 
 func (p *Pages) exportCases(w http.ResponseWriter, r *http.Request) {
