@@ -99,3 +99,20 @@ func TestChanges(t *testing.T) {
 		t.Errorf("non-object Changes = %+v", got)
 	}
 }
+
+func TestLabels(t *testing.T) {
+	tests := []struct{ code, action string }{
+		{"user.login", "ログイン"},
+		{"transfer.execute", "振込実行"},
+		{"subscription.paused", "定期受注の休止"},
+		{"something.new", "something.new"},
+	}
+	for _, tt := range tests {
+		if got := audit.ActionLabel(tt.code); got != tt.action {
+			t.Errorf("ActionLabel(%q) = %q, want %q", tt.code, got, tt.action)
+		}
+	}
+	if audit.RecordTypeLabel("purchase_case") != "買取ケース" || audit.RecordTypeLabel("gizmo") != "gizmo" {
+		t.Errorf("RecordTypeLabel = %q, %q", audit.RecordTypeLabel("purchase_case"), audit.RecordTypeLabel("gizmo"))
+	}
+}
