@@ -8,7 +8,7 @@ var actionLabels = map[string]string{
 	"user.password_reset": "パスワード再設定", "user.role_change": "ロール変更",
 	"apikey.create": "APIキー発行", "apikey.revoke": "APIキー失効",
 	"provider_settings.update": "外部連携設定の変更",
-	"shop.create": "店舗登録", "shop.update": "店舗変更",
+	"shop.create":              "店舗登録", "shop.update": "店舗変更",
 	"customer.create": "顧客登録", "customer.update": "顧客変更", "customer.delete": "顧客削除",
 	"card.create": "カード登録", "card.update": "カード変更", "card.delete": "カード削除",
 	"case.create": "買取ケース登録", "case.update": "買取ケース変更", "case.cancel": "買取ケースのキャンセル",
