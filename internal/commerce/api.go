@@ -2,10 +2,12 @@ package commerce
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"io"
 	"mime"
 	"net/http"
+	"net/url"
 	"path"
 	"strconv"
 	"time"
@@ -153,36 +155,36 @@ func RegisterAPI(v1 *api.API, s *Store) {
 	idParam := map[string]string{"id": "ID"}
 
 	v1.Handle(api.Operation{Method: http.MethodGet, Path: "/api/v1/shops", Perm: auth.PermView, ID: "listShops", Tag: tShop,
-		Summary: "店舗の一覧", Paged: true, Response: Shop{}}, h.listShops)
+		Summary: "店舗の一覧", Paged: true, Response: Shop{}}, listJSON(noFilter, h.shopPage, asIs[Shop]))
 	v1.Handle(api.Operation{Method: http.MethodGet, Path: "/api/v1/shops/{id}", Perm: auth.PermView, ID: "getShop", Tag: tShop,
-		Summary: "店舗を取得", PathParams: idParam, Response: Shop{}}, h.getShop)
+		Summary: "店舗を取得", PathParams: idParam, Response: Shop{}}, getJSON(s.GetShop, asIs[Shop]))
 	v1.Handle(api.Operation{Method: http.MethodPost, Path: "/api/v1/shops", Perm: auth.PermOperate, ID: "createShop", Tag: tShop,
-		Summary: "店舗を登録", Request: ShopInput{}, Response: Shop{}}, h.createShop)
+		Summary: "店舗を登録", Request: ShopInput{}, Response: Shop{}}, createJSON("/api/v1/shops/", h.createShop, asIs[Shop]))
 	v1.Handle(api.Operation{Method: http.MethodPatch, Path: "/api/v1/shops/{id}", Perm: auth.PermOperate, ID: "updateShop", Tag: tShop,
-		Summary: "店舗名を変更", PathParams: idParam, Request: ShopInput{}, Response: Shop{}}, h.updateShop)
+		Summary: "店舗名を変更", PathParams: idParam, Request: ShopInput{}, Response: Shop{}}, decodeThen(h.updateShop, asIs[Shop]))
 
 	v1.Handle(api.Operation{Method: http.MethodGet, Path: "/api/v1/customers", Perm: auth.PermView, ID: "listCustomers", Tag: tCustomer,
-		Summary: "顧客の一覧・検索", Paged: true, Response: Customer{}, Query: customerQuery()}, h.listCustomers)
+		Summary: "顧客の一覧・検索", Paged: true, Response: Customer{}, Query: customerQuery()}, listJSON(CustomerFilterFromQuery, s.SearchCustomers, asIs[Customer]))
 	v1.Handle(api.Operation{Method: http.MethodGet, Path: "/api/v1/customers/{id}", Perm: auth.PermView, ID: "getCustomer", Tag: tCustomer,
-		Summary: "顧客を取得", PathParams: idParam, Response: Customer{}}, h.getCustomer)
+		Summary: "顧客を取得", PathParams: idParam, Response: Customer{}}, getJSON(s.GetCustomer, asIs[Customer]))
 	v1.Handle(api.Operation{Method: http.MethodPost, Path: "/api/v1/customers", Perm: auth.PermOperate, ID: "createCustomer", Tag: tCustomer,
-		Summary: "顧客を登録（顧客番号は自動採番）", Request: CustomerInput{}, Response: Customer{}}, h.createCustomer)
+		Summary: "顧客を登録（顧客番号は自動採番）", Request: CustomerInput{}, Response: Customer{}}, createJSON("/api/v1/customers/", h.createCustomer, asIs[Customer]))
 	v1.Handle(api.Operation{Method: http.MethodPatch, Path: "/api/v1/customers/{id}", Perm: auth.PermOperate, ID: "updateCustomer", Tag: tCustomer,
-		Summary: "顧客を更新（送った項目だけ）", PathParams: idParam, Request: CustomerInput{}, Response: Customer{}}, h.updateCustomer)
+		Summary: "顧客を更新（送った項目だけ）", PathParams: idParam, Request: CustomerInput{}, Response: Customer{}}, decodeThen(h.updateCustomer, asIs[Customer]))
 	v1.Handle(api.Operation{Method: http.MethodDelete, Path: "/api/v1/customers/{id}", Perm: auth.PermOperate, ID: "deleteCustomer", Tag: tCustomer,
 		Summary: "誤って登録した顧客を削除（取引の記録がある顧客は409）", PathParams: idParam,
 		Query: []api.Param{{Name: "version", Type: "integer", Description: "読み込んだときの version（省略時は現在の版）"}}}, h.deleteCustomer)
 
 	v1.Handle(api.Operation{Method: http.MethodGet, Path: "/api/v1/cases", Perm: auth.PermView, ID: "listCases", Tag: tCase,
-		Summary: "買取ケースの一覧・検索（一覧画面と同じ条件）", Paged: true, Response: CaseRowJSON{}, Query: caseQuery()}, h.listCases)
+		Summary: "買取ケースの一覧・検索（一覧画面と同じ条件）", Paged: true, Response: CaseRowJSON{}, Query: caseQuery()}, listJSON(CaseFilterFromQuery, s.SearchCases, caseRowJSON))
 	v1.Handle(api.Operation{Method: http.MethodGet, Path: "/api/v1/cases/{id}", Perm: auth.PermView, ID: "getCase", Tag: tCase,
-		Summary: "買取ケースを取得", PathParams: idParam, Response: CaseJSON{}}, h.getCase)
+		Summary: "買取ケースを取得", PathParams: idParam, Response: CaseJSON{}}, getJSON(s.GetCase, caseJSON))
 	v1.Handle(api.Operation{Method: http.MethodPost, Path: "/api/v1/cases", Perm: auth.PermOperate, ID: "createCase", Tag: tCase,
-		Summary: "買取ケースを登録（ケース番号は種別ごとに自動採番）", Request: CaseInput{}, Response: CaseJSON{}}, h.createCase)
+		Summary: "買取ケースを登録（ケース番号は種別ごとに自動採番）", Request: CaseInput{}, Response: CaseJSON{}}, createJSON("/api/v1/cases/", h.createCase, caseJSON))
 	v1.Handle(api.Operation{Method: http.MethodPatch, Path: "/api/v1/cases/{id}", Perm: auth.PermOperate, ID: "updateCase", Tag: tCase,
-		Summary: "買取ケースを更新（送った項目だけ。状態の変更は状態表に従う）", PathParams: idParam, Request: CaseInput{}, Response: CaseJSON{}}, h.updateCase)
+		Summary: "買取ケースを更新（送った項目だけ。状態の変更は状態表に従う）", PathParams: idParam, Request: CaseInput{}, Response: CaseJSON{}}, decodeThen(h.updateCase, caseJSON))
 	v1.Handle(api.Operation{Method: http.MethodPost, Path: "/api/v1/cases/{id}/cancel", Perm: auth.PermOperate, ID: "cancelCase", Tag: tCase,
-		Summary: "買取ケースをキャンセル（入庫完了まで）", PathParams: idParam, Request: CancelInput{}, Response: CaseJSON{}, Status: http.StatusOK}, h.cancelCase)
+		Summary: "買取ケースをキャンセル（入庫完了まで）", PathParams: idParam, Request: CancelInput{}, Response: CaseJSON{}, Status: http.StatusOK}, decodeThen(h.cancelCase, caseJSON))
 
 	registerOrderAPI(v1, h)
 	registerCSVAPI(v1, h)
@@ -266,148 +268,58 @@ func sortParam(sorts []Sort) api.Param {
 
 type apiHandlers struct{ s *Store }
 
-func created(w http.ResponseWriter, location string, v any) {
-	w.Header().Set("Location", location)
-	web.WriteJSON(w, http.StatusCreated, v)
-}
+func noFilter(url.Values) (struct{}, error) { return struct{}{}, nil }
 
-func (h apiHandlers) listShops(w http.ResponseWriter, r *http.Request) {
-	shops, err := h.s.ListShops(r.Context())
+// shopPage is a page of the shops: there are few, so the store lists them all.
+func (h apiHandlers) shopPage(ctx context.Context, _ struct{}, page, perPage int) ([]Shop, int, error) {
+	shops, err := h.s.ListShops(ctx)
 	if err != nil {
-		web.WriteError(w, r, err)
-		return
+		return nil, 0, err
 	}
-	p := web.PagingFrom(r.URL.Query(), DefaultPerPage)
 	items := []Shop{}
-	if off := p.Offset(); off < len(shops) {
-		items = shops[off:min(len(shops), off+p.PerPage)]
+	if off := (web.Paging{Page: page, PerPage: perPage}).Offset(); off < len(shops) {
+		items = shops[off:min(len(shops), off+perPage)]
 	}
-	web.WriteJSON(w, http.StatusOK, web.ListBody[Shop]{Items: items, Page: p.Page, PerPage: p.PerPage, Total: len(shops)})
+	return items, len(shops), nil
 }
 
-func (h apiHandlers) getShop(w http.ResponseWriter, r *http.Request) {
-	sh, err := h.s.GetShop(r.Context(), r.PathValue("id"))
-	if err != nil {
-		web.WriteError(w, r, err)
-		return
-	}
-	web.WriteJSON(w, http.StatusOK, sh)
-}
-
-func (h apiHandlers) createShop(w http.ResponseWriter, r *http.Request) {
-	var in ShopInput
-	if err := web.DecodeJSON(r, &in); err != nil {
-		web.WriteError(w, r, err)
-		return
-	}
-	if err := noVersionOnCreate(in.Version); err != nil {
-		web.WriteError(w, r, err)
-		return
-	}
+func (h apiHandlers) createShop(ctx context.Context, in ShopInput) (Shop, error) {
 	var sh Shop
 	set(&sh.Code, in.Code)
 	set(&sh.Name, in.Name)
-	sh, err := h.s.CreateShop(r.Context(), sh)
-	if err != nil {
-		web.WriteError(w, r, err)
-		return
-	}
-	created(w, "/api/v1/shops/"+sh.ID, sh)
+	return h.s.CreateShop(ctx, sh)
 }
 
-func (h apiHandlers) updateShop(w http.ResponseWriter, r *http.Request) {
-	var in ShopInput
-	if err := web.DecodeJSON(r, &in); err != nil {
-		web.WriteError(w, r, err)
-		return
-	}
+func (h apiHandlers) updateShop(r *http.Request, in ShopInput) (Shop, error) {
 	cur, err := h.s.GetShop(r.Context(), r.PathValue("id"))
 	if err != nil {
-		web.WriteError(w, r, err)
-		return
+		return Shop{}, err
 	}
 	if in.Code != nil && *in.Code != cur.Code {
-		web.WriteError(w, r, errs.Invalid("入力内容を確認してください").Field("code", "店舗コードは変更できません"))
-		return
+		return Shop{}, errs.Invalid("入力内容を確認してください").Field("code", "店舗コードは変更できません")
 	}
 	// UpdateShop checks the version under lock; without one the version just read is used.
 	sh := cur
 	set(&sh.Name, in.Name)
 	set(&sh.Version, in.Version)
-	sh, err = h.s.UpdateShop(r.Context(), sh)
-	if err != nil {
-		web.WriteError(w, r, err)
-		return
-	}
-	web.WriteJSON(w, http.StatusOK, sh)
+	return h.s.UpdateShop(r.Context(), sh)
 }
 
-func (h apiHandlers) listCustomers(w http.ResponseWriter, r *http.Request) {
-	f, err := CustomerFilterFromQuery(r.URL.Query())
-	if err != nil {
-		web.WriteError(w, r, err)
-		return
-	}
-	p := web.PagingFrom(r.URL.Query(), DefaultPerPage)
-	items, total, err := h.s.SearchCustomers(r.Context(), f, p.Page, p.PerPage)
-	if err != nil {
-		web.WriteError(w, r, err)
-		return
-	}
-	if items == nil {
-		items = []Customer{}
-	}
-	web.WriteJSON(w, http.StatusOK, web.ListBody[Customer]{Items: items, Page: p.Page, PerPage: p.PerPage, Total: total})
-}
-
-func (h apiHandlers) getCustomer(w http.ResponseWriter, r *http.Request) {
-	c, err := h.s.GetCustomer(r.Context(), r.PathValue("id"))
-	if err != nil {
-		web.WriteError(w, r, err)
-		return
-	}
-	web.WriteJSON(w, http.StatusOK, c)
-}
-
-func (h apiHandlers) createCustomer(w http.ResponseWriter, r *http.Request) {
-	var in CustomerInput
-	if err := web.DecodeJSON(r, &in); err != nil {
-		web.WriteError(w, r, err)
-		return
-	}
-	if err := noVersionOnCreate(in.Version); err != nil {
-		web.WriteError(w, r, err)
-		return
-	}
+func (h apiHandlers) createCustomer(ctx context.Context, in CustomerInput) (Customer, error) {
 	var c Customer
 	in.apply(&c)
-	c, err := h.s.CreateCustomer(r.Context(), c)
-	if err != nil {
-		web.WriteError(w, r, err)
-		return
-	}
-	created(w, "/api/v1/customers/"+c.ID, c)
+	return h.s.CreateCustomer(ctx, c)
 }
 
-func (h apiHandlers) updateCustomer(w http.ResponseWriter, r *http.Request) {
-	var in CustomerInput
-	if err := web.DecodeJSON(r, &in); err != nil {
-		web.WriteError(w, r, err)
-		return
-	}
+func (h apiHandlers) updateCustomer(r *http.Request, in CustomerInput) (Customer, error) {
 	id := r.PathValue("id")
-	c, err := h.s.ModifyCustomer(r.Context(), id, func(c *Customer) error {
+	return h.s.ModifyCustomer(r.Context(), id, func(c *Customer) error {
 		if err := checkPatchVersion("顧客", id, in.Version, c.Version); err != nil {
 			return err
 		}
 		in.apply(c)
 		return nil
 	})
-	if err != nil {
-		web.WriteError(w, r, err)
-		return
-	}
-	web.WriteJSON(w, http.StatusOK, c)
 }
 
 func (h apiHandlers) deleteCustomer(w http.ResponseWriter, r *http.Request) {
@@ -435,63 +347,20 @@ func (h apiHandlers) deleteCustomer(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(http.StatusNoContent)
 }
 
-func (h apiHandlers) listCases(w http.ResponseWriter, r *http.Request) {
-	f, err := CaseFilterFromQuery(r.URL.Query())
-	if err != nil {
-		web.WriteError(w, r, err)
-		return
-	}
-	p := web.PagingFrom(r.URL.Query(), DefaultPerPage)
-	rows, total, err := h.s.SearchCases(r.Context(), f, p.Page, p.PerPage)
-	if err != nil {
-		web.WriteError(w, r, err)
-		return
-	}
-	items := make([]CaseRowJSON, len(rows))
-	for i, c := range rows {
-		items[i] = CaseRowJSON{c, api.Label(CaseKinds, c.Kind), api.Label(CaseStatuses, c.Status)}
-	}
-	web.WriteJSON(w, http.StatusOK, web.ListBody[CaseRowJSON]{Items: items, Page: p.Page, PerPage: p.PerPage, Total: total})
+func caseRowJSON(c CaseRow) CaseRowJSON {
+	return CaseRowJSON{c, api.Label(CaseKinds, c.Kind), api.Label(CaseStatuses, c.Status)}
 }
 
-func (h apiHandlers) getCase(w http.ResponseWriter, r *http.Request) {
-	c, err := h.s.GetCase(r.Context(), r.PathValue("id"))
-	if err != nil {
-		web.WriteError(w, r, err)
-		return
-	}
-	web.WriteJSON(w, http.StatusOK, caseJSON(c))
-}
-
-func (h apiHandlers) createCase(w http.ResponseWriter, r *http.Request) {
-	var in CaseInput
-	if err := web.DecodeJSON(r, &in); err != nil {
-		web.WriteError(w, r, err)
-		return
-	}
-	if err := noVersionOnCreate(in.Version); err != nil {
-		web.WriteError(w, r, err)
-		return
-	}
+func (h apiHandlers) createCase(ctx context.Context, in CaseInput) (PurchaseCase, error) {
 	var c PurchaseCase
 	set(&c.Kind, in.Kind)
 	in.apply(&c)
-	c, err := h.s.CreateCase(r.Context(), c)
-	if err != nil {
-		web.WriteError(w, r, err)
-		return
-	}
-	created(w, "/api/v1/cases/"+c.ID, caseJSON(c))
+	return h.s.CreateCase(ctx, c)
 }
 
-func (h apiHandlers) updateCase(w http.ResponseWriter, r *http.Request) {
-	var in CaseInput
-	if err := web.DecodeJSON(r, &in); err != nil {
-		web.WriteError(w, r, err)
-		return
-	}
+func (h apiHandlers) updateCase(r *http.Request, in CaseInput) (PurchaseCase, error) {
 	id := r.PathValue("id")
-	c, err := h.s.ModifyCase(r.Context(), id, func(c *PurchaseCase) error {
+	return h.s.ModifyCase(r.Context(), id, func(c *PurchaseCase) error {
 		if err := checkPatchVersion("買取ケース", id, in.Version, c.Version); err != nil {
 			return err
 		}
@@ -501,37 +370,18 @@ func (h apiHandlers) updateCase(w http.ResponseWriter, r *http.Request) {
 		in.apply(c)
 		return nil
 	})
-	if err != nil {
-		web.WriteError(w, r, err)
-		return
-	}
-	web.WriteJSON(w, http.StatusOK, caseJSON(c))
 }
 
-func (h apiHandlers) cancelCase(w http.ResponseWriter, r *http.Request) {
-	var in CancelInput
-	if err := web.DecodeJSON(r, &in); err != nil {
-		web.WriteError(w, r, err)
-		return
-	}
+func (h apiHandlers) cancelCase(r *http.Request, in CancelInput) (PurchaseCase, error) {
 	id := r.PathValue("id")
-	version := 0
-	if in.Version != nil {
-		version = *in.Version
-	} else {
-		cur, err := h.s.GetCase(r.Context(), id)
-		if err != nil {
-			web.WriteError(w, r, err)
-			return
-		}
-		version = cur.Version
-	}
-	c, err := h.s.CancelCase(r.Context(), id, version, in.Reason)
+	version, err := versionOr(in.Version, func() (int, error) {
+		c, err := h.s.GetCase(r.Context(), id)
+		return c.Version, err
+	})
 	if err != nil {
-		web.WriteError(w, r, err)
-		return
+		return PurchaseCase{}, err
 	}
-	web.WriteJSON(w, http.StatusOK, caseJSON(c))
+	return h.s.CancelCase(r.Context(), id, version, in.Reason)
 }
 
 // OrderLabels are the Japanese labels beside an order's codes.
@@ -732,102 +582,81 @@ func registerOrderAPI(v1 *api.API, h apiHandlers) {
 	idParam := map[string]string{"id": "ID"}
 	v1.Handle(api.Operation{Method: http.MethodGet, Path: "/api/v1/orders", Perm: auth.PermView, ID: "listOrders", Tag: tOrder,
 		Summary: "受注の一覧・検索（一覧画面と同じ条件）", Paged: true, Response: OrderRowJSON{}, Query: append(orderQuery(),
-			api.Param{Name: "lines", Type: "boolean", Description: "true で明細も返す"})}, h.listOrders)
+			api.Param{Name: "lines", Type: "boolean", Description: "true で明細も返す"})}, listJSON(orderListFromQuery, h.searchOrders, orderRowJSON))
 	v1.Handle(api.Operation{Method: http.MethodGet, Path: "/api/v1/orders/{id}", Perm: auth.PermView, ID: "getOrder", Tag: tOrder,
-		Summary: "受注を明細つきで取得", PathParams: idParam, Response: OrderJSON{}}, h.getOrder)
+		Summary: "受注を明細つきで取得", PathParams: idParam, Response: OrderJSON{}}, getJSON(h.s.GetOrder, orderJSON))
 	v1.Handle(api.Operation{Method: http.MethodPost, Path: "/api/v1/orders", Perm: auth.PermOperate, ID: "createOrder", Tag: tOrder,
-		Summary: "受注を登録（受注番号は店舗ごとに自動採番、小計・合計は明細から計算）", Request: OrderInput{}, Response: OrderJSON{}}, h.createOrder)
+		Summary: "受注を登録（受注番号は店舗ごとに自動採番、小計・合計は明細から計算）", Request: OrderInput{}, Response: OrderJSON{}}, createJSON("/api/v1/orders/", h.createOrder, orderJSON))
 	v1.Handle(api.Operation{Method: http.MethodPatch, Path: "/api/v1/orders/{id}", Perm: auth.PermOperate, ID: "updateOrder", Tag: tOrder,
-		Summary: "受注を更新（送った項目だけ。明細は送ると全体を置き換え）", PathParams: idParam, Request: OrderInput{}, Response: OrderJSON{}}, h.updateOrder)
+		Summary: "受注を更新（送った項目だけ。明細は送ると全体を置き換え）", PathParams: idParam, Request: OrderInput{}, Response: OrderJSON{}}, decodeThen(h.updateOrder, orderJSON))
 	v1.Handle(api.Operation{Method: http.MethodPost, Path: "/api/v1/orders/{id}/cancel", Perm: auth.PermOperate, ID: "cancelOrder", Tag: tOrder,
-		Summary: "受注をキャンセル", PathParams: idParam, Request: VersionInput{}, Response: OrderJSON{}, Status: http.StatusOK}, h.cancelOrder)
+		Summary: "受注をキャンセル", PathParams: idParam, Request: VersionInput{}, Response: OrderJSON{}, Status: http.StatusOK}, decodeThen(h.cancelOrder, orderJSON))
 	v1.Handle(api.Operation{Method: http.MethodPost, Path: "/api/v1/orders/{id}/ship", Perm: auth.PermOperate, ID: "shipOrder", Tag: tOrder,
-		Summary: "出荷確定（送り状番号つき）", PathParams: idParam, Request: ShipInput{}, Response: OrderJSON{}, Status: http.StatusOK}, h.shipOrder)
+		Summary: "出荷確定（送り状番号つき）", PathParams: idParam, Request: ShipInput{}, Response: OrderJSON{}, Status: http.StatusOK}, decodeThen(h.shipOrder, orderJSON))
 
 	v1.Handle(api.Operation{Method: http.MethodGet, Path: "/api/v1/subscriptions", Perm: auth.PermView, ID: "listSubscriptions", Tag: tSub,
-		Summary: "定期受注の一覧・検索（一覧画面と同じ条件）", Paged: true, Response: SubscriptionRowJSON{}, Query: subscriptionQuery()}, h.listSubscriptions)
+		Summary: "定期受注の一覧・検索（一覧画面と同じ条件）", Paged: true, Response: SubscriptionRowJSON{}, Query: subscriptionQuery()}, listJSON(SubscriptionFilterFromQuery, h.s.SearchSubscriptions, subscriptionRowJSON))
 	v1.Handle(api.Operation{Method: http.MethodGet, Path: "/api/v1/subscriptions/{id}", Perm: auth.PermView, ID: "getSubscription", Tag: tSub,
-		Summary: "定期受注を取得", PathParams: idParam, Response: SubscriptionJSON{}}, h.getSubscription)
+		Summary: "定期受注を取得", PathParams: idParam, Response: SubscriptionJSON{}}, getJSON(h.s.GetSubscription, subscriptionJSON))
 	v1.Handle(api.Operation{Method: http.MethodPost, Path: "/api/v1/subscriptions", Perm: auth.PermOperate, ID: "createSubscription", Tag: tSub,
-		Summary: "定期受注を登録（定期番号は自動採番）", Request: SubscriptionInput{}, Response: SubscriptionJSON{}}, h.createSubscription)
+		Summary: "定期受注を登録（定期番号は自動採番）", Request: SubscriptionInput{}, Response: SubscriptionJSON{}}, createJSON("/api/v1/subscriptions/", h.createSubscription, subscriptionJSON))
 	v1.Handle(api.Operation{Method: http.MethodPatch, Path: "/api/v1/subscriptions/{id}", Perm: auth.PermOperate, ID: "updateSubscription", Tag: tSub,
-		Summary: "定期受注を更新（送った項目だけ。休止・再開・解約は status で）", PathParams: idParam, Request: SubscriptionInput{}, Response: SubscriptionJSON{}}, h.updateSubscription)
+		Summary: "定期受注を更新（送った項目だけ。休止・再開・解約は status で）", PathParams: idParam, Request: SubscriptionInput{}, Response: SubscriptionJSON{}}, decodeThen(h.updateSubscription, subscriptionJSON))
 }
 
-func (h apiHandlers) listOrders(w http.ResponseWriter, r *http.Request) {
-	q := r.URL.Query()
+// orderList is the order list's query: the filter, and whether to answer each order's lines.
+type orderList struct {
+	OrderFilter
+	lines bool
+}
+
+func orderListFromQuery(q url.Values) (orderList, error) {
 	f, err := OrderFilterFromQuery(q)
-	if err != nil {
-		web.WriteError(w, r, err)
-		return
-	}
 	withLines, _ := strconv.ParseBool(q.Get("lines"))
-	p := web.PagingFrom(q, DefaultPerPage)
-	rows, total, err := h.s.SearchOrders(r.Context(), f, p.Page, p.PerPage)
-	if err == nil && withLines && len(rows) > 0 {
-		ids := make([]string, len(rows))
-		for i, o := range rows {
-			ids[i] = o.ID
-		}
-		var full []OrderRow
-		full, err = h.s.ListOrders(r.Context(), OrderFilter{IDs: ids}, true)
-		lines := map[string][]OrderLine{}
-		for _, o := range full {
-			lines[o.ID] = o.Lines
-		}
-		for i := range rows {
-			rows[i].Lines = lines[rows[i].ID]
-		}
+	return orderList{f, withLines}, err
+}
+
+// searchOrders is a page of orders, with their lines when asked: one more query for the
+// page's lines, not one per order.
+func (h apiHandlers) searchOrders(ctx context.Context, l orderList, page, perPage int) ([]OrderRow, int, error) {
+	rows, total, err := h.s.SearchOrders(ctx, l.OrderFilter, page, perPage)
+	if err != nil || !l.lines || len(rows) == 0 {
+		return rows, total, err
 	}
-	if err != nil {
-		web.WriteError(w, r, err)
-		return
-	}
-	items := make([]OrderRowJSON, len(rows))
+	ids := make([]string, len(rows))
 	for i, o := range rows {
-		items[i] = OrderRowJSON{OrderRow: o, OrderLabels: orderLabels(o.Order), Lines: o.Lines}
+		ids[i] = o.ID
 	}
-	web.WriteJSON(w, http.StatusOK, web.ListBody[OrderRowJSON]{Items: items, Page: p.Page, PerPage: p.PerPage, Total: total})
-}
-
-func (h apiHandlers) getOrder(w http.ResponseWriter, r *http.Request) {
-	o, err := h.s.GetOrder(r.Context(), r.PathValue("id"))
+	full, err := h.s.ListOrders(ctx, OrderFilter{IDs: ids}, true)
 	if err != nil {
-		web.WriteError(w, r, err)
-		return
+		return nil, 0, err
 	}
-	web.WriteJSON(w, http.StatusOK, OrderJSON{o, orderLabels(o)})
+	lines := map[string][]OrderLine{}
+	for _, o := range full {
+		lines[o.ID] = o.Lines
+	}
+	for i := range rows {
+		rows[i].Lines = lines[rows[i].ID]
+	}
+	return rows, total, nil
 }
 
-func (h apiHandlers) createOrder(w http.ResponseWriter, r *http.Request) {
-	var in OrderInput
-	if err := web.DecodeJSON(r, &in); err != nil {
-		web.WriteError(w, r, err)
-		return
-	}
-	if err := noVersionOnCreate(in.Version); err != nil {
-		web.WriteError(w, r, err)
-		return
-	}
+func orderJSON(o Order) OrderJSON { return OrderJSON{o, orderLabels(o)} }
+
+func orderRowJSON(o OrderRow) OrderRowJSON {
+	return OrderRowJSON{OrderRow: o, OrderLabels: orderLabels(o.Order), Lines: o.Lines}
+}
+
+func (h apiHandlers) createOrder(ctx context.Context, in OrderInput) (Order, error) {
 	o := Order{Source: "api"}
 	set(&o.ShopID, in.ShopID)
 	in.apply(&o)
-	o, err := h.s.CreateOrder(r.Context(), o)
-	if err != nil {
-		web.WriteError(w, r, err)
-		return
-	}
-	created(w, "/api/v1/orders/"+o.ID, OrderJSON{o, orderLabels(o)})
+	return h.s.CreateOrder(ctx, o)
 }
 
-func (h apiHandlers) updateOrder(w http.ResponseWriter, r *http.Request) {
-	var in OrderInput
-	if err := web.DecodeJSON(r, &in); err != nil {
-		web.WriteError(w, r, err)
-		return
-	}
+func (h apiHandlers) updateOrder(r *http.Request, in OrderInput) (Order, error) {
 	id := r.PathValue("id")
-	o, err := h.s.ModifyOrder(r.Context(), id, func(o *Order) error {
+	return h.s.ModifyOrder(r.Context(), id, func(o *Order) error {
 		if err := checkPatchVersion("受注", id, in.Version, o.Version); err != nil {
 			return err
 		}
@@ -837,11 +666,6 @@ func (h apiHandlers) updateOrder(w http.ResponseWriter, r *http.Request) {
 		in.apply(o)
 		return nil
 	})
-	if err != nil {
-		web.WriteError(w, r, err)
-		return
-	}
-	web.WriteJSON(w, http.StatusOK, OrderJSON{o, orderLabels(o)})
 }
 
 // versionOr returns *v, or the record's current version read by get when v is nil.
@@ -859,115 +683,45 @@ func (h apiHandlers) orderVersion(r *http.Request, v *int) (int, error) {
 	})
 }
 
-func (h apiHandlers) cancelOrder(w http.ResponseWriter, r *http.Request) {
-	var in VersionInput
-	if err := web.DecodeJSON(r, &in); err != nil {
-		web.WriteError(w, r, err)
-		return
-	}
+func (h apiHandlers) cancelOrder(r *http.Request, in VersionInput) (Order, error) {
 	v, err := h.orderVersion(r, in.Version)
 	if err != nil {
-		web.WriteError(w, r, err)
-		return
+		return Order{}, err
 	}
-	o, err := h.s.CancelOrder(r.Context(), r.PathValue("id"), v)
-	if err != nil {
-		web.WriteError(w, r, err)
-		return
-	}
-	web.WriteJSON(w, http.StatusOK, OrderJSON{o, orderLabels(o)})
+	return h.s.CancelOrder(r.Context(), r.PathValue("id"), v)
 }
 
-func (h apiHandlers) shipOrder(w http.ResponseWriter, r *http.Request) {
-	var in ShipInput
-	if err := web.DecodeJSON(r, &in); err != nil {
-		web.WriteError(w, r, err)
-		return
-	}
+func (h apiHandlers) shipOrder(r *http.Request, in ShipInput) (Order, error) {
 	v, err := h.orderVersion(r, in.Version)
 	if err != nil {
-		web.WriteError(w, r, err)
-		return
+		return Order{}, err
 	}
-	o, err := h.s.ShipOrder(r.Context(), r.PathValue("id"), v, in.Carrier, in.TrackingNumber, in.ShippedOn)
-	if err != nil {
-		web.WriteError(w, r, err)
-		return
-	}
-	web.WriteJSON(w, http.StatusOK, OrderJSON{o, orderLabels(o)})
+	return h.s.ShipOrder(r.Context(), r.PathValue("id"), v, in.Carrier, in.TrackingNumber, in.ShippedOn)
 }
 
 func subscriptionJSON(sb Subscription) SubscriptionJSON {
 	return SubscriptionJSON{sb, api.Label(SubscriptionStatuses, sb.Status)}
 }
 
-func (h apiHandlers) listSubscriptions(w http.ResponseWriter, r *http.Request) {
-	f, err := SubscriptionFilterFromQuery(r.URL.Query())
-	if err != nil {
-		web.WriteError(w, r, err)
-		return
-	}
-	p := web.PagingFrom(r.URL.Query(), DefaultPerPage)
-	rows, total, err := h.s.SearchSubscriptions(r.Context(), f, p.Page, p.PerPage)
-	if err != nil {
-		web.WriteError(w, r, err)
-		return
-	}
-	items := make([]SubscriptionRowJSON, len(rows))
-	for i, sb := range rows {
-		items[i] = SubscriptionRowJSON{sb, api.Label(SubscriptionStatuses, sb.Status), api.Label(CardStatuses, sb.CardStatus)}
-	}
-	web.WriteJSON(w, http.StatusOK, web.ListBody[SubscriptionRowJSON]{Items: items, Page: p.Page, PerPage: p.PerPage, Total: total})
+func subscriptionRowJSON(sb SubscriptionRow) SubscriptionRowJSON {
+	return SubscriptionRowJSON{sb, api.Label(SubscriptionStatuses, sb.Status), api.Label(CardStatuses, sb.CardStatus)}
 }
 
-func (h apiHandlers) getSubscription(w http.ResponseWriter, r *http.Request) {
-	sb, err := h.s.GetSubscription(r.Context(), r.PathValue("id"))
-	if err != nil {
-		web.WriteError(w, r, err)
-		return
-	}
-	web.WriteJSON(w, http.StatusOK, subscriptionJSON(sb))
-}
-
-func (h apiHandlers) createSubscription(w http.ResponseWriter, r *http.Request) {
-	var in SubscriptionInput
-	if err := web.DecodeJSON(r, &in); err != nil {
-		web.WriteError(w, r, err)
-		return
-	}
-	if err := noVersionOnCreate(in.Version); err != nil {
-		web.WriteError(w, r, err)
-		return
-	}
+func (h apiHandlers) createSubscription(ctx context.Context, in SubscriptionInput) (Subscription, error) {
 	var sb Subscription
 	in.apply(&sb)
-	sb, err := h.s.CreateSubscription(r.Context(), sb)
-	if err != nil {
-		web.WriteError(w, r, err)
-		return
-	}
-	created(w, "/api/v1/subscriptions/"+sb.ID, subscriptionJSON(sb))
+	return h.s.CreateSubscription(ctx, sb)
 }
 
-func (h apiHandlers) updateSubscription(w http.ResponseWriter, r *http.Request) {
-	var in SubscriptionInput
-	if err := web.DecodeJSON(r, &in); err != nil {
-		web.WriteError(w, r, err)
-		return
-	}
+func (h apiHandlers) updateSubscription(r *http.Request, in SubscriptionInput) (Subscription, error) {
 	id := r.PathValue("id")
-	sb, err := h.s.ModifySubscription(r.Context(), id, func(sb *Subscription) error {
+	return h.s.ModifySubscription(r.Context(), id, func(sb *Subscription) error {
 		if err := checkPatchVersion("定期受注", id, in.Version, sb.Version); err != nil {
 			return err
 		}
 		in.apply(sb)
 		return nil
 	})
-	if err != nil {
-		web.WriteError(w, r, err)
-		return
-	}
-	web.WriteJSON(w, http.StatusOK, subscriptionJSON(sb))
 }
 
 // maxImportBody caps a CSV sent to an import endpoint (files are read whole).
