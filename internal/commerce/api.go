@@ -755,37 +755,13 @@ func registerCSVAPI(v1 *api.API, h apiHandlers) {
 		write                  func(r *http.Request, w io.Writer, tmpl string, enc jpcsv.Encoding) error
 	}{
 		{"/api/v1/cases/export.csv", "exportCases", "買取ケース", "買取ケースをCSVで出力（一覧と同じ条件）", caseQuery(), CaseExportTemplates(),
-			func(r *http.Request, w io.Writer, tmpl string, enc jpcsv.Encoding) error {
-				f, err := CaseFilterFromQuery(r.URL.Query())
-				if err != nil {
-					return err
-				}
-				return h.s.ExportCases(r.Context(), w, f, tmpl, enc)
-			}},
+			exportFiltered(CaseFilterFromQuery, h.s.ExportCases)},
 		{"/api/v1/customers/export.csv", "exportCustomers", "顧客", "顧客をCSVで出力（一覧と同じ条件）", customerQuery(), CustomerExportTemplates(),
-			func(r *http.Request, w io.Writer, tmpl string, enc jpcsv.Encoding) error {
-				f, err := CustomerFilterFromQuery(r.URL.Query())
-				if err != nil {
-					return err
-				}
-				return h.s.ExportCustomers(r.Context(), w, f, tmpl, enc)
-			}},
+			exportFiltered(CustomerFilterFromQuery, h.s.ExportCustomers)},
 		{"/api/v1/orders/export.csv", "exportOrders", "受注", "受注をCSVで出力（一覧と同じ条件、1行が明細1行）", orderQuery(), OrderExportTemplates(),
-			func(r *http.Request, w io.Writer, tmpl string, enc jpcsv.Encoding) error {
-				f, err := OrderFilterFromQuery(r.URL.Query())
-				if err != nil {
-					return err
-				}
-				return h.s.ExportOrders(r.Context(), w, f, tmpl, enc)
-			}},
+			exportFiltered(OrderFilterFromQuery, h.s.ExportOrders)},
 		{"/api/v1/subscriptions/export.csv", "exportSubscriptions", "定期受注", "定期受注をCSVで出力（一覧と同じ条件）", subscriptionQuery(), SubscriptionExportTemplates(),
-			func(r *http.Request, w io.Writer, tmpl string, enc jpcsv.Encoding) error {
-				f, err := SubscriptionFilterFromQuery(r.URL.Query())
-				if err != nil {
-					return err
-				}
-				return h.s.ExportSubscriptions(r.Context(), w, f, tmpl, enc)
-			}},
+			exportFiltered(SubscriptionFilterFromQuery, h.s.ExportSubscriptions)},
 	}
 	for _, e := range exports {
 		v1.Handle(api.Operation{Method: http.MethodGet, Path: e.path, Perm: auth.PermView, ID: e.id, Tag: e.tag,
@@ -808,6 +784,18 @@ func registerCSVAPI(v1 *api.API, h apiHandlers) {
 			Summary: im.summary, Description: "本文はCSVファイルそのもの（CP932 または UTF-8、32MBまで）、または multipart/form-data の file 欄。" +
 				"エラーがあれば何も登録せず422を返し、fields に「rows.行番号.列名」ごとの理由を入れます（行番号はExcelと同じく見出しが1行目）。",
 			RequestMedia: csvMedia, Response: ImportJSON{}}, importCSV(im.run))
+	}
+}
+
+// exportFiltered is the write of an export of the records the query's list filter selects.
+func exportFiltered[F any](fromQuery func(url.Values) (F, error),
+	export func(ctx context.Context, w io.Writer, f F, tmpl string, enc ...jpcsv.Encoding) error) func(*http.Request, io.Writer, string, jpcsv.Encoding) error {
+	return func(r *http.Request, w io.Writer, tmpl string, enc jpcsv.Encoding) error {
+		f, err := fromQuery(r.URL.Query())
+		if err != nil {
+			return err
+		}
+		return export(r.Context(), w, f, tmpl, enc)
 	}
 }
 
