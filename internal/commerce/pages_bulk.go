@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"time"
 
 	"kessai/internal/platform/audit"
 	"kessai/internal/platform/auth"
@@ -20,25 +21,10 @@ func (p *Pages) registerBulk() {
 	svc := p.bulk.Service()
 	svc.RegisterSource(bulk.Source{RecordType: "purchase_case", Label: "買取ケース", ListPath: "/cases",
 		KeepParams: []string{"kind"}, RecordPath: "/cases/",
-		Select: func(ctx context.Context, q url.Values) ([]string, error) {
-			f, err := CaseFilterFromQuery(q)
-			if err != nil {
-				return nil, err
-			}
-			var none bool
-			if f.IDs, none, err = p.resultIDs(ctx, q, f.IDs); err != nil || none {
-				return nil, err
-			}
-			return p.store.CaseIDs(ctx, f)
-		},
-		Describe: func(ctx context.Context, ids []string) (map[string]string, error) {
-			rows, err := p.store.CaseRowsByID(ctx, ids)
-			out := map[string]string{}
-			for _, r := range rows {
-				out[r.ID] = r.Code + " " + r.CustomerName
-			}
-			return out, err
-		}})
+		Select: listSelect(p, CaseFilterFromQuery, p.store.CaseIDs),
+		Describe: describeBy(p.store.CaseRowsByID, func(r CaseRow) (string, string) {
+			return r.ID, r.Code + " " + r.CustomerName
+		})})
 	svc.Register(bulk.Action{Name: "case_stock", Label: "一括ステータス変更：入庫完了にする", RecordType: "purchase_case",
 		Perm:        auth.PermOperate,
 		Description: "買取確定日が入っているケースを「入庫完了」にします。すでに入庫完了のケースはスキップし、キャンセル済みや買取確定日のないケースはエラーとして理由を残します。",
@@ -65,6 +51,48 @@ func (p *Pages) resultIDs(ctx context.Context, q url.Values, ids []string) (_ []
 	return ids, len(ids) == 0, nil
 }
 
+// idFilter is a list filter that can be narrowed to given record IDs.
+type idFilter[F any] interface{ withIDs(ids []string) F }
+
+func (f CaseFilter) withIDs(ids []string) CaseFilter                 { f.IDs = ids; return f }
+func (f OrderFilter) withIDs(ids []string) OrderFilter               { f.IDs = ids; return f }
+func (f SubscriptionFilter) withIDs(ids []string) SubscriptionFilter { f.IDs = ids; return f }
+func (f CustomerFilter) withIDs(ids []string) CustomerFilter         { f.IDs = ids; return f }
+
+// listSelect is a Source's Select: the IDs find gives for the list's filter in the query,
+// with the bulk result filter applied (see resultIDs).
+func listSelect[F idFilter[F]](p *Pages, fromQuery func(url.Values) (F, error),
+	find func(context.Context, F) ([]string, error)) func(context.Context, url.Values) ([]string, error) {
+	return func(ctx context.Context, q url.Values) ([]string, error) {
+		f, err := fromQuery(q)
+		if err != nil {
+			return nil, err
+		}
+		ids, none, err := p.resultIDs(ctx, q, nil)
+		if err != nil || none {
+			return nil, err
+		}
+		if ids != nil { // a list opened from a bulk result: that run's records, not the query's own id=
+			f = f.withIDs(ids)
+		}
+		return find(ctx, f)
+	}
+}
+
+// describeBy is a Source's Describe: the rows list reads, each named as name says.
+func describeBy[Row any](list func(context.Context, []string) ([]Row, error),
+	name func(Row) (id, label string)) func(context.Context, []string) (map[string]string, error) {
+	return func(ctx context.Context, ids []string) (map[string]string, error) {
+		rows, err := list(ctx, ids)
+		out := map[string]string{}
+		for _, r := range rows {
+			id, label := name(r)
+			out[id] = label
+		}
+		return out, err
+	}
+}
+
 // listResult reads the bulk result filter of a list request into l's notice and returns the
 // IDs the store filter must be restricted to: ids without the filter, [""] when the run has no
 // such records (no record has an empty ID, so the list is empty rather than unfiltered).
@@ -88,6 +116,87 @@ func lockIDs(tx *db.Tx, ids []string) (in string, args []any, lock string) {
 		args[i] = id
 	}
 	return "(" + placeholders(len(ids)) + ")", args, db.ForUpdate(tx.Dialect())
+}
+
+// loadBatch reads a batch's records with one query through the run's transaction, locked
+// when lock is set: query selects up to "WHERE x.id IN", what names them in errors.
+func loadBatch[T identified](ctx context.Context, tx *db.Tx, what, query string, lock bool, ids []string,
+	scan func(scanner) (T, error)) (map[string]T, error) {
+	in, args, forUpdate := lockIDs(tx, ids)
+	if !lock {
+		forUpdate = ""
+	}
+	rows, err := tx.QueryContext(ctx, query+in+forUpdate, args...)
+	if err != nil {
+		return nil, fmt.Errorf("load %s: %w", what, err)
+	}
+	defer rows.Close()
+	found := map[string]T{}
+	for rows.Next() {
+		v, err := scan(rows)
+		if err != nil {
+			return nil, fmt.Errorf("load %s: %w", what, err)
+		}
+		found[v.recordID()] = v
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("load %s: %w", what, err)
+	}
+	return found, nil
+}
+
+// classify gives each ID of a batch, in order, its outcome: an error with notFound as the
+// reason when it was not loaded, else what judge says. It returns the records judged "done".
+func classify[T any](ids []string, found map[string]T, notFound string,
+	judge func(T) (outcome, reason string)) ([]bulk.Result, []T) {
+	out := make([]bulk.Result, 0, len(ids))
+	var done []T
+	for _, id := range ids {
+		v, ok := found[id]
+		if !ok {
+			out = append(out, bulk.Result{RecordID: id, Outcome: bulk.OutcomeError, Reason: notFound})
+			continue
+		}
+		outcome, reason := judge(v)
+		out = append(out, bulk.Result{RecordID: id, Outcome: outcome, Reason: reason})
+		if outcome == "done" {
+			done = append(done, v)
+		}
+	}
+	return out, done
+}
+
+// statusChange is what a bulk action does to the records it judged "done": one UPDATE of a
+// status column for all of them, and an audit entry each, as the single-record change writes.
+type statusChange[T identified] struct {
+	table, column, status string
+	now                   time.Time
+	after                 func(before T) T // the record as the UPDATE leaves it
+	entry                 audit.Entry      // Action, RecordType and Note; the rest is filled in
+	what                  string           // names the UPDATE in errors
+}
+
+func (c statusChange[T]) apply(ctx context.Context, tx *db.Tx, log *audit.Log, recs []T) error {
+	if len(recs) == 0 {
+		return nil
+	}
+	ids := make([]string, len(recs))
+	for i, v := range recs {
+		ids[i] = v.recordID()
+	}
+	in, args, _ := lockIDs(tx, ids)
+	if _, err := tx.ExecContext(ctx, `UPDATE `+c.table+` SET `+c.column+` = ?, version = version + 1, updated_at = ? WHERE id IN `+in,
+		append([]any{c.status, c.now}, args...)...); err != nil {
+		return fmt.Errorf("%s: %w", c.what, err)
+	}
+	for _, before := range recs {
+		e := c.entry
+		e.RecordID, e.Before, e.After = before.recordID(), before, c.after(before)
+		if err := log.Record(ctx, tx, e); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // stockCase moves one case to 入庫完了 inside the bulk run's transaction, with its audit entry.

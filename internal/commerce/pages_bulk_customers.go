@@ -2,8 +2,6 @@ package commerce
 
 import (
 	"context"
-	"fmt"
-	"net/url"
 	"strings"
 
 	"kessai/internal/platform/auth"
@@ -24,25 +22,10 @@ import (
 func (p *Pages) registerCustomerBulk() {
 	svc := p.bulk.Service()
 	svc.RegisterSource(bulk.Source{RecordType: "customer", Label: "顧客", ListPath: "/customers", RecordPath: "/customers/",
-		Select: func(ctx context.Context, q url.Values) ([]string, error) {
-			f, err := CustomerFilterFromQuery(q)
-			if err != nil {
-				return nil, err
-			}
-			var none bool
-			if f.IDs, none, err = p.resultIDs(ctx, q, f.IDs); err != nil || none {
-				return nil, err
-			}
-			return p.store.CustomerIDs(ctx, f)
-		},
-		Describe: func(ctx context.Context, ids []string) (map[string]string, error) {
-			rows, err := p.store.ListCustomers(ctx, CustomerFilter{IDs: ids})
-			out := map[string]string{}
-			for _, c := range rows {
-				out[c.ID] = c.Code + " " + c.Name
-			}
-			return out, err
-		}})
+		Select: listSelect(p, CustomerFilterFromQuery, p.store.CustomerIDs),
+		Describe: describeBy(func(ctx context.Context, ids []string) ([]Customer, error) {
+			return p.store.ListCustomers(ctx, CustomerFilter{IDs: ids})
+		}, func(c Customer) (string, string) { return c.ID, c.Code + " " + c.Name })})
 	svc.Register(bulk.Action{Name: "customer_check_bank", Label: "振込先口座の確認（変更はしません）", RecordType: "customer",
 		Perm:        auth.PermOperate,
 		Description: "振込先口座を全銀の規則と最新の金融機関マスタで確認します。顧客の情報は変更しません。振込できない口座は「不備あり」として理由を、口座のない顧客は「口座未登録」として残します。一括振込の前に、結果の「不備あり」から顧客を開いて直してください。",
@@ -69,39 +52,18 @@ func bankProblems(b BankAccount) string {
 
 // checkBanks reads a batch of customers through the run's transaction and changes nothing.
 func (p *Pages) checkBanks(ctx context.Context, tx *db.Tx, ids []string) ([]bulk.Result, error) {
-	in, args, _ := lockIDs(tx, ids)
-	rows, err := tx.QueryContext(ctx, `SELECT `+customerColumns+` FROM customers c WHERE c.id IN `+in, args...)
+	found, err := loadBatch(ctx, tx, "customers", `SELECT `+customerColumns+` FROM customers c WHERE c.id IN `, false, ids, scanCustomer)
 	if err != nil {
-		return nil, fmt.Errorf("load customers: %w", err)
+		return nil, err
 	}
-	found := map[string]Customer{}
-	for rows.Next() {
-		c, err := scanCustomer(rows)
-		if err != nil {
-			rows.Close()
-			return nil, fmt.Errorf("load customers: %w", err)
+	out, _ := classify(ids, found, "顧客が見つかりません（削除された可能性があります）", func(c Customer) (string, string) {
+		if c.Bank.IsZero() {
+			return "no_account", "振込先口座が登録されていません"
 		}
-		found[c.ID] = c
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("load customers: %w", err)
-	}
-	out := make([]bulk.Result, 0, len(ids))
-	for _, id := range ids {
-		c, ok := found[id]
-		switch {
-		case !ok:
-			out = append(out, bulk.Result{RecordID: id, Outcome: bulk.OutcomeError, Reason: "顧客が見つかりません（削除された可能性があります）"})
-		case c.Bank.IsZero():
-			out = append(out, bulk.Result{RecordID: id, Outcome: "no_account", Reason: "振込先口座が登録されていません"})
-		default:
-			if why := bankProblems(c.Bank); why != "" {
-				out = append(out, bulk.Result{RecordID: id, Outcome: bulk.OutcomeError, Reason: why})
-			} else {
-				out = append(out, bulk.Result{RecordID: id, Outcome: "ok"})
-			}
+		if why := bankProblems(c.Bank); why != "" {
+			return bulk.OutcomeError, why
 		}
-	}
+		return "ok", ""
+	})
 	return out, nil
 }

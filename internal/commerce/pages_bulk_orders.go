@@ -3,7 +3,6 @@ package commerce
 import (
 	"context"
 	"fmt"
-	"net/url"
 
 	"kessai/internal/platform/audit"
 	"kessai/internal/platform/auth"
@@ -18,25 +17,10 @@ import (
 func (p *Pages) registerOrderBulk() {
 	svc := p.bulk.Service()
 	svc.RegisterSource(bulk.Source{RecordType: "order", Label: "受注", ListPath: "/orders", RecordPath: "/orders/",
-		Select: func(ctx context.Context, q url.Values) ([]string, error) {
-			f, err := OrderFilterFromQuery(q)
-			if err != nil {
-				return nil, err
-			}
-			var none bool
-			if f.IDs, none, err = p.resultIDs(ctx, q, f.IDs); err != nil || none {
-				return nil, err
-			}
-			return p.store.OrderIDs(ctx, f)
-		},
-		Describe: func(ctx context.Context, ids []string) (map[string]string, error) {
-			rows, err := p.store.ListOrders(ctx, OrderFilter{IDs: ids}, false)
-			out := map[string]string{}
-			for _, r := range rows {
-				out[r.ID] = r.Number + " " + r.CustomerName
-			}
-			return out, err
-		}})
+		Select: listSelect(p, OrderFilterFromQuery, p.store.OrderIDs),
+		Describe: describeBy(func(ctx context.Context, ids []string) ([]OrderRow, error) {
+			return p.store.ListOrders(ctx, OrderFilter{IDs: ids}, false)
+		}, func(r OrderRow) (string, string) { return r.ID, r.Number + " " + r.CustomerName })})
 	svc.Register(bulk.Action{Name: "order_await_shipment", Label: "一括ステータス変更：出荷待ちにする", RecordType: "order",
 		Perm:        auth.PermOperate,
 		Description: "新規受付・入金待ち・保留の受注を「出荷待ち」にします（入金状況や承認状況は変えません）。すでに出荷待ちの受注はスキップし、出荷確定済みやキャンセル済みの受注はエラーとして理由を残します。",
@@ -66,68 +50,35 @@ func awaitShipment(from string) (outcome, reason string) {
 // ordersAwaitShipment moves a batch of orders to 出荷待ち inside the run's transaction: one
 // locked read, one UPDATE for the orders that qualify, an audit entry each.
 func (p *Pages) ordersAwaitShipment(ctx context.Context, tx *db.Tx, ids []string) ([]bulk.Result, error) {
-	in, args, lock := lockIDs(tx, ids)
-	rows, err := tx.QueryContext(ctx, `SELECT `+orderColumns+` FROM orders o WHERE o.id IN `+in+lock, args...)
+	found, err := loadBatch(ctx, tx, "orders", `SELECT `+orderColumns+` FROM orders o WHERE o.id IN `, true, ids,
+		func(r scanner) (Order, error) {
+			var o Order
+			err := r.Scan(orderDest(&o)...)
+			fixOrderTimes(&o)
+			return o, err
+		})
 	if err != nil {
-		return nil, fmt.Errorf("load orders: %w", err)
-	}
-	found := map[string]Order{}
-	for rows.Next() {
-		var o Order
-		if err := rows.Scan(orderDest(&o)...); err != nil {
-			rows.Close()
-			return nil, fmt.Errorf("load orders: %w", err)
-		}
-		fixOrderTimes(&o)
-		found[o.ID] = o
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("load orders: %w", err)
+		return nil, err
 	}
 	lines, err := orderLines(ctx, tx, ids)
 	if err != nil {
 		return nil, err
 	}
 	now := p.store.now()
-	out := make([]bulk.Result, 0, len(ids))
-	var change []Order
-	for _, id := range ids {
-		o, ok := found[id]
-		if !ok {
-			out = append(out, bulk.Result{RecordID: id, Outcome: bulk.OutcomeError, Reason: "受注が見つかりません（削除された可能性があります）"})
-			continue
-		}
-		outcome, reason := awaitShipment(o.OrderStatus)
-		out = append(out, bulk.Result{RecordID: id, Outcome: outcome, Reason: reason})
-		if outcome == "done" {
-			o.Lines = lines[id]
-			change = append(change, o)
-		}
+	out, change := classify(ids, found, "受注が見つかりません（削除された可能性があります）",
+		func(o Order) (string, string) { return awaitShipment(o.OrderStatus) })
+	for i := range change {
+		change[i].Lines = lines[change[i].ID]
 	}
-	if len(change) == 0 {
-		return out, nil
-	}
-	in, args, _ = lockIDs(tx, idsOf(change))
-	if _, err := tx.ExecContext(ctx, `UPDATE orders SET order_status = ?, version = version + 1, updated_at = ? WHERE id IN `+in,
-		append([]any{"awaiting_shipment", now}, args...)...); err != nil {
-		return nil, fmt.Errorf("orders to awaiting_shipment: %w", err)
-	}
-	for _, before := range change {
-		after := before
-		after.OrderStatus, after.Version, after.UpdatedAt = "awaiting_shipment", before.Version+1, now
-		if err := p.auditLog().Record(ctx, tx, audit.Entry{Action: "order.update", RecordType: "order", RecordID: before.ID,
-			Before: before, After: after, Note: "一括操作: 出荷待ちにする"}); err != nil {
-			return nil, err
-		}
+	err = statusChange[Order]{table: "orders", column: "order_status", status: "awaiting_shipment", now: now,
+		after: func(o Order) Order {
+			o.OrderStatus, o.Version, o.UpdatedAt = "awaiting_shipment", o.Version+1, now
+			return o
+		},
+		entry: audit.Entry{Action: "order.update", RecordType: "order", Note: "一括操作: 出荷待ちにする"},
+		what:  "orders to awaiting_shipment"}.apply(ctx, tx, p.auditLog(), change)
+	if err != nil {
+		return nil, err
 	}
 	return out, nil
-}
-
-func idsOf(os []Order) []string {
-	ids := make([]string, len(os))
-	for i, o := range os {
-		ids[i] = o.ID
-	}
-	return ids
 }
