@@ -117,12 +117,12 @@ func (p *Page) WaitText(text string) {
 	p.t.Helper()
 	ctx, cancel := p.step()
 	defer cancel()
-	_, err := chromedp.Run(ctx, chromedp.PollFunction[bool](
+	_, err := chromedp.Run(ctx, again(chromedp.PollFunction[bool](
 		`(s) => !!document.body && document.body.innerText.includes(s)`,
 		chromedp.WithPollingArgs(text),
 		chromedp.WithPollingInterval(50*time.Millisecond),
 		chromedp.WithPollingTimeout(0),
-	))
+	)))
 	if err != nil {
 		p.fatalf("wait for text %q: %v", text, err)
 	}
@@ -134,7 +134,7 @@ func (p *Page) Text(css string) string {
 	p.t.Helper()
 	ctx, cancel := p.step()
 	defer cancel()
-	s, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(css)))
+	s, err := chromedp.Run(ctx, again(chromedp.Text(chromedp.CSS(css))))
 	if err != nil {
 		p.fatalf("read text of %q: %v", css, err)
 	}
@@ -186,19 +186,24 @@ func find(kind, q string) chromedp.Action[element] {
 		chromedp.WithPollingInterval(50*time.Millisecond),
 		chromedp.WithPollingTimeout(0),
 	)
-	return chromedp.Action[element](func(ctx context.Context, t *chromedp.Target) (element, error) {
+	return again(poll)
+}
+
+// again runs a, starting it over while it fails only because the page navigated under it.
+func again[T any](a chromedp.Action[T]) chromedp.Action[T] {
+	return func(ctx context.Context, t *chromedp.Target) (T, error) {
 		for {
-			el, err := poll(ctx, t)
+			v, err := a(ctx, t)
 			if err == nil || !navigatedAway(err) || ctx.Err() != nil {
-				return el, err
+				return v, err
 			}
 			select {
 			case <-ctx.Done():
-				return el, err
+				return v, err
 			case <-time.After(50 * time.Millisecond):
 			}
 		}
-	})
+	}
 }
 
 // navigatedAway reports whether err only says the page changed under a script.
