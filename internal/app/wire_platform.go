@@ -11,6 +11,7 @@ import (
 	"kessai/internal/platform/auth"
 	"kessai/internal/platform/auth/authweb"
 	"kessai/internal/platform/bulk"
+	"kessai/internal/platform/clock"
 	"kessai/internal/platform/db"
 	"kessai/internal/platform/jobs"
 	"kessai/internal/platform/secrets"
@@ -43,7 +44,10 @@ func (a *App) wirePlatform(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	svc := auth.NewService(a.DB, a.Clock, log.RecordEvent)
+	// Sessions and the login throttle run on the wall clock, not the sandbox clock: moving
+	// the business clock a day forward to show "the 27th" must not sign everyone out, and must
+	// not lift a password-guessing lock either.
+	svc := auth.NewService(a.DB, clock.System{}, log.RecordEvent)
 	a.Platform = &Platform{
 		Audit:     log,
 		Auth:      svc,
