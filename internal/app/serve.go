@@ -169,15 +169,21 @@ func (a *App) readyz(w http.ResponseWriter, r *http.Request) {
 
 func serve(ctx context.Context, cfg Config, stdout, stderr io.Writer) error {
 	log := newLogger(cfg.LogFormat, stderr)
-	a, err := New(ctx, cfg, log, stdout)
-	if err != nil {
-		return err
-	}
-	defer a.Close()
+	// Listen first: a busy port fails before anything is migrated, and with port 0 the URLs
+	// kessai prints and gives the bank (OAuth redirect) carry the port actually chosen.
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
 	}
+	if cfg.BaseURL == "http://"+cfg.Addr {
+		cfg.BaseURL = "http://" + ln.Addr().String()
+	}
+	a, err := New(ctx, cfg, log, stdout)
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	defer a.Close()
 	return a.Serve(ctx, ln, stdout)
 }
 
