@@ -333,13 +333,6 @@ func lookupCode(c *jpcsv.Collector, rec jpcsv.Record, col string, m map[string]s
 
 func yen(n int64) string { return strconv.FormatInt(n, 10) }
 
-func jstDateTime(t time.Time) string {
-	if t.IsZero() {
-		return ""
-	}
-	return t.In(clock.JST).Format("2006-01-02 15:04")
-}
-
 func col[T any](header string, value func(T) string) jpcsv.Column[T] {
 	return jpcsv.Column[T]{Header: header, Value: value}
 }

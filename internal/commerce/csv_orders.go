@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"kessai/internal/web"
 	"maps"
 	"slices"
 	"strconv"
@@ -72,7 +73,7 @@ var orderTemplates = jpcsv.Templates[orderLineRow]{
 		col(colShopCode, func(r orderLineRow) string { return r.ShopCode }),
 		col(colCustomerCode, func(r orderLineRow) string { return r.CustomerCode }),
 		col(colCustomerName, func(r orderLineRow) string { return r.CustomerName }),
-		col(colOrderedAt, func(r orderLineRow) string { return jstDateTime(r.OrderedAt) }),
+		col(colOrderedAt, func(r orderLineRow) string { return web.FormatJST(r.OrderedAt, "2006-01-02 15:04") }),
 		col(colPaymentMethod, func(r orderLineRow) string { return PaymentMethods.Label(r.PaymentMethod) }),
 		col(colOrderStatus, func(r orderLineRow) string { return OrderStatuses.Label(r.OrderStatus) }),
 		col(colPaymentStatus, func(r orderLineRow) string { return PaymentStatuses.Label(r.PaymentStatus) }),
@@ -100,7 +101,7 @@ var orderTemplates = jpcsv.Templates[orderLineRow]{
 	}},
 	{ID: "shipping", Name: "出荷用（1受注1行）", Columns: []jpcsv.Column[orderLineRow]{
 		col(colOrderNumber, func(r orderLineRow) string { return r.Number }),
-		col(colOrderedAt, func(r orderLineRow) string { return jstDateTime(r.OrderedAt) }),
+		col(colOrderedAt, func(r orderLineRow) string { return web.FormatJST(r.OrderedAt, "2006-01-02 15:04") }),
 		col(colShipName, func(r orderLineRow) string { return r.ShipName }),
 		col(colShipPostalCode, func(r orderLineRow) string { return r.ShipPostalCode }),
 		col(colShipAddress, func(r orderLineRow) string { return r.ShipAddress }),

@@ -3,14 +3,13 @@ package aozora
 import (
 	"encoding/json"
 	"fmt"
+	"kessai/internal/platform/clock"
 	"time"
 )
 
 // Every number on the wire is a JSON string: the struct tags below use encoding/json's ",string"
 // option, so Go code sees int64 yen and counts while the bank sees "1000". Empty answers are
 // omitted by the bank, which is why most fields are omitempty/omitzero.
-
-var jst = time.FixedZone("JST", 9*60*60)
 
 // Date is a calendar date as the bank writes it (YYYY-MM-DD, a JST date).
 type Date struct {
@@ -21,13 +20,13 @@ type Date struct {
 
 // DateOf returns the JST calendar date of t.
 func DateOf(t time.Time) Date {
-	y, m, d := t.In(jst).Date()
+	y, m, d := t.In(clock.JST).Date()
 	return Date{y, m, d}
 }
 
 // ParseDate parses YYYY-MM-DD.
 func ParseDate(s string) (Date, error) {
-	t, err := time.ParseInLocation(time.DateOnly, s, jst)
+	t, err := time.ParseInLocation(time.DateOnly, s, clock.JST)
 	if err != nil {
 		return Date{}, fmt.Errorf("aozora: date %q: %w", s, err)
 	}
@@ -35,7 +34,7 @@ func ParseDate(s string) (Date, error) {
 }
 
 // Time returns 00:00 JST of the date.
-func (d Date) Time() time.Time { return time.Date(d.Year, d.Month, d.Day, 0, 0, 0, 0, jst) }
+func (d Date) Time() time.Time { return time.Date(d.Year, d.Month, d.Day, 0, 0, 0, 0, clock.JST) }
 
 // IsZero reports whether d is the zero Date.
 func (d Date) IsZero() bool { return d == Date{} }
@@ -81,7 +80,7 @@ const dateTimeLayout = "2006-01-02T15:04:05-07:00"
 
 // MarshalJSON writes the time in JST to the second.
 func (t DateTime) MarshalJSON() ([]byte, error) {
-	return json.Marshal(t.In(jst).Format(dateTimeLayout))
+	return json.Marshal(t.In(clock.JST).Format(dateTimeLayout))
 }
 
 // UnmarshalJSON reads an RFC 3339 timestamp; an empty string is the zero time.
@@ -103,7 +102,7 @@ func (t *DateTime) UnmarshalJSON(b []byte) error {
 }
 
 // FormatBaseTime writes the HH:MM:SS+09:00 form of the bank's baseTime fields.
-func FormatBaseTime(t time.Time) string { return t.In(jst).Format("15:04:05-07:00") }
+func FormatBaseTime(t time.Time) string { return t.In(clock.JST).Format("15:04:05-07:00") }
 
 // AccountsResponse answers GET /accounts.
 type AccountsResponse struct {

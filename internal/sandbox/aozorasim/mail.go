@@ -3,6 +3,7 @@ package aozorasim
 import (
 	"errors"
 	"fmt"
+	"kessai/internal/platform/clock"
 	"net/url"
 	"strings"
 	"time"
@@ -68,7 +69,7 @@ func (s *Sim) mailApprovalLocked(t *transfer, now time.Time) {
 		Subject: "【GMOあおぞらネット銀行】振込の承認依頼（受付番号 " + t.ApplyNo + "）",
 		Body: "振込の承認依頼が届きました。\n\n" + describe(t) +
 			"\n下記のページでワンタイムトークンと取引パスワードを入力して承認してください。\n" + link +
-			"\nワンタイムトークン: " + t.MailToken + "\n承認期限: " + t.Deadline.In(jst).Format("2006-01-02 15:04") + "\n"})
+			"\nワンタイムトークン: " + t.MailToken + "\n承認期限: " + t.Deadline.In(clock.JST).Format("2006-01-02 15:04") + "\n"})
 }
 
 func (s *Sim) mailUnableLocked(t *transfer, now time.Time) {
@@ -267,8 +268,6 @@ func (s *Sim) Status() Summary {
 	}
 	return sum
 }
-
-var jst = time.FixedZone("JST", 9*60*60)
 
 // yen formats 1234567 as 1,234,567.
 func yen(v int64) string {

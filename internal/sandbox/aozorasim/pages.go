@@ -5,6 +5,7 @@ import (
 	"embed"
 	"errors"
 	"html/template"
+	"kessai/internal/platform/clock"
 	"net/http"
 	"time"
 )
@@ -18,7 +19,7 @@ var funcs = template.FuncMap{
 		if t.IsZero() {
 			return ""
 		}
-		return t.In(jst).Format("2006-01-02 15:04:05")
+		return t.In(clock.JST).Format("2006-01-02 15:04:05")
 	},
 }
 
