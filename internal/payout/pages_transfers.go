@@ -1,7 +1,6 @@
 package payout
 
 import (
-	"context"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -47,14 +46,10 @@ func (p *Pages) list(w http.ResponseWriter, r *http.Request) {
 	v := listView{Paging: pg, Query: q, Statuses: web.Options(Statuses), CanExecute: auth.FromContext(ctx).Can(auth.PermMoney),
 		CanOperate: auth.FromContext(ctx).Can(auth.PermOperate)}
 	status := http.StatusOK
-	f := Filter{Status: q.Get("status"), Page: pg.Page, PerPage: pg.PerPage}
-	ids, narrowed, err := p.narrow(ctx, q)
+	f, err := filterFrom(q)
 	if err == nil {
-		v.Filtered = narrowed || f.Status != ""
-		if narrowed && len(ids) == 0 {
-			ids = []string{"-"} // nothing matches; an empty list would mean "no filter"
-		}
-		f.IDs = ids
+		f.Page, f.PerPage = pg.Page, pg.PerPage
+		v.Filtered = f.Status != "" || f.CaseCode != "" || len(f.CaseIDs) > 0 || !f.From.IsZero() || !f.To.IsZero()
 		v.Items, v.Total, err = p.svc.List(ctx, f)
 	}
 	if e := errs.As(err); e != nil && e.Kind == errs.KindInvalid {
@@ -71,55 +66,30 @@ func (p *Pages) list(w http.ResponseWriter, r *http.Request) {
 	p.render.Render(w, r, status, "payout/transfers.html", web.View{Title: "銀行振込一覧", Nav: "accounting", Data: v})
 }
 
-// narrow applies the filters the service has no field for (ケース番号, 登録日) as an ID list.
-func (p *Pages) narrow(ctx context.Context, q url.Values) ([]string, bool, error) {
-	code := strings.TrimSpace(q.Get("case_code"))
-	from, to := strings.TrimSpace(q.Get("from")), strings.TrimSpace(q.Get("to"))
-	caseID := strings.TrimSpace(q.Get("case_id"))
-	if code == "" && from == "" && to == "" && caseID == "" {
-		return nil, false, nil
+// filterFrom reads the list's 詳細検索: 状態, ケース番号, 登録日 (JST dates, both ends included).
+func filterFrom(q url.Values) (Filter, error) {
+	f := Filter{Status: q.Get("status"), CaseCode: strings.TrimSpace(q.Get("case_code"))}
+	if id := strings.TrimSpace(q.Get("case_id")); id != "" {
+		f.CaseIDs = []string{id}
 	}
-	f := errs.Fields{}
-	var where []string
-	var args []any
-	if code != "" {
-		where, args = append(where, "c.code = ?"), append(args, code)
-	}
-	if caseID != "" {
-		where, args = append(where, "t.case_id = ?"), append(args, caseID)
-	}
-	for _, d := range []struct{ name, v, op string }{{"from", from, ">="}, {"to", to, "<"}} {
-		if d.v == "" {
+	bad := errs.Fields{}
+	for _, d := range []struct {
+		name string
+		dst  *time.Time
+		next int
+	}{{"from", &f.From, 0}, {"to", &f.To, 1}} {
+		v := strings.TrimSpace(q.Get(d.name))
+		if v == "" {
 			continue
 		}
-		day, err := time.ParseInLocation("2006-01-02", d.v, clock.JST)
+		day, err := time.ParseInLocation("2006-01-02", v, clock.JST)
 		if err != nil {
-			f.Add(d.name, "日付は YYYY-MM-DD で入力してください")
+			bad.Add(d.name, "日付は YYYY-MM-DD で入力してください")
 			continue
 		}
-		if d.name == "to" {
-			day = day.AddDate(0, 0, 1)
-		}
-		where, args = append(where, "t.created_at "+d.op+" ?"), append(args, day.UTC())
+		*d.dst = day.AddDate(0, 0, d.next) // "to" is inclusive: before the next day's 0:00
 	}
-	if err := f.Err(); err != nil {
-		return nil, true, err
-	}
-	rows, err := p.svc.DB().QueryContext(ctx, `SELECT t.id FROM transfers t JOIN purchase_cases c ON c.id = t.case_id
-		WHERE `+strings.Join(where, " AND ")+` ORDER BY t.created_at DESC LIMIT 5000`, args...)
-	if err != nil {
-		return nil, true, fmt.Errorf("filter transfers: %w", err)
-	}
-	defer rows.Close()
-	var ids []string
-	for rows.Next() {
-		var id string
-		if err := rows.Scan(&id); err != nil {
-			return nil, true, err
-		}
-		ids = append(ids, id)
-	}
-	return ids, true, rows.Err()
+	return f, bad.Err()
 }
 
 func (p *Pages) executeSelected(w http.ResponseWriter, r *http.Request) {

@@ -121,11 +121,13 @@ func (s *Service) ForCase(ctx context.Context, caseID string) (*Transfer, error)
 
 // Filter selects transfers for the list page and the API.
 type Filter struct {
-	Status  string
-	CaseIDs []string
-	IDs     []string
-	Page    int // 1-based
-	PerPage int // 0 = all
+	Status   string
+	CaseIDs  []string
+	IDs      []string
+	CaseCode string    // the purchase case's code (exact)
+	From, To time.Time // registered at or after From, before To (zero = open)
+	Page     int       // 1-based
+	PerPage  int       // 0 = all
 }
 
 // List returns the transfers matching f, newest first, and the total count.
@@ -151,12 +153,21 @@ func (s *Service) List(ctx context.Context, f Filter) ([]Transfer, int, error) {
 			args = append(args, id)
 		}
 	}
+	if f.CaseCode != "" {
+		where, args = append(where, "c.code = ?"), append(args, f.CaseCode)
+	}
+	if !f.From.IsZero() {
+		where, args = append(where, "t.created_at >= ?"), append(args, f.From.UTC())
+	}
+	if !f.To.IsZero() {
+		where, args = append(where, "t.created_at < ?"), append(args, f.To.UTC())
+	}
 	cond := ""
 	if len(where) > 0 {
 		cond = " WHERE " + strings.Join(where, " AND ")
 	}
 	var total int
-	if err := s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM transfers t`+cond, args...).Scan(&total); err != nil {
+	if err := s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM transfers t JOIN purchase_cases c ON c.id = t.case_id`+cond, args...).Scan(&total); err != nil {
 		return nil, 0, fmt.Errorf("count transfers: %w", err)
 	}
 	q := selectTransfer + cond + ` ORDER BY t.created_at DESC, t.id DESC`
