@@ -99,7 +99,7 @@ func (s *Store) ExportCases(ctx context.Context, w io.Writer, f CaseFilter, temp
 // ImportCases reads a case CSV (columns 買取種別, 店舗コード, 顧客番号 required; 状態, 受付日,
 // 買取確定日, 買取金額, 点数, 備考 optional; other columns such as ケース番号 are ignored, so a
 // 標準 export imports as new cases) and creates every case in one transaction, or none.
-func (s *Store) ImportCases(ctx context.Context, r io.Reader) (ImportResult, error) {
+func (s *Store) ImportCases(ctx context.Context, r io.Reader, also ...Also) (ImportResult, error) {
 	rd, res, err := openCSV(r, colCaseKind, colShopCode, colCustomerCode)
 	if err != nil {
 		return res, err
@@ -134,7 +134,7 @@ func (s *Store) ImportCases(ctx context.Context, r io.Reader) (ImportResult, err
 	if err != nil {
 		return importError(res, err, rd.Header())
 	}
-	created, err := s.CreateCases(ctx, cases)
+	created, err := s.createCases(ctx, cases, also)
 	if err != nil {
 		return res, err
 	}

@@ -78,7 +78,7 @@ func (s *Store) ExportCustomers(ctx context.Context, w io.Writer, f CustomerFilt
 // 都道府県, 住所1, 住所2, 銀行コード, 支店コード, 預金種目, 口座番号, 口座名義カナ, 備考 optional; 顧客番号
 // and the bank/branch names are ignored: numbers are given, names come from the bank master)
 // and creates every customer in one transaction, or none.
-func (s *Store) ImportCustomers(ctx context.Context, r io.Reader) (ImportResult, error) {
+func (s *Store) ImportCustomers(ctx context.Context, r io.Reader, also ...Also) (ImportResult, error) {
 	rd, res, err := openCSV(r, colCustomerName)
 	if err != nil {
 		return res, err
@@ -114,7 +114,7 @@ func (s *Store) ImportCustomers(ctx context.Context, r io.Reader) (ImportResult,
 	if err != nil {
 		return importError(res, err, rd.Header())
 	}
-	created, err := s.CreateCustomers(ctx, customers)
+	created, err := s.createCustomers(ctx, customers, also)
 	if err != nil {
 		return res, err
 	}

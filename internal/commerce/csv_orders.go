@@ -145,7 +145,7 @@ func (s *Store) ExportOrders(ctx context.Context, w io.Writer, f OrderFilter, te
 // need not be adjacent, and must agree on the order-level columns). Required: 受注キー, 店舗コード,
 // 支払方法, 商品名, 単価, 数量. 受注日時 is JST (empty: now); 小計 and 合計, when given, are
 // checked against the lines. Orders are created with source csv, all in one transaction, or none.
-func (s *Store) ImportOrders(ctx context.Context, r io.Reader) (ImportResult, error) {
+func (s *Store) ImportOrders(ctx context.Context, r io.Reader, also ...Also) (ImportResult, error) {
 	rd, res, err := openCSV(r, colOrderKey, colShopCode, colPaymentMethod, colItemName, colUnitPrice, colQuantity)
 	if err != nil {
 		return res, err
@@ -269,7 +269,7 @@ func (s *Store) ImportOrders(ctx context.Context, r io.Reader) (ImportResult, er
 	if err := coll.Err(); err != nil {
 		return importError(res, err, rd.Header())
 	}
-	created, err := s.CreateOrders(ctx, orders)
+	created, err := s.createOrders(ctx, orders, also)
 	if err != nil {
 		return res, err
 	}

@@ -45,24 +45,24 @@ func (p *Pages) export(w http.ResponseWriter, r *http.Request, what string, writ
 // importKind is one record type's import page.
 type importKind struct {
 	Key, Title, Nav, ListPath, Help string
-	run                             func(p *Pages, r *http.Request, f io.Reader) (ImportResult, error)
+	run                             func(p *Pages, r *http.Request, f io.Reader, also Also) (ImportResult, error)
 }
 
 var importKinds = map[string]importKind{
 	"cases": {Key: "cases", Title: "買取ケースのCSV取込", Nav: "takuhai", ListPath: "/cases",
 		Help: "必須の列: 買取種別・店舗コード・顧客番号。任意: 状態・受付日・買取確定日・買取金額・点数・備考。「標準」で出力したCSVもそのまま取り込めます（新しいケースとして登録）。",
-		run: func(p *Pages, r *http.Request, f io.Reader) (ImportResult, error) {
-			return p.store.ImportCases(r.Context(), f)
+		run: func(p *Pages, r *http.Request, f io.Reader, also Also) (ImportResult, error) {
+			return p.store.ImportCases(r.Context(), f, also)
 		}},
 	"customers": {Key: "customers", Title: "顧客のCSV取込", Nav: "customers", ListPath: "/customers",
 		Help: "「標準」で出力したCSVと同じ列で取り込めます。振込先口座は銀行コード・支店コード・口座番号・口座名義をそろえてください。",
-		run: func(p *Pages, r *http.Request, f io.Reader) (ImportResult, error) {
-			return p.store.ImportCustomers(r.Context(), f)
+		run: func(p *Pages, r *http.Request, f io.Reader, also Also) (ImportResult, error) {
+			return p.store.ImportCustomers(r.Context(), f, also)
 		}},
 	"orders": {Key: "orders", Title: "受注のCSV取込", Nav: "orders", ListPath: "/orders",
 		Help: "1行が明細1行です。同じ受注キーの行が1つの受注伝票になります。",
-		run: func(p *Pages, r *http.Request, f io.Reader) (ImportResult, error) {
-			return p.store.ImportOrders(r.Context(), f)
+		run: func(p *Pages, r *http.Request, f io.Reader, also Also) (ImportResult, error) {
+			return p.store.ImportOrders(r.Context(), f, also)
 		}},
 }
 
@@ -79,18 +79,29 @@ func (p *Pages) importUpload(kind string) http.HandlerFunc {
 	k := importKinds[kind]
 	return func(w http.ResponseWriter, r *http.Request) {
 		r.Body = http.MaxBytesReader(w, r.Body, maxImport)
+		_ = r.ParseMultipartForm(maxImport) // so the form token is read from the multipart body
+		// A double click or a resubmitted page imports the file once: the form's token is
+		// claimed in the import's own transaction.
+		once := p.forms.Once(r)
+		if once.Seen(w, r) {
+			return
+		}
 		data := map[string]any{"Kind": k}
 		status := http.StatusOK
+		view := web.View{Title: k.Title, Nav: k.Nav, Data: data}
 		file, hdr, err := r.FormFile("file")
 		if err != nil {
 			data["Message"], status = "CSVファイルを選んでください（32MBまで）", http.StatusUnprocessableEntity
 		} else {
 			defer file.Close()
 			data["FileName"] = hdr.Filename
-			res, err := k.run(p, r, file)
+			res, err := k.run(p, r, file, claim(once, k.ListPath))
 			data["Result"] = res
 			switch {
+			case once.Repeat(w, r, err):
+				return
 			case err == nil:
+				view.FormToken = web.NewFormToken() // the page's form is ready for the next file
 			case errs.KindOf(err) == errs.KindInvalid:
 				data["Message"], status = errs.As(err).Message, http.StatusUnprocessableEntity
 			default:
@@ -98,7 +109,7 @@ func (p *Pages) importUpload(kind string) http.HandlerFunc {
 				return
 			}
 		}
-		p.render.Render(w, r, status, "commerce/import.html", web.View{Title: k.Title, Nav: k.Nav, Data: data})
+		p.render.Render(w, r, status, "commerce/import.html", view)
 	}
 }
 

@@ -234,9 +234,13 @@ func TestCaseDetailTabsAndForm(t *testing.T) {
 func TestCaseImportShowsRowErrors(t *testing.T) {
 	t.Parallel()
 	e := newPages(t, auth.RoleStaff)
+	token := ""
 	upload := func(csv string) (int, string) {
 		var buf bytes.Buffer
 		mw := multipart.NewWriter(&buf)
+		if token != "" {
+			mw.WriteField("form_token", token)
+		}
 		fw, _ := mw.CreateFormFile("file", "cases.csv")
 		io.WriteString(fw, csv)
 		mw.Close()
@@ -266,6 +270,19 @@ func TestCaseImportShowsRowErrors(t *testing.T) {
 	}
 	if code, _ := upload(""); code != 422 {
 		t.Errorf("empty file: %d", code)
+	}
+	// The same page sent twice (a double click, a resubmit after Back) imports the file once:
+	// the second submit lands on the list instead.
+	token = "import-form-token-1"
+	good := "買取種別,店舗コード,顧客番号\r\n一般仕入,main,C000001\r\n"
+	if code, body := upload(good); code != 200 || !strings.Contains(body, "1件を登録しました") || strings.Contains(body, `value="`+token+`"`) {
+		t.Fatalf("first submit: %d (the page must offer a fresh token after a success)", code)
+	}
+	if code, _ := upload(good); code != http.StatusSeeOther {
+		t.Errorf("second submit of the same form: %d, want 303 to the list", code)
+	}
+	if ids, _ := e.store.CaseIDs(context.Background(), commerce.CaseFilter{}); len(ids) != 2 {
+		t.Errorf("%d cases after importing one file twice from one form, want 2 (one from the earlier file)", len(ids))
 	}
 }
 
