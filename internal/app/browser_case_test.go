@@ -23,7 +23,7 @@ func TestBrowserCaseBulk(t *testing.T) {
 	t.Parallel()
 	inst := apptest.Start(t, apptest.Options{})
 	if !routed(inst, "/cases") || !routed(inst, "/bulk/confirm") {
-		t.Skip("the commerce pages and bulk pages are not wired into the app yet (commerce.NewPages + web.MountBulk)")
+		t.Fatal("the commerce pages and bulk pages are not wired into the app (commerce.NewPages + web.MountBulk)")
 	}
 	ctx := auth.WithPrincipal(context.Background(), auth.System("test"))
 	shop, err := inst.App.Commerce.CreateShop(ctx, commerce.Shop{Code: "main", Name: "本店"})
