@@ -98,7 +98,7 @@ func (s *Idempotency) Middleware(next http.Handler) http.Handler {
 		r.Body = io.NopCloser(bytes.NewReader(body))
 		principal := string(p.Kind) + ":" + p.ID
 		req := claimReq{principal: principal, key: key, method: r.Method, path: r.URL.RequestURI(),
-			hash: hashRequest(r.Method, r.URL.RequestURI(), principal, body)}
+			hash: hashRequest(r.Method, r.URL.RequestURI(), principal, body), claimID: db.NewID("")}
 		prev, err := s.claim(r.Context(), req)
 		if err != nil {
 			web.WriteError(w, r, fmt.Errorf("idempotency key %q: %w", key, err))
@@ -136,6 +136,10 @@ func hashRequest(method, uri, principal string, body []byte) string {
 
 type claimReq struct {
 	principal, key, method, path, hash string
+	// claimID marks the row this request inserted: a request still running after StaleAfter
+	// may see its row taken over by a retry, and must then neither overwrite the retry's
+	// answer nor delete its claim.
+	claimID string
 }
 
 // stored is a row of api_idempotency_keys.
@@ -154,9 +158,9 @@ func (s *Idempotency) claim(ctx context.Context, req claimReq) (*stored, error) 
 	now := s.Now().UTC()
 	for range 3 {
 		_, err := s.DB.ExecContext(ctx, `INSERT INTO api_idempotency_keys
-			(principal, idem_key, request_hash, method, path, state, created_at)
-			VALUES (?, ?, ?, ?, ?, 'running', ?)`,
-			req.principal, req.key, req.hash, req.method, req.path, now)
+			(principal, idem_key, request_hash, method, path, state, created_at, claim_id)
+			VALUES (?, ?, ?, ?, ?, 'running', ?, ?)`,
+			req.principal, req.key, req.hash, req.method, req.path, now, req.claimID)
 		if err == nil {
 			return nil, nil
 		}
@@ -256,8 +260,8 @@ func (s *Idempotency) run(w http.ResponseWriter, r *http.Request, req claimReq, 
 	hj, _ := json.Marshal(hdr)
 	_, err := s.DB.ExecContext(ctx, `UPDATE api_idempotency_keys
 		SET state = 'done', status_code = ?, response_headers = ?, response_body = ?, completed_at = ?
-		WHERE principal = ? AND idem_key = ?`,
-		rec.status, string(hj), rec.body.Bytes(), s.Now().UTC(), req.principal, req.key)
+		WHERE principal = ? AND idem_key = ? AND claim_id = ?`,
+		rec.status, string(hj), rec.body.Bytes(), s.Now().UTC(), req.principal, req.key, req.claimID)
 	if err != nil {
 		// The key stays "running" until StaleAfter; retries get 409 meanwhile, never a re-run.
 		slog.ErrorContext(ctx, "idempotency: store response", "err", err, "key", req.key,
@@ -266,8 +270,8 @@ func (s *Idempotency) run(w http.ResponseWriter, r *http.Request, req claimReq, 
 }
 
 func (s *Idempotency) release(ctx context.Context, req claimReq) {
-	_, err := s.DB.ExecContext(ctx, `DELETE FROM api_idempotency_keys WHERE principal = ? AND idem_key = ? AND state = 'running'`,
-		req.principal, req.key)
+	_, err := s.DB.ExecContext(ctx, `DELETE FROM api_idempotency_keys WHERE principal = ? AND idem_key = ? AND state = 'running' AND claim_id = ?`,
+		req.principal, req.key, req.claimID)
 	if err != nil {
 		slog.ErrorContext(ctx, "idempotency: release key", "err", err, "key", req.key, "principal", req.principal)
 	}

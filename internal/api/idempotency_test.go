@@ -42,7 +42,7 @@ func newTestServer(t *testing.T) *testServer {
 	mux.HandleFunc("POST /api/v1/things", func(w http.ResponseWriter, r *http.Request) {
 		n := ts.runs.Add(1)
 		ts.entry <- struct{}{}
-		if ts.hold != nil {
+		if ts.hold != nil && n == 1 { // only the first run is held
 			<-ts.hold
 		}
 		var in struct {
@@ -274,5 +274,27 @@ func TestApplies(t *testing.T) {
 		if got := api.Applies(r); got != tt.want {
 			t.Errorf("Applies(%s %s) = %v", tt.method, tt.path, got)
 		}
+	}
+}
+
+// A first request that outlives StaleAfter loses its key to the retry that took it over; when it
+// finally finishes it must not overwrite the retry's stored answer (nor release its claim).
+func TestIdempotencySlowFirstRequestKeepsOffTheRetry(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	ts.hold = make(chan struct{})
+	done := make(chan answer)
+	go func() { done <- ts.post(t, "key_a", "slow", `{"name":"one"}`) }()
+	<-ts.entry // the first request is inside the handler, holding the key
+	later := ts.now.Load().Add(ts.idem.StaleAfter + time.Minute)
+	ts.now.Store(&later)
+	second := ts.post(t, "key_a", "slow", `{"name":"one"}`)
+	if second.status != http.StatusCreated || !strings.Contains(second.body, `"run":2`) {
+		t.Fatalf("retry after the first went stale: %+v", second)
+	}
+	close(ts.hold)
+	<-done
+	if got := ts.post(t, "key_a", "slow", `{"name":"one"}`); got.replayed != "true" || got.body != second.body {
+		t.Errorf("replay after both finished = %+v, want the retry's answer %s", got, second.body)
 	}
 }
