@@ -26,7 +26,8 @@ const usage = `kessai — 決済オペレーション管理
   kessai version
 
 環境変数: KESSAI_ADDR, KESSAI_DATA_DIR, KESSAI_DATABASE_URL, KESSAI_MASTER_KEY,
-KESSAI_ADMIN_EMAIL, KESSAI_ADMIN_PASSWORD, KESSAI_BASE_URL, KESSAI_LOG_FORMAT
+KESSAI_ADMIN_EMAIL, KESSAI_ADMIN_PASSWORD, KESSAI_BASE_URL, KESSAI_LOG_FORMAT,
+KESSAI_SANDBOX_CLOCK (off で時計の操作を禁止)
 `
 
 // Run is kessai's main: it parses args and runs one command until ctx is cancelled.
