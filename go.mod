@@ -2,6 +2,10 @@ module kessai
 
 go 1.26.8
 
+// Build and test with a patched toolchain: 1.26.8 has reachable standard-library
+// vulnerabilities (net/http, mime/multipart, html/template, crypto/x509, crypto/tls).
+toolchain go1.27.3
+
 require (
 	github.com/chromedp/chromedp v0.23.0
 	github.com/jackc/pgx/v5 v5.12.0
