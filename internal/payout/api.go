@@ -164,5 +164,5 @@ func (h apiHandlers) execute(w http.ResponseWriter, r *http.Request) {
 // inputOf is a transfer's current values as an Input (the starting point of an edit).
 func inputOf(t Transfer) Input {
 	return Input{RemitterName: t.RemitterName, Memo: t.Memo, BankCode: t.BankCode, BranchCode: t.BranchCode,
-		AccountType: t.AccountType, AccountNumber: t.AccountNumber, HolderName: t.HolderKana, Amount: t.Amount}
+		AccountType: t.AccountType, AccountNumber: t.AccountNumber, HolderName: t.HolderKana, Amount: Yen(t.Amount)}
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 
 	"kessai/internal/api"
@@ -97,5 +98,31 @@ func TestAPI(t *testing.T) {
 	}
 	if st := call(t, srv, auth.RoleStaff, "DELETE", "/api/v1/transfers/"+list.Items[0].ID, nil, nil); st != 204 {
 		t.Fatalf("delete: %d", st)
+	}
+}
+
+// An explicit 0 is an error, on register and on edit; only an absent amount takes the case's
+// purchase amount.
+func TestAPIAmountZero(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	srv := apiServer(t, e)
+	cases := e.newCases(2, goodSeller)
+	var errBody web.ErrorBody
+	if st := call(t, srv, auth.RoleStaff, "POST", "/api/v1/cases/"+cases[0]+"/transfers", map[string]any{"amount": 0}, &errBody); st != 422 ||
+		!strings.Contains(errBody.Error.Fields["amount"], "1円以上") {
+		t.Fatalf("register with amount 0: %d %+v, want 422 on amount", st, errBody)
+	}
+	var tr payout.Transfer
+	if st := call(t, srv, auth.RoleStaff, "POST", "/api/v1/cases/"+cases[1]+"/transfers", map[string]any{}, &tr); st != 201 || tr.Amount != goodSeller.amount {
+		t.Fatalf("register without amount: %d amount %d, want 201 with the purchase amount %d", st, tr.Amount, goodSeller.amount)
+	}
+	errBody = web.ErrorBody{}
+	if st := call(t, srv, auth.RoleStaff, "PATCH", "/api/v1/transfers/"+tr.ID, map[string]any{"amount": 0}, &errBody); st != 422 ||
+		!strings.Contains(errBody.Error.Fields["amount"], "1円以上") {
+		t.Fatalf("patch amount 0: %d %+v, want 422 on amount", st, errBody)
+	}
+	if got, _ := e.room.svc.Get(e.ctx, tr.ID); got.Amount != goodSeller.amount {
+		t.Fatalf("amount after the refused patch: %d", got.Amount)
 	}
 }

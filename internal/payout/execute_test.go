@@ -257,7 +257,7 @@ func TestEditDeleteOnlyWhereAllowed(t *testing.T) {
 	e := newEnv(t)
 	tr := e.register(seller{bank: "0001", branch: "001", number: "6666666", kana: "ﾀﾅｶ ｼﾞﾛｳ", amount: 3001, caseStatus: "stocked"})
 	// A short account number is refused, never padded: a dropped digit is another account.
-	in := payout.Input{BankCode: "0001", BranchCode: "001", AccountType: "1", AccountNumber: "123", HolderName: "たなか じろう", Amount: 3100}
+	in := payout.Input{BankCode: "0001", BranchCode: "001", AccountType: "1", AccountNumber: "123", HolderName: "たなか じろう", Amount: payout.Yen(3100)}
 	if _, err := e.room.svc.Update(e.ctx, tr.ID, in); errs.As(err) == nil || errs.As(err).Fields["account_number"] == "" {
 		t.Fatalf("update with a 3-digit account number: %v, want a field error", err)
 	}
@@ -301,7 +301,8 @@ func TestRegisterValidation(t *testing.T) {
 		{"unknown bank", payout.Input{BankCode: "9990", BranchCode: "001", AccountNumber: "1", HolderName: "ﾔﾏﾀﾞ"}, "bank_code", "金融機関マスタにありません"},
 		{"unknown branch", payout.Input{BankCode: "0001", BranchCode: "999", AccountNumber: "1", HolderName: "ﾔﾏﾀﾞ"}, "branch_code", "にありません"},
 		{"account too long", payout.Input{BankCode: "0001", BranchCode: "001", AccountNumber: "12345678", HolderName: "ﾔﾏﾀﾞ"}, "account_number", "7桁"},
-		{"negative amount", payout.Input{BankCode: "0001", BranchCode: "001", AccountNumber: "1", HolderName: "ﾔﾏﾀﾞ", Amount: -1}, "amount", "1円以上"},
+		{"negative amount", payout.Input{BankCode: "0001", BranchCode: "001", AccountNumber: "1", HolderName: "ﾔﾏﾀﾞ", Amount: payout.Yen(-1)}, "amount", "1円以上"},
+		{"explicit zero amount", payout.Input{Amount: payout.Yen(0)}, "amount", "1円以上"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

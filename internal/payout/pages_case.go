@@ -52,9 +52,9 @@ func formInput(r *http.Request) (in Input, amountText, amountErr string) {
 	amountText = strings.TrimSpace(f.Get("amount"))
 	amount, amountErr := ParseAmount(amountText)
 	in = Input{RemitterName: f.Get("remitter_name"), Memo: f.Get("memo"), BankCode: f.Get("bank_code"), BranchCode: f.Get("branch_code"),
-		AccountType: f.Get("account_type"), AccountNumber: f.Get("account_number"), HolderName: f.Get("holder_name"), Amount: amount}
+		AccountType: f.Get("account_type"), AccountNumber: f.Get("account_number"), HolderName: f.Get("holder_name"), Amount: Yen(amount)}
 	if amountText == "" || amountErr != "" {
-		in.Amount = -1 // an empty or unreadable amount is an error on the form, not "the purchase amount"
+		in.Amount = Yen(-1) // an empty or unreadable amount is an error on the form, not "the purchase amount"
 	}
 	return in, amountText, amountErr
 }

@@ -217,7 +217,7 @@ func TestTransferForm(t *testing.T) {
 		!strings.Contains(res.Body, "7桁で入力") {
 		t.Errorf("3-digit account: status %d, want 422 asking for 7 digits", res.Status)
 	}
-	amounts := []struct{ typed, says string }{{"abc", "数字で入力"}, {"25000.5", "整数"}, {"-5", "1円以上"}}
+	amounts := []struct{ typed, says string }{{"abc", "数字で入力"}, {"25000.5", "整数"}, {"-5", "1円以上"}, {"0", "1円以上"}, {"０", "1円以上"}}
 	for _, a := range amounts {
 		res := staff.PostForm("/cases/"+c.ID+"/transfer", with("amount", a.typed))
 		if res.Status != http.StatusUnprocessableEntity || !strings.Contains(res.Body, a.says) || !strings.Contains(res.Body, `value="`+a.typed+`"`) {

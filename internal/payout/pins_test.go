@@ -28,7 +28,7 @@ func TestNoEditWhileSending(t *testing.T) {
 	if _, err := e.room.exec.ExecuteOne(e.ctx, tr.ID); !errors.Is(err, errKilled) {
 		t.Fatalf("execute: %v", err)
 	}
-	in := payout.Input{BankCode: "0001", BranchCode: "001", AccountType: "1", AccountNumber: "1515152", HolderName: "ｻﾄｳ ﾊﾅｺ", Amount: 9702}
+	in := payout.Input{BankCode: "0001", BranchCode: "001", AccountType: "1", AccountNumber: "1515152", HolderName: "ｻﾄｳ ﾊﾅｺ", Amount: payout.Yen(9702)}
 	if _, err := e.room.svc.Update(e.ctx, tr.ID, in); errs.KindOf(err) != errs.KindConflict {
 		t.Fatalf("edit while 送信中: %v, want conflict", err)
 	}
@@ -82,7 +82,7 @@ func TestLateAnswerOfAnOldAttempt(t *testing.T) {
 		if _, err := other.janitor.Run(e.ctx); err != nil {
 			t.Error(err)
 		}
-		in := payout.Input{BankCode: "0001", BranchCode: "001", AccountType: "1", AccountNumber: "1717171", HolderName: "ｻﾄｳ ﾊﾅｺ", Amount: 9902}
+		in := payout.Input{BankCode: "0001", BranchCode: "001", AccountType: "1", AccountNumber: "1717171", HolderName: "ｻﾄｳ ﾊﾅｺ", Amount: payout.Yen(9902)}
 		if _, err := other.svc.Update(e.ctx, tr.ID, in); err != nil {
 			t.Error(err)
 		}

@@ -19,8 +19,9 @@ const (
 	amountMax = 9_999_999_999
 )
 
-// Input is what a person (or an API client) gives for a transfer. Empty bank fields and a zero
-// amount are filled from the case's customer and purchase amount.
+// Input is what a person (or an API client) gives for a transfer. Empty bank fields and an
+// absent amount are filled from the case's customer and purchase amount; an amount given as 0
+// is an error like any other amount under 1 yen, never "the purchase amount".
 type Input struct {
 	RemitterName  string `json:"remitter_name"`
 	Memo          string `json:"memo"`
@@ -29,7 +30,18 @@ type Input struct {
 	AccountType   string `json:"account_type"`
 	AccountNumber string `json:"account_number"`
 	HolderName    string `json:"holder_name"` // any kana; converted to 全銀 kana
-	Amount        int64  `json:"amount"`
+	Amount        *int64 `json:"amount,omitempty" doc:"振込金額（円）。省略すると買取金額。0は不可"`
+}
+
+// Yen is an Input amount of n yen.
+func Yen(n int64) *int64 { return &n }
+
+// Yen is the amount given, 0 when absent (for the form).
+func (in Input) Yen() int64 {
+	if in.Amount == nil {
+		return 0
+	}
+	return *in.Amount
 }
 
 // fillFrom completes empty fields from the customer's registered account and the case.
@@ -46,8 +58,8 @@ func (in Input) fillFrom(b commerce.BankAccount, purchaseAmount int64) Input {
 	if in.AccountType == "" {
 		in.AccountType = "1"
 	}
-	if in.Amount == 0 {
-		in.Amount = purchaseAmount
+	if in.Amount == nil {
+		in.Amount = Yen(purchaseAmount)
 	}
 	return in
 }
@@ -64,7 +76,10 @@ type beneficiary struct {
 // values, or field errors in Japanese naming what to fix.
 func check(m *zengin.Master, in Input) (beneficiary, errs.Fields) {
 	f := errs.Fields{}
-	b := beneficiary{Memo: strings.TrimSpace(in.Memo), Amount: in.Amount, AccountType: in.AccountType}
+	b := beneficiary{Memo: strings.TrimSpace(in.Memo), AccountType: in.AccountType}
+	if in.Amount != nil {
+		b.Amount = *in.Amount
+	}
 	b.BankCode = narrowDigits(strings.TrimSpace(in.BankCode))
 	b.BranchCode = narrowDigits(strings.TrimSpace(in.BranchCode))
 	switch {
