@@ -171,7 +171,7 @@ func (c *Client) send(req *http.Request, op string, moving bool, out any, parseE
 	if out == nil {
 		return nil
 	}
-	if err := json.Unmarshal(b, out); err != nil {
+	if err := unmarshalLenient(b, out); err != nil {
 		// The bank said yes but we cannot read what it did: for a transfer that is an
 		// unknown outcome, not a failure.
 		return &TransportError{Op: op, Sent: true, MoneyMoving: moving, Err: fmt.Errorf("decode answer (HTTP %d): %w", res.StatusCode, err)}
@@ -192,7 +192,7 @@ type wireError struct {
 // *OAuthError. An unreadable body (a proxy's HTML page) still gives an *APIError with the status.
 func parseAPIError(op string, status int, b []byte) error {
 	var w wireError
-	if json.Unmarshal(b, &w) == nil {
+	if unmarshalLenient(b, &w) == nil {
 		if w.ErrorCode == "" && w.OAuthError.Code != "" {
 			oe := w.OAuthError
 			oe.HTTPStatus = status

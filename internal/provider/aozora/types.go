@@ -9,7 +9,8 @@ import (
 
 // Every number on the wire is a JSON string: the struct tags below use encoding/json's ",string"
 // option, so Go code sees int64 yen and counts while the bank sees "1000". Empty answers are
-// omitted by the bank, which is why most fields are omitempty/omitzero.
+// omitted by the bank, which is why most fields are omitempty/omitzero. Answers are read
+// leniently (lenient.go): a number field may also come as a JSON number or "".
 
 // Date is a calendar date as the bank writes it (YYYY-MM-DD, a JST date).
 type Date struct {
