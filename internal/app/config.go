@@ -27,6 +27,9 @@ type Config struct {
 	// SandboxClock lets the サンドボックス page move the clock. On by default; production
 	// deployments with real credentials turn it off with KESSAI_SANDBOX_CLOCK=off.
 	SandboxClock bool
+	// RequestTimeout bounds a request (CSV export and import excepted); one that outlives it
+	// answers 503 with Retry-After. KESSAI_REQUEST_TIMEOUT, default 10s, 0 = none.
+	RequestTimeout time.Duration
 	// JobPollInterval overrides River's fetch poll interval (tests use a short one).
 	JobPollInterval time.Duration
 }
@@ -43,6 +46,14 @@ func parseServeConfig(args []string, getenv func(string) string, stderr io.Write
 		LogFormat:       envOr(getenv, "KESSAI_LOG_FORMAT", "json"),
 		ShutdownTimeout: 30 * time.Second,
 		SandboxClock:    !strings.EqualFold(getenv("KESSAI_SANDBOX_CLOCK"), "off"),
+		RequestTimeout:  10 * time.Second,
+	}
+	if v := getenv("KESSAI_REQUEST_TIMEOUT"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil {
+			return c, fmt.Errorf("KESSAI_REQUEST_TIMEOUT: %w", err)
+		}
+		c.RequestTimeout = d
 	}
 	if v := getenv("KESSAI_JOB_POLL_INTERVAL"); v != "" {
 		d, err := time.ParseDuration(v)

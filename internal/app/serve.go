@@ -132,6 +132,7 @@ func New(ctx context.Context, cfg Config, log *slog.Logger, stdout io.Writer) (*
 	for _, mw := range a.middleware {
 		h = mw(h)
 	}
+	h = web.WithDeadline(a.Config.RequestTimeout, h)
 	h = web.WithSecurityHeaders(h)
 	h = web.WithLogging(log, a.observe, h)
 	h = web.WithRequestID(h)

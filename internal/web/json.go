@@ -67,6 +67,12 @@ func StatusOf(k errs.Kind) int {
 // and shown only as a generic message.
 func WriteError(w http.ResponseWriter, r *http.Request, err error) {
 	e := errs.As(err)
+	if ee, ok := ended(w, r, err); ok {
+		if ee == nil {
+			return
+		}
+		e = ee
+	}
 	if e == nil {
 		e = &errs.Error{Kind: errs.KindInternal, Cause: err}
 	}
@@ -76,6 +82,7 @@ func WriteError(w http.ResponseWriter, r *http.Request, err error) {
 		slog.ErrorContext(r.Context(), "internal error", "err", err, "request_id", rid, "path", r.URL.Path)
 		msg = "内部エラーが発生しました。時間をおいて再度お試しください（リクエストID: " + rid + "）"
 	}
+	setRetryAfter(w, e.Kind)
 	WriteJSON(w, StatusOf(e.Kind), ErrorBody{Error: ErrorDetail{Code: string(e.Kind), Message: msg, Fields: e.Fields, RequestID: rid}})
 }
 

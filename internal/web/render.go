@@ -152,6 +152,12 @@ func (r *Renderer) Render(w http.ResponseWriter, req *http.Request, status int, 
 // Error renders err as an error page with the matching status.
 func (r *Renderer) Error(w http.ResponseWriter, req *http.Request, err error) {
 	e := errs.As(err)
+	if ee, ok := ended(w, req, err); ok {
+		if ee == nil {
+			return
+		}
+		e = ee
+	}
 	if e == nil {
 		e = &errs.Error{Kind: errs.KindInternal, Cause: err}
 	}
@@ -160,6 +166,7 @@ func (r *Renderer) Error(w http.ResponseWriter, req *http.Request, err error) {
 		slog.ErrorContext(req.Context(), "internal error", "err", err, "request_id", RequestID(req.Context()), "path", req.URL.Path)
 		msg = "内部エラーが発生しました。時間をおいて再度お試しください（リクエストID: " + RequestID(req.Context()) + "）"
 	}
+	setRetryAfter(w, e.Kind)
 	r.Render(w, req, StatusOf(e.Kind), "web/error.html", View{Title: "エラー", Data: map[string]any{"Message": msg, "Fields": e.Fields, "Status": StatusOf(e.Kind)}})
 }
 

@@ -35,7 +35,13 @@ const (
 
 // DB is a database handle that knows its dialect.
 type DB struct {
-	SQL     *sql.DB
+	// SQL is the writer: on SQLite a pool of one connection shared with River, on PostgreSQL
+	// the whole pool.
+	SQL *sql.DB
+	// read serves plain SELECTs outside transactions. On SQLite it is a pool of query_only
+	// connections beside the writer (WAL lets readers run while the writer writes), so a list
+	// never queues behind another list or behind a job's transaction. On PostgreSQL it is SQL.
+	read    *sql.DB
 	dialect Dialect
 	// URL is the PostgreSQL connection string (empty on SQLite); River's pgx driver opens its
 	// own pool with it.
@@ -61,10 +67,12 @@ func Open(ctx context.Context, url, dataDir string) (*DB, error) {
 
 // OpenSQLite opens (creating if needed) the SQLite file at path.
 //
-// SQLite allows one writer at a time. kessai and River share one pool with a single connection,
-// so no two writers ever race for the lock (no SQLITE_BUSY under load) and a transaction can't
-// deadlock against another of ours. Every caller must therefore finish a transaction before
-// starting any other database work on the same DB.
+// SQLite allows one writer at a time. kessai and River share one writer pool with a single
+// connection, so no two writers ever race for the lock (no SQLITE_BUSY under load) and a
+// transaction can't deadlock against another of ours. Writes and transactions must therefore
+// finish before other writes start on the same DB. Plain SELECTs outside a transaction go to a
+// separate pool of read-only connections (ReadConns of them), which in WAL mode read the last
+// committed state without waiting for the writer.
 func OpenSQLite(ctx context.Context, path string) (*DB, error) {
 	dsn := "file:" + path + "?_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)" +
 		"&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)&_txlock=immediate&_time_format=sqlite"
@@ -79,8 +87,30 @@ func OpenSQLite(ctx context.Context, path string) (*DB, error) {
 		sqldb.Close()
 		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
 	}
-	return &DB{SQL: sqldb, dialect: SQLite, Path: path}, nil
+	// The writer's ping created the file and switched it to WAL (a setting the file keeps),
+	// so the readers only need to refuse writes and wait briefly on a checkpoint.
+	rdsn := "file:" + path + "?_pragma=query_only(1)&_pragma=busy_timeout(10000)" +
+		"&_pragma=foreign_keys(1)&_time_format=sqlite"
+	rd, err := sql.Open("sqlite", rdsn)
+	if err != nil {
+		sqldb.Close()
+		return nil, fmt.Errorf("open sqlite readers %s: %w", path, err)
+	}
+	rd.SetMaxOpenConns(ReadConns)
+	rd.SetMaxIdleConns(ReadConns)
+	rd.SetConnMaxIdleTime(0)
+	rd.SetConnMaxLifetime(0)
+	if err := rd.PingContext(ctx); err != nil {
+		sqldb.Close()
+		rd.Close()
+		return nil, fmt.Errorf("open sqlite readers %s: %w", path, err)
+	}
+	return &DB{SQL: sqldb, read: rd, dialect: SQLite, Path: path}, nil
 }
+
+// ReadConns is the size of SQLite's read pool: enough that lists on a few cores never queue
+// behind each other, few enough that each connection's page cache stays warm.
+const ReadConns = 4
 
 func openPostgres(ctx context.Context, url string) (*DB, error) {
 	sqldb, err := sql.Open("pgx", url)
@@ -96,11 +126,51 @@ func openPostgres(ctx context.Context, url string) (*DB, error) {
 		sqldb.Close()
 		return nil, fmt.Errorf("connect to postgres %s: %w", redact(url), err)
 	}
-	return &DB{SQL: sqldb, dialect: Postgres, URL: url}, nil
+	return &DB{SQL: sqldb, read: sqldb, dialect: Postgres, URL: url}, nil
 }
 
-// Close closes the pool.
-func (db *DB) Close() error { return db.SQL.Close() }
+// Close closes the pools.
+func (db *DB) Close() error {
+	err := db.SQL.Close()
+	if db.read != nil && db.read != db.SQL {
+		err = errors.Join(err, db.read.Close())
+	}
+	return err
+}
+
+// Reader is the pool for read-only queries outside a transaction (the writer when the DB has
+// no separate readers).
+func (db *DB) Reader() *sql.DB {
+	if db.read == nil {
+		return db.SQL
+	}
+	return db.read
+}
+
+// pool picks the readers for a plain SELECT and the writer for everything else (INSERT …
+// RETURNING, PRAGMA, statements the readers would refuse).
+func (db *DB) pool(q string) *sql.DB {
+	if db.read == nil || db.read == db.SQL || !isSelect(q) {
+		return db.SQL
+	}
+	return db.read
+}
+
+// isSelect reports whether q starts with SELECT (after blanks and comments).
+func isSelect(q string) bool {
+	for {
+		q = strings.TrimLeft(q, " \t\r\n(")
+		if !strings.HasPrefix(q, "--") {
+			break
+		}
+		i := strings.IndexByte(q, '\n')
+		if i < 0 {
+			return false
+		}
+		q = q[i+1:]
+	}
+	return len(q) >= 6 && strings.EqualFold(q[:6], "select")
+}
 
 // redact hides the password in a connection URL for error messages and logs.
 func redact(url string) string {
@@ -132,12 +202,12 @@ func (db *DB) ExecContext(ctx context.Context, q string, args ...any) (sql.Resul
 
 // QueryContext runs a query written with ? placeholders.
 func (db *DB) QueryContext(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
-	return db.SQL.QueryContext(ctx, Rebind(db.dialect, q), args...)
+	return db.pool(q).QueryContext(ctx, Rebind(db.dialect, q), args...)
 }
 
 // QueryRowContext runs a one-row query written with ? placeholders.
 func (db *DB) QueryRowContext(ctx context.Context, q string, args ...any) *sql.Row {
-	return db.SQL.QueryRowContext(ctx, Rebind(db.dialect, q), args...)
+	return db.pool(q).QueryRowContext(ctx, Rebind(db.dialect, q), args...)
 }
 
 // Dialect reports the engine.

@@ -1,0 +1,69 @@
+package web
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"kessai/internal/platform/errs"
+)
+
+// StatusClientGone is logged for a request whose client went away before the answer (nginx's
+// 499): nothing is wrong with the server, so it is not an error.
+const StatusClientGone = 499
+
+// RetryAfter is the Retry-After a 503 carries, in seconds.
+const RetryAfter = 5
+
+// WithDeadline gives every request but the long ones (CSV export and import, which stream
+// files) d to finish. A handler whose database work outlives it answers 503 with Retry-After
+// (see ended), so a slow moment sheds load instead of piling up requests.
+func WithDeadline(d time.Duration, next http.Handler) http.Handler {
+	if d <= 0 {
+		return next
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if long(r) {
+			next.ServeHTTP(w, r)
+			return
+		}
+		ctx, cancel := context.WithTimeout(r.Context(), d)
+		defer cancel()
+		next.ServeHTTP(w, r.WithContext(ctx))
+	})
+}
+
+// long reports the requests that stream a file and are bounded by their size, not by time.
+func long(r *http.Request) bool {
+	p := r.URL.Path
+	return strings.HasSuffix(p, ".csv") || strings.Contains(p, "/import") || strings.HasSuffix(p, "/export")
+}
+
+// ended handles err when the request's own context has ended: a client that went away is
+// logged at INFO and gets no body (it is not listening), a request past its deadline becomes
+// a 503 with Retry-After. It returns the error to show, or nil when nothing must be written.
+func ended(w http.ResponseWriter, r *http.Request, err error) (*errs.Error, bool) {
+	switch ctxErr := r.Context().Err(); {
+	case errors.Is(ctxErr, context.Canceled):
+		slog.InfoContext(r.Context(), "client went away", "request_id", RequestID(r.Context()),
+			"path", r.URL.Path, "err", err)
+		w.WriteHeader(StatusClientGone)
+		return nil, true
+	case errors.Is(ctxErr, context.DeadlineExceeded) || errors.Is(err, context.DeadlineExceeded):
+		slog.WarnContext(r.Context(), "request timed out", "request_id", RequestID(r.Context()),
+			"path", r.URL.Path, "err", err)
+		return errs.E(errs.KindUnavailable, "混み合っているため時間内に処理できませんでした。しばらくしてから再度お試しください").Wrap(err), true
+	}
+	return nil, false
+}
+
+// setRetryAfter marks every 503 as retryable after RetryAfter seconds.
+func setRetryAfter(w http.ResponseWriter, k errs.Kind) {
+	if k == errs.KindUnavailable {
+		w.Header().Set("Retry-After", strconv.Itoa(RetryAfter))
+	}
+}

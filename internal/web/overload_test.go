@@ -1,0 +1,92 @@
+package web
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"kessai/internal/platform/db/dbtest"
+)
+
+// endless is a query that never finishes by itself on either engine: only the context stops it.
+const endless = `WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) SELECT COUNT(*) FROM c`
+
+// captureLog routes slog's default logger into a buffer for the test.
+func captureLog(t *testing.T) *bytes.Buffer {
+	var buf bytes.Buffer
+	old := slog.Default()
+	slog.SetDefault(slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{Level: slog.LevelDebug})))
+	t.Cleanup(func() { slog.SetDefault(old) })
+	return &buf
+}
+
+func TestRequestPastItsDeadlineAnswers503WithRetryAfter(t *testing.T) {
+	d := dbtest.Open(t)
+	logs := captureLog(t)
+	h := WithDeadline(100*time.Millisecond, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var n int64
+		err := d.QueryRowContext(r.Context(), endless).Scan(&n)
+		WriteError(w, r, err)
+	}))
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/api/v1/orders", nil))
+	if rec.Code != http.StatusServiceUnavailable {
+		t.Fatalf("status = %d, want 503; body %s", rec.Code, rec.Body)
+	}
+	if got := rec.Header().Get("Retry-After"); got != "5" {
+		t.Errorf("Retry-After = %q, want 5", got)
+	}
+	var body ErrorBody
+	if err := json.Unmarshal(rec.Body.Bytes(), &body); err != nil || body.Error.Code != "unavailable" || !strings.Contains(body.Error.Message, "しばらくしてから") {
+		t.Errorf("body = %s (%v), want code unavailable and a message to retry", rec.Body, err)
+	}
+	if strings.Contains(logs.String(), "level=ERROR") {
+		t.Errorf("a timeout was logged as an error:\n%s", logs)
+	}
+}
+
+func TestClientGoneIsLoggedAsSuchNotError(t *testing.T) {
+	d := dbtest.Open(t)
+	logs := captureLog(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	h := WithDeadline(10*time.Second, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		time.AfterFunc(50*time.Millisecond, cancel) // the client hangs up mid-query
+		var n int64
+		err := d.QueryRowContext(r.Context(), endless).Scan(&n)
+		WriteError(w, r, err)
+	}))
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/api/v1/orders", nil).WithContext(ctx))
+	if rec.Code != StatusClientGone || rec.Body.Len() != 0 {
+		t.Errorf("status %d body %q, want %d and no body", rec.Code, rec.Body, StatusClientGone)
+	}
+	if !strings.Contains(logs.String(), "client went away") || strings.Contains(logs.String(), "level=ERROR") {
+		t.Errorf("logs:\n%s\nwant one INFO 'client went away' and no ERROR", logs)
+	}
+}
+
+func TestLongRequestsHaveNoDeadline(t *testing.T) {
+	for _, p := range []string{"/orders.csv", "/orders/import", "/api/v1/orders/export"} {
+		var has bool
+		h := WithDeadline(time.Second, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			_, has = r.Context().Deadline()
+		}))
+		h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest(http.MethodGet, p, nil))
+		if has {
+			t.Errorf("%s got a deadline; streaming routes are bounded by size", p)
+		}
+	}
+	var has bool
+	WithDeadline(time.Second, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, has = r.Context().Deadline()
+	})).ServeHTTP(httptest.NewRecorder(), httptest.NewRequest(http.MethodGet, "/orders", nil))
+	if !has {
+		t.Error("/orders has no deadline")
+	}
+}
