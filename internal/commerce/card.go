@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"kessai/internal/platform/audit"
+	"kessai/internal/platform/bankaccount"
 	"kessai/internal/platform/db"
 	"kessai/internal/platform/errs"
 )
@@ -34,7 +35,7 @@ func ValidateCard(c Card) (Card, error) {
 	checkRequired(f, "customer_id", "顧客", c.CustomerID)
 	checkRequired(f, "provider", "決済代行会社", c.Provider)
 	checkRequired(f, "member_id", "会員ID", c.MemberID)
-	if c.ExpireYM != "" && (len(c.ExpireYM) != 4 || !allDigits(c.ExpireYM) || c.ExpireYM[2:] < "01" || c.ExpireYM[2:] > "12") {
+	if c.ExpireYM != "" && (len(c.ExpireYM) != 4 || !bankaccount.AllDigits(c.ExpireYM) || c.ExpireYM[2:] < "01" || c.ExpireYM[2:] > "12") {
 		f.Add("expire_ym", "有効期限はYYMMの4桁で入力してください（例: 2812 は2028年12月）")
 	}
 	checkStatus(f, "status", CardStatuses, c.Status)

@@ -7,6 +7,7 @@ import (
 
 	"golang.org/x/text/unicode/norm"
 
+	"kessai/internal/platform/bankaccount"
 	"kessai/internal/platform/jpcsv"
 )
 
@@ -100,7 +101,7 @@ func (s *Store) ImportCustomers(ctx context.Context, r io.Reader, also ...Also) 
 				BankCode:      padDigits(rec.Get(colBankCode), 4),
 				BranchCode:    padDigits(rec.Get(colBranchCode), 3),
 				AccountType:   cellCode(&c, rec, colAccountType, AccountTypes, ""),
-				AccountNumber: padDigits(rec.Get(colAccountNumber), 7),
+				AccountNumber: rec.Get(colAccountNumber), // never padded: see bankaccount.NumberLen
 				HolderKana:    cellText(rec, colHolderKana),
 			},
 		}
@@ -128,7 +129,7 @@ func (s *Store) ImportCustomers(ctx context.Context, r io.Reader, also ...Also) 
 // padDigits restores the leading zeros Excel drops from codes (0001 → 1).
 func padDigits(v string, n int) string {
 	v = strings.TrimSpace(norm.NFKC.String(v))
-	if v != "" && len(v) < n && allDigits(v) {
+	if v != "" && len(v) < n && bankaccount.AllDigits(v) {
 		v = strings.Repeat("0", n-len(v)) + v
 	}
 	return v

@@ -240,3 +240,31 @@ func TestImportOrders(t *testing.T) {
 		t.Errorf("%d orders after a bad file, want 4", len(ids))
 	}
 }
+
+// A short account number is refused on import as on the form, never padded with zeros: 12345
+// padded to 0012345 would be another person's account.
+func TestImportCustomersRefusesShortAccountNumber(t *testing.T) {
+	t.Parallel()
+	s, _ := newStore(t)
+	ctx := context.Background()
+	for _, num := range []string{"12345", "123456"} {
+		in := "氏名,銀行コード,支店コード,口座番号,口座名義カナ\r\n" +
+			"佐藤,1,1,1234567,サトウ\r\n" +
+			"鈴木,0001,001," + num + ",スズキ\r\n"
+		res, err := s.ImportCustomers(ctx, strings.NewReader(in))
+		if got := rowErrors(t, err); got != "3/口座番号" {
+			t.Fatalf("%s: errors = %s", num, got)
+		}
+		if !strings.Contains(err.Error(), "数字7桁") || res.Created != 0 {
+			t.Fatalf("%s: %v, created %d", num, err, res.Created)
+		}
+	}
+	// The same number typed on the customer form is refused by the same rule.
+	_, err := s.CreateCustomer(ctx, commerce.Customer{Name: "鈴木", Bank: commerce.BankAccount{BankCode: "0001", BranchCode: "001", AccountNumber: "12345", HolderKana: "ｽｽﾞｷ"}})
+	if !strings.Contains(fieldsOf(err)["account_number"], "数字7桁") {
+		t.Fatalf("form: %v", err)
+	}
+	if all, _ := s.ListCustomers(ctx, commerce.CustomerFilter{}); len(all) != 0 {
+		t.Fatalf("%d customers saved", len(all))
+	}
+}

@@ -8,6 +8,7 @@ import (
 	"embed"
 	"time"
 
+	"kessai/internal/platform/bankaccount"
 	"kessai/internal/platform/db"
 	"kessai/internal/platform/status"
 )
@@ -231,10 +232,14 @@ var (
 		status.Status{Code: "invalid", Label: "無効", Level: "error"},
 		status.Status{Code: "expired", Label: "期限切れ", Level: "warn"},
 	)
-	// AccountTypes uses the bank codes of 全銀 (and GMO あおぞらネット銀行's API).
-	AccountTypes = status.NewSet("預金種目",
-		status.Status{Code: "1", Label: "普通"},
-		status.Status{Code: "2", Label: "当座"},
-		status.Status{Code: "4", Label: "貯蓄"},
-	)
+	// AccountTypes are bankaccount.Types (the codes of 全銀 and GMO あおぞらネット銀行's API).
+	AccountTypes = accountTypes()
 )
+
+func accountTypes() *status.Set {
+	var sts []status.Status
+	for _, t := range bankaccount.Types {
+		sts = append(sts, status.Status{Code: t.Code, Label: t.Label})
+	}
+	return status.NewSet("預金種目", sts...)
+}

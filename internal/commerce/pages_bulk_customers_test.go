@@ -44,8 +44,8 @@ func TestCustomerBulkCheckBank(t *testing.T) {
 		`outcome=no_account" data-outcome="no_account">1件`,
 		`outcome=error" data-outcome="error">2件`,
 		"不備あり", "振込先口座が登録されていません",
-		"銀行コード 9998 の金融機関が見つかりません",
-		"支店コード 999 はこの金融機関にありません。支店コードを確認してください／口座番号は7桁の数字で入力してください",
+		"銀行コード 9998 の金融機関は金融機関マスタにありません",
+		"支店コード 999 は みずほ にありません。支店コードを確認してください／口座番号は数字7桁で入力してください",
 		`<a href="/customers/`+cs[1].ID+`">C000003 銀行 廃止</a>`)
 	e.listShowsExactly(t, "/customers", run, "error", []string{"C000003", "C000004"}, []string{"C000001", "C000002"})
 	e.listShowsExactly(t, "/customers", run, "ok", []string{"C000001"}, []string{"C000002", "C000003"})

@@ -300,8 +300,8 @@ func TestCustomerFormAndBankLookup(t *testing.T) {
 	}
 	form := url.Values{"name": {"佐藤 花子"}, "name_kana": {"サトウ ハナコ"}, "bank_code": {"0001"}, "branch_code": {"999"}, "account_number": {"12"}, "account_holder_kana": {"ｻﾄｳ ﾊﾅｺ"}}
 	res, body := e.post(t, "/customers", form)
-	if res.StatusCode != 422 || !strings.Contains(body, "支店コード 999 はこの金融機関にありません") || !strings.Contains(body, "口座番号は7桁") {
-		t.Errorf("bad customer: %d", res.StatusCode)
+	if res.StatusCode != 422 || !strings.Contains(body, "支店コード 999 は みずほ にありません") || !strings.Contains(body, "口座番号は数字7桁") {
+		t.Errorf("bad customer: %d %s", res.StatusCode, body)
 	}
 	form.Set("branch_code", "001")
 	form.Set("account_number", "7654321")

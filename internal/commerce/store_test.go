@@ -49,7 +49,7 @@ func goodCustomer() commerce.Customer {
 	return commerce.Customer{
 		Name: "山田 太郎", NameKana: "やまだ たろう", Email: "taro@example.jp", Phone: "０３-1234-5678",
 		PostalCode: "1000001", Prefecture: "東京都", Address1: "千代田区千代田1-1",
-		Bank: commerce.BankAccount{BankCode: "0001", BranchCode: "001", AccountType: "1", AccountNumber: "123456", HolderKana: "ヤマダ タロウ"},
+		Bank: commerce.BankAccount{BankCode: "0001", BranchCode: "001", AccountType: "1", AccountNumber: "０１２３４５６", HolderKana: "ヤマダ タロウ"},
 	}
 }
 
@@ -122,10 +122,11 @@ func TestValidateCustomer(t *testing.T) {
 		{"prefecture", func(c *commerce.Customer) { c.Prefecture = "東京" }, "prefecture", "47都道府県"},
 		{"kana", func(c *commerce.Customer) { c.NameKana = "山田" }, "name_kana", "全角カタカナ"},
 		{"bank code", func(c *commerce.Customer) { c.Bank.BankCode = "01" }, "bank_code", "4桁"},
-		{"unknown bank", func(c *commerce.Customer) { c.Bank.BankCode = "0002" }, "bank_code", "見つかりません"},
+		{"unknown bank", func(c *commerce.Customer) { c.Bank.BankCode = "0002" }, "bank_code", "金融機関マスタにありません"},
 		{"branch code", func(c *commerce.Customer) { c.Bank.BranchCode = "1" }, "branch_code", "3桁"},
 		{"unknown branch", func(c *commerce.Customer) { c.Bank.BranchCode = "998" }, "branch_code", "ありません"},
 		{"account number", func(c *commerce.Customer) { c.Bank.AccountNumber = "12345678" }, "account_number", "7桁"},
+		{"account number short", func(c *commerce.Customer) { c.Bank.AccountNumber = "123456" }, "account_number", "7桁"},
 		{"account type", func(c *commerce.Customer) { c.Bank.AccountType = "3" }, "account_type", "1（普通）"},
 		{"holder kanji", func(c *commerce.Customer) { c.Bank.HolderKana = "山田" }, "account_holder_kana", "振込先名義に使えません"},
 		{"holder missing", func(c *commerce.Customer) { c.Bank.HolderKana = "" }, "account_holder_kana", "口座名義"},

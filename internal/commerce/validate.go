@@ -9,6 +9,7 @@ import (
 
 	"golang.org/x/text/unicode/norm"
 
+	"kessai/internal/platform/bankaccount"
 	"kessai/internal/platform/errs"
 	"kessai/internal/platform/kana"
 	"kessai/internal/platform/status"
@@ -28,9 +29,6 @@ const (
 	maxEmail   = 254
 	maxCode    = 100
 )
-
-// holderKanaMax is the length of a 受取人名 in the 全銀 format; banks keep no more.
-const holderKanaMax = 30
 
 // validDate reports whether s is a real calendar date written YYYY-MM-DD.
 func validDate(s string) bool {
@@ -83,15 +81,6 @@ func checkMaxLen(f errs.Fields, field, label, v string, max int) {
 	}
 }
 
-func allDigits(s string) bool {
-	for _, r := range s {
-		if r < '0' || r > '9' {
-			return false
-		}
-	}
-	return s != ""
-}
-
 // checkEmail accepts a bare address (no display name) with a dotted domain.
 func checkEmail(f errs.Fields, field, v string) {
 	if v == "" {
@@ -112,7 +101,7 @@ func checkPhone(f errs.Fields, field, v string) {
 		return
 	}
 	digits := strings.ReplaceAll(v, "-", "")
-	if !allDigits(digits) || len(digits) < 10 || len(digits) > 11 {
+	if !bankaccount.AllDigits(digits) || len(digits) < 10 || len(digits) > 11 {
 		f.Add(field, "電話番号は数字10〜11桁で入力してください（ハイフンは可。例: 03-1234-5678）")
 	}
 }
@@ -121,7 +110,7 @@ func checkPhone(f errs.Fields, field, v string) {
 func normalizePostal(v string) string {
 	v = strings.TrimSpace(norm.NFKC.String(v))
 	v = strings.ReplaceAll(v, "－", "-")
-	if len(v) == 7 && allDigits(v) {
+	if len(v) == 7 && bankaccount.AllDigits(v) {
 		return v[:3] + "-" + v[3:]
 	}
 	return v
@@ -131,7 +120,7 @@ func checkPostal(f errs.Fields, field, v string) {
 	if v == "" {
 		return
 	}
-	if len(v) != 8 || v[3] != '-' || !allDigits(v[:3]) || !allDigits(v[4:]) {
+	if len(v) != 8 || v[3] != '-' || !bankaccount.AllDigits(v[:3]) || !bankaccount.AllDigits(v[4:]) {
 		f.Add(field, "郵便番号は7桁の数字で入力してください（例: 100-0001）")
 	}
 }
@@ -160,16 +149,12 @@ func checkKanaName(f errs.Fields, field, v string) {
 }
 
 // normalizeBank fills bank and branch names from the master and converts the holder to 全銀
-// kana. Conversion problems are left for checkBank to report.
+// kana. Nothing is padded: a short account number is left for checkBank to refuse.
 func normalizeBank(b BankAccount) BankAccount {
-	b.BankCode = strings.TrimSpace(norm.NFKC.String(b.BankCode))
-	b.BranchCode = strings.TrimSpace(norm.NFKC.String(b.BranchCode))
-	b.AccountNumber = strings.TrimSpace(norm.NFKC.String(b.AccountNumber))
+	b.BankCode = bankaccount.Digits(b.BankCode)
+	b.BranchCode = bankaccount.Digits(b.BranchCode)
+	b.AccountNumber = bankaccount.Digits(b.AccountNumber)
 	b.AccountType = strings.TrimSpace(b.AccountType)
-	// A 6-digit number is written with a leading zero in the 7-digit field.
-	if len(b.AccountNumber) == 6 && allDigits(b.AccountNumber) {
-		b.AccountNumber = "0" + b.AccountNumber
-	}
 	if b.AccountType == "" && b.AccountNumber != "" {
 		b.AccountType = "1" // 普通
 	}
@@ -187,40 +172,23 @@ func normalizeBank(b BankAccount) BankAccount {
 	return b
 }
 
-// checkBank validates a payout account: all of it or none of it.
+// checkBank validates a payout account with the one rule of package bankaccount: all of it
+// or none of it. A registered account must fit every way of paying it (HolderMaxRegistered).
 func checkBank(f errs.Fields, b BankAccount) {
 	if b.IsZero() {
 		return
 	}
-	m, _ := zengin.Load()
-	switch {
-	case len(b.BankCode) != 4 || !allDigits(b.BankCode):
-		f.Add("bank_code", "銀行コードは4桁の数字で入力してください（例: 0001）")
-	case m != nil && !hasBank(m, b.BankCode):
-		f.Add("bank_code", "銀行コード "+b.BankCode+" の金融機関が見つかりません。銀行コードを確認してください")
+	m, err := zengin.Load()
+	if err != nil {
+		f.Add("bank_code", "金融機関マスタを読めません: "+err.Error())
+		return
 	}
-	switch {
-	case len(b.BranchCode) != 3 || !allDigits(b.BranchCode):
-		f.Add("branch_code", "支店コードは3桁の数字で入力してください（例: 001）")
-	case m != nil && hasBank(m, b.BankCode) && !hasBranch(m, b.BankCode, b.BranchCode):
-		f.Add("branch_code", "支店コード "+b.BranchCode+" はこの金融機関にありません。支店コードを確認してください")
+	_, p := bankaccount.Check(m, bankaccount.Account{BankCode: b.BankCode, BranchCode: b.BranchCode,
+		AccountType: b.AccountType, AccountNumber: b.AccountNumber, Holder: b.HolderKana}, bankaccount.HolderMaxRegistered)
+	for field, msg := range map[string]string{"bank_code": p.Bank, "branch_code": p.Branch, "account_type": p.Type,
+		"account_number": p.Number, "account_holder_kana": p.Holder} {
+		if msg != "" {
+			f.Add(field, msg)
+		}
 	}
-	checkStatus(f, "account_type", AccountTypes, b.AccountType)
-	if len(b.AccountNumber) != 7 || !allDigits(b.AccountNumber) {
-		f.Add("account_number", "口座番号は7桁の数字で入力してください（6桁以下は先頭を0で埋めます）")
-	}
-	if strings.TrimSpace(b.HolderKana) == "" {
-		f.Add("account_holder_kana", "口座名義（カナ）を入力してください")
-	} else if err := kana.Validate(b.HolderKana); err != nil {
-		f.Add("account_holder_kana", err.Error())
-	} else if err := kana.CheckLength(b.HolderKana, holderKanaMax); err != nil {
-		f.Add("account_holder_kana", err.Error())
-	}
-}
-
-func hasBank(m *zengin.Master, code string) bool { _, ok := m.Bank(code); return ok }
-
-func hasBranch(m *zengin.Master, bank, branch string) bool {
-	_, ok := m.Branch(bank, branch)
-	return ok
 }

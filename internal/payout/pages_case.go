@@ -9,6 +9,7 @@ import (
 
 	"kessai/internal/commerce"
 	"kessai/internal/platform/auth"
+	"kessai/internal/platform/bankaccount"
 	"kessai/internal/platform/errs"
 	"kessai/internal/web"
 )
@@ -62,7 +63,7 @@ func formInput(r *http.Request) (in Input, amountText, amountErr string) {
 // ParseAmount reads a yen amount as people type it: full-width digits and thousands separators
 // are fine; anything else is refused with the reason.
 func ParseAmount(s string) (int64, string) {
-	s = strings.NewReplacer(",", "", "，", "", "円", "", "¥", "", "￥", "").Replace(narrowDigits(strings.TrimSpace(s)))
+	s = strings.NewReplacer(",", "", "，", "", "円", "", "¥", "", "￥", "").Replace(bankaccount.Digits(s))
 	switch {
 	case s == "":
 		return 0, ""

@@ -7,6 +7,7 @@ import (
 	"unicode/utf8"
 
 	"kessai/internal/commerce"
+	"kessai/internal/platform/bankaccount"
 	"kessai/internal/platform/errs"
 	"kessai/internal/platform/kana"
 	"kessai/internal/platform/zengin"
@@ -14,7 +15,7 @@ import (
 
 // Limits of GMO あおぞらネット銀行's /transfer/request.
 const (
-	nameMax   = 48 // beneficiaryName and remitterName, half-width
+	nameMax   = bankaccount.HolderMaxSingle // beneficiaryName and remitterName, half-width
 	memoMax   = 200
 	amountMax = 9_999_999_999
 )
@@ -76,57 +77,20 @@ type beneficiary struct {
 // values, or field errors in Japanese naming what to fix.
 func check(m *zengin.Master, in Input) (beneficiary, errs.Fields) {
 	f := errs.Fields{}
-	b := beneficiary{Memo: strings.TrimSpace(in.Memo), AccountType: in.AccountType}
+	b := beneficiary{Memo: strings.TrimSpace(in.Memo)}
 	if in.Amount != nil {
 		b.Amount = *in.Amount
 	}
-	b.BankCode = narrowDigits(strings.TrimSpace(in.BankCode))
-	b.BranchCode = narrowDigits(strings.TrimSpace(in.BranchCode))
-	switch {
-	case b.BankCode == "":
-		f.Add("bank_code", "振込先銀行を選んでください")
-	case len(b.BankCode) != 4 || !allDigits(b.BankCode):
-		f.Add("bank_code", "銀行コードは数字4桁です")
-	default:
-		if bk, ok := m.Bank(b.BankCode); ok {
-			b.BankName = bk.Name
-		} else {
-			f.Add("bank_code", "銀行コード "+b.BankCode+" は金融機関マスタにありません")
+	acct, p := bankaccount.Check(m, bankaccount.Account{BankCode: in.BankCode, BranchCode: in.BranchCode,
+		AccountType: in.AccountType, AccountNumber: in.AccountNumber, Holder: in.HolderName}, bankaccount.HolderMaxSingle)
+	for field, msg := range map[string]string{"bank_code": p.Bank, "branch_code": p.Branch, "account_type": p.Type,
+		"account_number": p.Number, "holder_name": p.Holder} {
+		if msg != "" {
+			f.Add(field, msg)
 		}
 	}
-	switch {
-	case b.BranchCode == "":
-		f.Add("branch_code", "振込先支店を選んでください")
-	case len(b.BranchCode) != 3 || !allDigits(b.BranchCode):
-		f.Add("branch_code", "支店コードは数字3桁です")
-	case b.BankName != "":
-		if br, ok := m.Branch(b.BankCode, b.BranchCode); ok {
-			b.BranchName = br.Name
-		} else {
-			f.Add("branch_code", fmt.Sprintf("支店コード %s は %s にありません", b.BranchCode, b.BankName))
-		}
-	}
-	if !commerce.AccountTypes.Valid(b.AccountType) {
-		f.Add("account_type", "預金種目は 普通（1）・当座（2）・貯蓄（4）から選んでください")
-	}
-	num := narrowDigits(strings.TrimSpace(in.AccountNumber))
-	switch {
-	case num == "":
-		f.Add("account_number", "口座番号を入力してください")
-	case !allDigits(num) || len(num) != 7:
-		// No silent zero-padding: a dropped digit would send the money to another account.
-		f.Add("account_number", "口座番号は数字7桁で入力してください（7桁に満たない口座番号は先頭に0を付けます。例: 123456 → 0123456）")
-	default:
-		b.AccountNumber = num
-	}
-	holder := strings.TrimSpace(in.HolderName)
-	if holder == "" {
-		f.Add("holder_name", "振込先名義を入力してください")
-	} else if z, err := kana.ToZenginMax(holder, nameMax); err != nil {
-		f.Add("holder_name", kanaMessage(err))
-	} else {
-		b.HolderKana = z
-	}
+	b.BankCode, b.BankName, b.BranchCode, b.BranchName = acct.BankCode, acct.BankName, acct.BranchCode, acct.BranchName
+	b.AccountType, b.AccountNumber, b.HolderKana = acct.AccountType, acct.AccountNumber, acct.HolderKana
 	if r := strings.TrimSpace(in.RemitterName); r != "" {
 		if z, err := kana.ToZenginMax(r, nameMax); err != nil {
 			f.Add("remitter_name", strings.ReplaceAll(kanaMessage(err), "振込先名義", "振込元名義"))
@@ -167,26 +131,4 @@ func firstMessage(f errs.Fields) string {
 		}
 	}
 	return strings.Join(parts, "／")
-}
-
-func allDigits(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if s[i] < '0' || s[i] > '9' {
-			return false
-		}
-	}
-	return s != ""
-}
-
-// narrowDigits turns full-width digits into ASCII, as people type either.
-func narrowDigits(s string) string {
-	if !strings.ContainsFunc(s, func(r rune) bool { return r >= '０' && r <= '９' }) {
-		return s
-	}
-	return strings.Map(func(r rune) rune {
-		if r >= '０' && r <= '９' {
-			return r - '０' + '0'
-		}
-		return r
-	}, s)
 }
