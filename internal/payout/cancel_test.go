@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"kessai/internal/payout"
+	"kessai/internal/platform/attempt"
 )
 
 // TestClientGoneAfterClaim: the person's request is cancelled (page closed, API client timed
@@ -15,7 +16,7 @@ func TestClientGoneAfterClaim(t *testing.T) {
 	tr := e.register(seller{bank: "0001", branch: "001", number: "1313131", kana: "ｻﾄｳ ﾊﾅｺ", amount: 9501, caseStatus: "stocked"})
 	ctx, cancel := context.WithCancel(e.ctx)
 	defer cancel()
-	e.room.exec.StepHook = func(step string) error {
+	e.room.exec.StepHook = func(step attempt.Step) error {
 		if step == payout.StepAfterAttempt {
 			cancel()
 		}

@@ -52,12 +52,17 @@ type room struct {
 	poller   *payout.Poller
 }
 
-func newEnv(t testing.TB) *env {
+// newEnv builds the env; opts adjust the simulator's options.
+func newEnv(t testing.TB, opts ...func(*aozorasim.Options)) *env {
 	t.Helper()
 	e := &env{t: t, clk: clock.NewFrozen(start)}
 	e.ctx = auth.WithPrincipal(context.Background(), &auth.Principal{Kind: auth.KindUser, ID: "u1", Name: "keiri@example.com", Role: auth.RoleAccountant})
 	e.db = dbtest.Open(t, audit.Migrations, commerce.Migrations, attempt.Migrations, payout.Migrations)
-	e.sim = aozorasim.New(aozorasim.Options{Clock: e.clk, HangTimeout: 5 * time.Second})
+	so := aozorasim.Options{Clock: e.clk, HangTimeout: 5 * time.Second}
+	for _, o := range opts {
+		o(&so)
+	}
+	e.sim = aozorasim.New(so)
 	e.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if e.answer == nil {
 			e.sim.ServeHTTP(w, r)

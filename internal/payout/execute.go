@@ -27,13 +27,13 @@ type Bank struct {
 // connected (連携が有効ではない).
 type BankFunc func(ctx context.Context) (Bank, error)
 
-// Steps of one execution, named for StepHook.
+// Steps of one execution, named for StepHook (attempt.Runner's steps).
 const (
-	StepBeforeAttempt = "before_attempt" // nothing written yet
-	StepAfterAttempt  = "after_attempt"  // claimed and attempt written, not sent
-	StepBeforeSend    = "before_send"    // attempt marked sending, the call not made yet
-	StepAfterSend     = "after_send"     // the bank answered (or not), nothing recorded
-	StepAfterRecord   = "after_record"   // the answer is recorded
+	StepBeforeAttempt = attempt.StepBeforeClaim // nothing written yet
+	StepAfterAttempt  = attempt.StepAfterClaim  // claimed and attempt written, not sent
+	StepBeforeSend    = attempt.StepBeforeSend  // attempt marked sending, the call not made yet
+	StepAfterSend     = attempt.StepAfterSend   // the bank answered (or not), nothing recorded
+	StepAfterRecord   = attempt.StepAfterRecord // the answer is recorded
 )
 
 // Executor sends transfers to the bank.
@@ -51,7 +51,7 @@ type Executor struct {
 	CallTimeout time.Duration
 	// StepHook is for tests only: it is called at each Step; an error stops the execution right
 	// there, as if the process had died.
-	StepHook func(step string) error
+	StepHook func(step attempt.Step) error
 }
 
 // NewExecutor returns an executor that sends through bank.
@@ -59,14 +59,11 @@ func NewExecutor(svc *Service, bank BankFunc) *Executor {
 	return &Executor{svc: svc, bank: bank, CallTimeout: 30 * time.Second}
 }
 
-func (e *Executor) step(name string) error {
-	if e.StepHook == nil {
-		return nil
-	}
-	if err := e.StepHook(name); err != nil {
-		return fmt.Errorf("stopped at %s: %w", name, err)
-	}
-	return nil
+// runner is the platform's money-call runner with this executor's timeout and hook.
+func (e *Executor) runner() *attempt.Runner {
+	r := attempt.NewRunner(e.svc.db, e.svc.attempts)
+	r.CallTimeout, r.StepHook = e.CallTimeout, e.StepHook
+	return r
 }
 
 // ExecResult is the outcome of executing one transfer.
@@ -115,69 +112,58 @@ func (e *Executor) ExecuteOne(ctx context.Context, id string) (Transfer, error) 
 }
 
 func (e *Executor) executeWith(ctx context.Context, bank Bank, id string) (Transfer, error) {
-	if err := e.step(StepBeforeAttempt); err != nil {
-		return Transfer{}, err
-	}
-	t, a, req, err := e.claim(ctx, bank, id)
-	if err != nil {
-		cur, _ := e.svc.Get(ctx, id)
-		return cur, err
-	}
-	// Claimed: from here on a client that goes away (a closed page, an API timeout) must not
-	// stop the call or the recording of its answer half way. CallTimeout bounds the call.
+	var t Transfer
+	_, err := e.runner().Run(ctx, e.op(bank, id, &t))
+	// Once claimed, a caller gone away must not hide what became of the transfer.
 	ctx = context.WithoutCancel(ctx)
-	if err := e.step(StepAfterAttempt); err != nil {
-		return t, err
+	if err == nil {
+		return e.svc.Get(ctx, id)
 	}
-	// The deadline starts before the attempt is marked sending, so a process that stalls after
-	// the mark cannot start the call long after the janitor began asking about it.
-	cctx, cancel := context.WithTimeout(ctx, e.CallTimeout)
-	defer cancel()
-	sending, err := e.svc.attempts.MarkSending(ctx, e.svc.db, a.ID)
-	if err != nil {
-		return t, fmt.Errorf("transfer %s: %w", id, err)
+	cur, gerr := e.svc.Get(ctx, id)
+	if gerr != nil {
+		cur = t
 	}
-	if !sending {
+	if errors.Is(err, attempt.ErrAbandoned) {
 		// The janitor settled the attempt (as never sent) while this process stalled: it wins.
-		cur, _ := e.svc.Get(ctx, id)
 		return cur, errs.Conflict(fmt.Sprintf("振込 %s は送信前に時間が経ちすぎたため送信を取りやめました（「%s」）。内容を確認して再実行してください", t.CaseCode, cur.StatusLabel))
 	}
-	if err := e.step(StepBeforeSend); err != nil {
-		return t, err
+	if errs.As(err) == nil {
+		err = fmt.Errorf("transfer %s: %w", id, err)
 	}
-	resp, callErr := bank.Client.TransferRequest(cctx, req, a.IdempotencyKey)
-	cancel()
-	if err := e.step(StepAfterSend); err != nil {
-		return t, err
-	}
-	o := requestOutcome(resp, callErr)
-	err = e.svc.db.InTx(ctx, func(tx *db.Tx) error {
-		done, err := e.svc.attempts.Finish(ctx, tx, a.ID, o)
-		if err != nil {
-			return err
-		}
-		return e.svc.applyOutcome(ctx, tx, done, o)
-	})
-	if errors.Is(err, attempt.ErrSettled) {
-		err = e.svc.lateAnswer(ctx, a, o)
-	}
-	if err != nil {
-		return t, fmt.Errorf("record answer for transfer %s (attempt %s): %w", id, a.ID, err)
-	}
-	if err := e.step(StepAfterRecord); err != nil {
-		return t, err
-	}
-	return e.svc.Get(ctx, id)
+	return cur, err
 }
 
-// claim moves the transfer to sending and writes its attempt in one transaction. The
-// conditional UPDATE is the claim: of two concurrent executions (two requests, or two instances
-// on PostgreSQL) exactly one changes the row, and only that one sends.
-func (e *Executor) claim(ctx context.Context, bank Bank, id string) (Transfer, attempt.Attempt, aozora.TransferRequest, error) {
+// op is the transfer request of transfer id as an attempt.Op: claim, send what the attempt
+// recorded, apply the answer, and handle a late one. *t receives the claimed transfer.
+func (e *Executor) op(bank Bank, id string, t *Transfer) attempt.Op {
+	return attempt.Op{
+		Claim: func(ctx context.Context, tx *db.Tx) (attempt.Attempt, error) {
+			var a attempt.Attempt
+			var err error
+			*t, a, err = e.claim(ctx, tx, bank, id)
+			return a, err
+		},
+		Send: func(ctx context.Context, a attempt.Attempt) attempt.Outcome {
+			var req aozora.TransferRequest
+			if err := json.Unmarshal([]byte(a.RequestSummary), &req); err != nil {
+				// Written by claim a moment ago; unreadable means nothing was sent.
+				return attempt.Outcome{State: attempt.Failed, Code: "request_summary", Message: "送信内容を読めなかったため送信していません: " + err.Error()}
+			}
+			return requestOutcome(bank.Client.TransferRequest(ctx, req, a.IdempotencyKey))
+		},
+		Apply: e.svc.applyOutcome,
+		Late:  e.svc.lateAnswer,
+	}
+}
+
+// claim moves the transfer to sending in tx and returns its attempt for the runner to write in
+// the same transaction. The conditional UPDATE is the claim: of two concurrent executions (two
+// requests, or two instances on PostgreSQL) exactly one changes the row, and only that one sends.
+func (e *Executor) claim(ctx context.Context, tx *db.Tx, bank Bank, id string) (Transfer, attempt.Attempt, error) {
 	var t Transfer
 	var a attempt.Attempt
 	var req aozora.TransferRequest
-	err := e.svc.db.InTx(ctx, func(tx *db.Tx) error {
+	err := func() error {
 		var err error
 		// Locked, so what is sent is what the record says: an edit committed after a plain read
 		// would otherwise reach the record but not the bank.
@@ -222,17 +208,17 @@ func (e *Executor) claim(ctx context.Context, bank Bank, id string) (Transfer, a
 		if n, _ := res.RowsAffected(); n == 0 {
 			return errs.Conflict(fmt.Sprintf("振込 %s は別の操作で実行中か、状態が変わりました。画面を更新してください", t.CaseCode))
 		}
-		summary, _ := json.Marshal(req)
-		a, err = e.svc.attempts.Begin(ctx, tx, attempt.Attempt{ID: attID, Room: Room, RecordType: RecordType, RecordID: id,
-			Operation: OpRequest, IdempotencyKey: key, RequestSummary: string(summary)})
+		summary, err := json.Marshal(req)
 		if err != nil {
 			return err
 		}
+		a = attempt.Attempt{ID: attID, Room: Room, RecordType: RecordType, RecordID: id,
+			Operation: OpRequest, IdempotencyKey: key, RequestSummary: string(summary)}
 		return e.svc.audit.Record(ctx, tx, audit.Entry{Action: "transfer.execute", RecordType: RecordType, RecordID: id,
 			Before: map[string]string{"status": t.Status}, After: map[string]string{"status": StatusSending, "attempt_id": attID}})
-	})
+	}()
 	t.Status, t.StatusLabel = StatusSending, Statuses.Label(StatusSending)
-	return t, a, req, err
+	return t, a, err
 }
 
 // prevRequest is what a re-execution reuses of an earlier request.

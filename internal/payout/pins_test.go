@@ -6,12 +6,13 @@ import (
 	"time"
 
 	"kessai/internal/payout"
+	"kessai/internal/platform/attempt"
 	"kessai/internal/platform/errs"
 )
 
 // killAt makes the room's executor "die" at step.
-func (e *env) killAt(step string) {
-	e.room.exec.StepHook = func(s string) error {
+func (e *env) killAt(step attempt.Step) {
+	e.room.exec.StepHook = func(s attempt.Step) error {
 		if s == step {
 			return errKilled
 		}
@@ -74,7 +75,7 @@ func TestLateAnswerOfAnOldAttempt(t *testing.T) {
 	tr := e.register(seller{bank: "0001", branch: "001", number: "1717171", kana: "ｻﾄｳ ﾊﾅｺ", amount: 9901, caseStatus: "stocked"})
 	other := e.open()
 	var second payout.Transfer
-	e.room.exec.StepHook = func(step string) error {
+	e.room.exec.StepHook = func(step attempt.Step) error {
 		if step != payout.StepBeforeSend {
 			return nil
 		}

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"kessai/internal/payout"
+	"kessai/internal/platform/attempt"
 )
 
 // TestStaleSendingCounted: a transfer left 送信中 (the process died mid-send) is counted for the
@@ -14,7 +15,7 @@ func TestStaleSendingCounted(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
 	tr := e.register(seller{bank: "0001", branch: "001", number: "1414141", kana: "ｻﾄｳ ﾊﾅｺ", amount: 9601, caseStatus: "stocked"})
-	e.room.exec.StepHook = func(step string) error {
+	e.room.exec.StepHook = func(step attempt.Step) error {
 		if step == payout.StepBeforeSend {
 			return errKilled
 		}

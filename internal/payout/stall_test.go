@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"kessai/internal/payout"
+	"kessai/internal/platform/attempt"
 	"kessai/internal/platform/errs"
 )
 
@@ -26,7 +27,7 @@ func TestStalledSenderNeverSendsTwice(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
 		name        string
-		stallAt     string
+		stallAt     attempt.Step
 		reExecuteIn bool // re-execute from another instance while the sender is still stalled
 		wantErr     bool // the resumed execution reports that it did not send
 		wantAudit   string
@@ -43,7 +44,7 @@ func TestStalledSenderNeverSendsTwice(t *testing.T) {
 			tr := e.register(seller{bank: "0001", branch: "001", number: "4444444", kana: "ｻﾄｳ ﾊﾅｺ", amount: amount, caseStatus: "stocked"})
 			other := e.open() // another instance
 			stalled := e.room.exec
-			stalled.StepHook = func(step string) error {
+			stalled.StepHook = func(step attempt.Step) error {
 				if step != tc.stallAt {
 					return nil
 				}

@@ -49,8 +49,8 @@ type Result struct {
 //
 // Do (or DoBatch) runs inside the transaction that also records the items' outcomes: do all
 // database work through tx — never through another handle, which deadlocks on SQLite — and
-// never call a provider inside it. An action that moves money writes its intent (the attempt
-// row) here and makes the call afterwards, as every outgoing call does.
+// never call a provider inside it. An action that moves money claims the record and writes its
+// attempt here (attempt.Runner.Claim) and makes the call in After, once the batch committed.
 //
 // Returning an outcome (even OutcomeError with a reason) commits what Do wrote; returning err
 // rolls the item back and records it as OutcomeError with err's text.
@@ -69,6 +69,12 @@ type Action struct {
 	// (IDs without a result are recorded as OutcomeError). If it returns err the batch is rolled
 	// back and retried one item at a time with Do when Do is set, else recorded as errors.
 	DoBatch func(ctx context.Context, tx *db.Tx, recordIDs []string) ([]Result, error)
+	// After, when set, runs once the batch has committed, outside any transaction, for each
+	// item Do gave an outcome other than OutcomeError: a money action makes its call here
+	// (attempt.Runner.Send), and the Result it returns replaces the item's (an empty Outcome
+	// keeps Do's). A crash before or during After leaves committed attempts that the janitor
+	// settles; a retried job does not call After again for items already recorded.
+	After func(ctx context.Context, r Result) Result
 }
 
 // Outcome returns the outcome with code.

@@ -66,13 +66,13 @@ func (s *Service) Process(ctx context.Context, runID string) error {
 // processBatch processes up to size items in one transaction and returns how many it did.
 func (s *Service) processBatch(ctx context.Context, a *Action, runID string, size int) (int, error) {
 	var claimed []pending
+	var results []Result
 	err := s.db.InTx(ctx, func(tx *db.Tx) error {
 		var err error
 		if claimed, err = claim(ctx, tx, runID, size); err != nil || len(claimed) == 0 {
 			return err
 		}
-		results, err := s.apply(ctx, tx, a, claimed)
-		if err != nil {
+		if results, err = s.apply(ctx, tx, a, claimed); err != nil {
 			return err
 		}
 		return s.record(ctx, tx, runID, claimed, results)
@@ -90,7 +90,39 @@ func (s *Service) processBatch(ctx context.Context, a *Action, runID string, siz
 	if err != nil {
 		return 0, fmt.Errorf("bulk %s: batch: %w", runID, err)
 	}
+	if err := s.after(ctx, a, runID, claimed, results); err != nil {
+		return 0, err
+	}
 	return len(claimed), nil
+}
+
+// after runs the action's After on the committed items and records the results it returns.
+func (s *Service) after(ctx context.Context, a *Action, runID string, items []pending, results []Result) error {
+	if a.After == nil {
+		return nil
+	}
+	seq := map[string]pending{}
+	for _, it := range items {
+		seq[it.recordID] = it
+	}
+	var changed []pending
+	var final []Result
+	for _, r := range results {
+		it, ok := seq[r.RecordID]
+		if !ok || r.Outcome == "" || r.Outcome == OutcomeError {
+			continue
+		}
+		nr := a.After(ctx, r)
+		if nr.Outcome == "" || (nr.Outcome == r.Outcome && nr.Reason == r.Reason) {
+			continue
+		}
+		nr.RecordID = r.RecordID
+		changed, final = append(changed, it), append(final, nr)
+	}
+	if len(changed) == 0 {
+		return nil
+	}
+	return s.db.InTx(ctx, func(tx *db.Tx) error { return s.record(ctx, tx, runID, changed, final) })
 }
 
 // processOne processes one item in its own transaction; an action error is recorded as the
@@ -98,6 +130,7 @@ func (s *Service) processBatch(ctx context.Context, a *Action, runID string, siz
 // with batchErr, the error of the batch it was in.
 func (s *Service) processOne(ctx context.Context, a *Action, runID string, it pending, batchErr error) error {
 	err := error(batchError{batchErr})
+	var done []Result
 	if a.Do != nil {
 		err = s.db.InTx(ctx, func(tx *db.Tx) error {
 			var outcome string
@@ -110,8 +143,12 @@ func (s *Service) processOne(ctx context.Context, a *Action, runID string, it pe
 			if err != nil {
 				return batchError{err}
 			}
-			return s.record(ctx, tx, runID, []pending{it}, []Result{{RecordID: it.recordID, Outcome: o, Reason: reason}})
+			done = []Result{{RecordID: it.recordID, Outcome: o, Reason: reason}}
+			return s.record(ctx, tx, runID, []pending{it}, done)
 		})
+	}
+	if err == nil && done != nil {
+		return s.after(ctx, a, runID, []pending{it}, done)
 	}
 	var be batchError
 	if !errors.As(err, &be) {

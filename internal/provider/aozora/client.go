@@ -8,12 +8,12 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"net/http/httptrace"
 	"net/url"
 	"strings"
 	"time"
 
 	"kessai/internal/platform/clock"
+	"kessai/internal/platform/outbound"
 )
 
 // Production base URLs. Staging (stg-api) answers 403 without a contract.
@@ -132,29 +132,23 @@ func (c *Client) do(ctx context.Context, k call, out any) error {
 	if k.idemKey != "" {
 		req.Header.Set("Idempotency-Key", k.idemKey)
 	}
-	if k.moneyMoving {
-		// net/http silently re-sends a request that carries an Idempotency-Key when a reused
-		// connection drops before the answer. Whether the bank honours the key is unconfirmed,
-		// so a money-moving request is sent at most once here: without GetBody the transport
-		// cannot replay it, and the caller settles the unknown outcome by asking the bank.
-		req.GetBody = nil
-	}
 	return c.send(req, k.op(), k.moneyMoving, out, parseAPIError)
 }
 
-// send performs req and decodes the answer. It notes whether the request was written, because
-// only a request that may have reached the bank can have an unknown outcome.
+// send performs req and decodes the answer. It notes whether the request left (outbound),
+// because only a request that may have reached the bank can have an unknown outcome. A
+// money-moving request is sent at most once: whether the bank honours Idempotency-Key is
+// unconfirmed, so net/http must not replay it on a dropped connection.
 func (c *Client) send(req *http.Request, op string, moving bool, out any, parseErr func(op string, status int, b []byte) error) error {
-	var wrote bool
-	trace := &httptrace.ClientTrace{
-		// WroteHeaders rather than WroteRequest: a server may act on a request whose body
-		// write failed half way.
-		WroteHeaders: func() { wrote = true },
+	var sent *outbound.Sent
+	if moving {
+		req, sent = outbound.Once(req)
+	} else {
+		req, sent = outbound.Track(req)
 	}
-	req = req.WithContext(httptrace.WithClientTrace(req.Context(), trace))
 	res, err := c.hc.Do(req)
 	if err != nil {
-		return &TransportError{Op: op, Sent: wrote, MoneyMoving: moving, Err: err}
+		return &TransportError{Op: op, Sent: sent.Left(), MoneyMoving: moving, Err: err}
 	}
 	defer res.Body.Close()
 	b, err := io.ReadAll(io.LimitReader(res.Body, 32<<20))
