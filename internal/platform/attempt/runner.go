@@ -69,7 +69,9 @@ type Runner struct {
 }
 
 // NewRunner returns a runner writing attempts to l in d.
-func NewRunner(d *db.DB, l *Log) *Runner { return &Runner{db: d, log: l, CallTimeout: 30 * time.Second} }
+func NewRunner(d *db.DB, l *Log) *Runner {
+	return &Runner{db: d, log: l, CallTimeout: 30 * time.Second}
+}
 
 // Log is the attempt log the runner writes.
 func (r *Runner) Log() *Log { return r.log }
