@@ -6,6 +6,8 @@ import (
 	"io"
 	"strings"
 	"time"
+
+	"kessai/internal/room"
 )
 
 // Config is everything `kessai serve` reads from flags and the environment. Flags win over the
@@ -32,6 +34,17 @@ type Config struct {
 	RequestTimeout time.Duration
 	// JobPollInterval overrides River's fetch poll interval (tests use a short one).
 	JobPollInterval time.Duration
+	// Rooms are the workflow rooms to attach; nil means the room list (rooms.go). Tests add a
+	// room of their own here.
+	Rooms []room.Room
+}
+
+// roomList is the rooms c attaches.
+func (c Config) roomList() []room.Room {
+	if c.Rooms != nil {
+		return c.Rooms
+	}
+	return Rooms()
 }
 
 func parseServeConfig(args []string, getenv func(string) string, stderr io.Writer) (Config, error) {

@@ -34,7 +34,7 @@ func TestMigrateCommand(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer d.Close()
-	if n, err := d.Pending(ctx, migrations()...); err != nil || n != 0 {
+	if n, err := d.Pending(ctx, migrations(Rooms())...); err != nil || n != 0 {
 		t.Fatalf("pending after migrate = %d, %v", n, err)
 	}
 	var jobsCount int

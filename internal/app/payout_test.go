@@ -104,9 +104,9 @@ func (f *payoutFixture) poll(caseID, from string) string {
 
 func (f *payoutFixture) approve(applyNo string) {
 	f.t.Helper()
-	for _, m := range f.inst.App.Aozora.Mails() {
+	for _, m := range f.inst.App.Simulator(aozorasim.Name).(*aozorasim.Sim).Mails() {
 		if m.ApplyNo == applyNo && m.Kind == "approval" {
-			if err := f.inst.App.Aozora.Approve(m.Token, aozorasim.TransactionPassword); err != nil {
+			if err := f.inst.App.Simulator(aozorasim.Name).(*aozorasim.Sim).Approve(m.Token, aozorasim.TransactionPassword); err != nil {
 				f.t.Fatal(err)
 			}
 			return
@@ -177,7 +177,7 @@ func TestPayoutEndToEnd(t *testing.T) {
 	}
 	keiri.PostForm("/accounting/transfers/execute", url.Values{"id": {id2}})
 	_, apply2, _ := f.transferStatus(c2.ID)
-	if err := f.inst.App.Aozora.Expire(apply2); err != nil {
+	if err := f.inst.App.Simulator(aozorasim.Name).(*aozorasim.Sim).Expire(apply2); err != nil {
 		t.Fatal(err)
 	}
 	if st := f.poll(c2.ID, "awaiting_approval"); st != "cancelled" {
@@ -198,7 +198,7 @@ func TestPayoutEndToEnd(t *testing.T) {
 	if st := f.poll(c2.ID, "awaiting_approval"); st != "completed" {
 		t.Fatalf("after re-execution: %s", st)
 	}
-	if n := f.inst.App.Aozora.Status().Transfers; n != 3 {
+	if n := f.inst.App.Simulator(aozorasim.Name).(*aozorasim.Sim).Status().Transfers; n != 3 {
 		t.Fatalf("the bank received %d requests, want 3 (one, and one expired plus its re-execution)", n)
 	}
 	home := keiri.Get("/")
@@ -212,7 +212,7 @@ func TestPayoutAPI(t *testing.T) {
 	t.Parallel()
 	f := newPayoutFixture(t)
 	if !routed(f.inst, "/api/v1/transfers/bulk-request") {
-		t.Fatal("the payout API is not routed: wire_api.go must call a.payoutAPI(v1)")
+		t.Fatal("the payout API is not routed: payout.Plugin must register it on room.Host.API")
 	}
 	staff, keiri := f.inst.APIKey(t, auth.RoleStaff), f.inst.APIKey(t, auth.RoleAccountant)
 	ok := f.newCase(sellerAccount, 5000)

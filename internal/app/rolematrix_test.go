@@ -121,7 +121,13 @@ func isForeign(inst *apptest.Instance, path string) bool {
 // that role), and page posts without the CSRF token.
 func TestRoleMatrix(t *testing.T) {
 	t.Parallel()
-	inst := apptest.Start(t, apptest.Options{})
+	roleMatrix(t, apptest.Start(t, apptest.Options{}))
+}
+
+// roleMatrix checks every route of inst and returns the names ("GET /x") of those it checked.
+func roleMatrix(t *testing.T, inst *apptest.Instance) map[string]bool {
+	t.Helper()
+	covered := map[string]bool{}
 	routes := inst.App.Shell.Routes()
 	for _, p := range policyProblems(routes) {
 		t.Errorf("permission policy: %s", p)
@@ -140,6 +146,7 @@ func TestRoleMatrix(t *testing.T) {
 		}
 		name := strings.TrimSpace(rt.Method + " " + rt.Pattern)
 		path := concretePath(rt.Pattern)
+		covered[name] = true
 
 		res := anon.Do(requestFor(t, inst, rt, path))
 		switch {
@@ -183,6 +190,7 @@ func TestRoleMatrix(t *testing.T) {
 		t.Fatalf("only %d refusals checked over %d routes: the route table looks empty", checked, len(routes))
 	}
 	t.Logf("%d routes, %d refusals checked", len(routes), checked)
+	return covered
 }
 
 // TestGuardAndPolicyCatchWrongPermissions shows, on a router with made-up routes, that the guard

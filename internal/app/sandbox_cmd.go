@@ -8,13 +8,11 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"path/filepath"
 	"time"
 
 	"kessai/internal/platform/auth"
 	"kessai/internal/platform/clock"
 	"kessai/internal/sandbox"
-	"kessai/internal/sandbox/aozorasim"
 	"kessai/internal/web"
 )
 
@@ -31,7 +29,7 @@ func runSandbox(ctx context.Context, args []string, getenv func(string) string, 
 	if err := os.MkdirAll(*dataDir, 0o700); err != nil {
 		return fmt.Errorf("sandbox: create data dir: %w", err)
 	}
-	h, err := sandboxHandler(clock.NewSandbox(), *dataDir)
+	h, home, err := sandboxHandler(clock.NewSandbox(), *dataDir)
 	if err != nil {
 		return err
 	}
@@ -39,10 +37,23 @@ func runSandbox(ctx context.Context, args []string, getenv func(string) string, 
 	if err != nil {
 		return fmt.Errorf("sandbox: listen on %s: %w", *addr, err)
 	}
+	if err := home.Start(ctx); err != nil {
+		ln.Close()
+		return err
+	}
+	defer home.Stop(context.Background())
 	base := "http://" + ln.Addr().String()
 	fmt.Fprintf(stdout, "kessai sandbox: %s/sandbox\n", base)
-	fmt.Fprintf(stdout, "  GMOあおぞらネット銀行: auth %s/sandbox/aozora%s  api %s/sandbox/aozora%s  (client %s / %s)\n",
-		base, aozorasim.AuthPath, base, aozorasim.APIPath, aozorasim.DefaultClientID, aozorasim.DefaultClientSecret)
+	for _, s := range home.Snapshot(ctx).Simulators {
+		line := "  " + s.Label + ":"
+		if sm, ok := home.Lookup(s.Name); ok && sm.Intro != nil {
+			line += " " + sm.Intro(base+sm.Prefix())
+		}
+		for _, p := range s.Ports {
+			line += "  " + p.Name + " " + p.Addr
+		}
+		fmt.Fprintln(stdout, line)
+	}
 	srv := &http.Server{Handler: web.WithRequestID(h), ReadHeaderTimeout: 10 * time.Second}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
@@ -59,21 +70,24 @@ func runSandbox(ctx context.Context, args []string, getenv func(string) string, 
 	return nil
 }
 
-// sandboxHandler is the standalone sandbox: the same home page and simulators as inside kessai,
-// every route public.
-func sandboxHandler(c *clock.Sandbox, dataDir string) (http.Handler, error) {
+// sandboxHandler is the standalone sandbox: the same home page and simulators as inside kessai
+// (built from the same list, simulatorSpecs of the room list), every route public.
+func sandboxHandler(c *clock.Sandbox, dataDir string) (http.Handler, *sandbox.Home, error) {
 	render, err := web.NewRenderer(c, true)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	sh := web.NewShell(render)
-	sim := aozorasim.New(aozorasim.Options{Clock: c, Prefix: "/sandbox/aozora", StatePath: filepath.Join(dataDir, "sandbox-aozora.json")})
-	home := sandbox.NewHome(c, true, aozoraSimulator(sim))
+	sims, err := sandbox.Build(simulatorSpecs(Rooms()), c, dataDir)
+	if err != nil {
+		return nil, nil, err
+	}
+	home := sandbox.NewHome(c, true, sims...)
 	if err := home.Register(sh, auth.PermPublic, auth.PermPublic); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	mux := http.NewServeMux()
 	mux.Handle("/", sh)
 	mux.Handle("GET /{$}", http.RedirectHandler("/sandbox", http.StatusSeeOther))
-	return mux, nil
+	return mux, home, nil
 }

@@ -17,7 +17,7 @@ import (
 // The standalone sandbox serves the home page, the clock and a simulator a real client can use
 // end to end (OAuth login, token, accounts) without kessai's database or login.
 func TestStandaloneSandbox(t *testing.T) {
-	h, err := sandboxHandler(clock.NewSandbox(), t.TempDir())
+	h, _, err := sandboxHandler(clock.NewSandbox(), t.TempDir())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -10,15 +10,18 @@ import (
 	"net/http"
 	"time"
 
+	"kessai/internal/api"
 	"kessai/internal/commerce"
+	"kessai/internal/platform/attempt"
 	"kessai/internal/platform/auth"
 	"kessai/internal/platform/bulk"
 	"kessai/internal/platform/clock"
+	"kessai/internal/platform/connection"
 	"kessai/internal/platform/db"
 	"kessai/internal/platform/jobs"
 	"kessai/internal/platform/metrics"
+	"kessai/internal/room"
 	"kessai/internal/sandbox"
-	"kessai/internal/sandbox/aozorasim"
 	"kessai/internal/web"
 )
 
@@ -43,12 +46,18 @@ type App struct {
 	Jobs *jobs.Queue
 	// Metrics counts HTTP requests for /metrics (wire_jobs.go).
 	Metrics *metrics.Registry
-	// Sandbox is the simulators' home and Aozora the GMO あおぞら simulator (wire_sandbox.go).
+	// Sandbox is the simulators' home (wire_sandbox.go); Simulator returns one by name.
 	Sandbox *sandbox.Home
-	Aozora  *aozorasim.Sim
+	// Connections are the provider connections, keyed by provider (wire_platform.go).
+	Connections *connection.Registry
+	// API is /api/v1; Attempts and Janitor the shared outgoing-call log and its janitor
+	// (wire_api.go, wire_rooms.go).
+	API      *api.API
+	Attempts *attempt.Log
+	Janitor  *attempt.Janitor
 
-	// payout is the payout room's parts, built once in wireRooms (wire_rooms.go).
-	payout *payoutParts
+	// rooms are the workflow rooms this App attached (rooms.go).
+	rooms []room.Room
 
 	// stdout receives the one-time bootstrap messages (the first admin's generated password).
 	stdout  io.Writer
@@ -64,12 +73,15 @@ type App struct {
 }
 
 // migrations lists every package's migrations in dependency order: a package that references
-// another's tables comes after it.
-func migrations() []db.Migrations {
+// another's tables comes after it; the rooms' come last, in the room list's order.
+func migrations(rooms []room.Room) []db.Migrations {
 	var out []db.Migrations
 	out = append(out, platformMigrations()...)
 	out = append(out, commerceMigrations()...)
-	out = append(out, roomMigrations()...)
+	out = append(out, attempt.Migrations)
+	for _, r := range rooms {
+		out = append(out, r.Migrations...)
+	}
 	return out
 }
 
@@ -77,13 +89,13 @@ func migrations() []db.Migrations {
 // wire_*.go file so the parts can grow without touching each other.
 func (a *App) wiring() []func(context.Context) error {
 	return []func(context.Context) error{
-		a.wirePlatform, // secrets, audit, auth (sessions, API keys, CSRF)
+		a.wirePlatform, // secrets, audit, auth (sessions, API keys, CSRF), provider connections
 		a.wireJobs,     // River on SQLite or PostgreSQL, periodic schedule, ジョブ管理
 		a.wireCommerce, // shops, customers, orders, cases, subscriptions: pages, CSV, demo
-		a.wireSandbox,  // simulators mounted under /sandbox/, サンドボックス page, clock
-		a.wireRooms,    // payout, cardupdate, rakutenpay, kantan, atobarai
-		a.wireScreens,  // the rooms' pages and provider settings forms
-		a.wireAPI,      // /api/v1 conventions and the OpenAPI document (last: it lists every API route)
+		a.wireSandbox,  // the rooms' simulators under /sandbox/ and on their ports, サンドボックス page, clock
+		a.wireAPI,      // /api/v1 conventions and commerce's operations
+		a.wireRooms,    // every room of the room list (rooms.go), through the room contract
+		a.wireDoc,      // the OpenAPI document (last: it lists every API route)
 	}
 }
 
@@ -93,7 +105,7 @@ func openDB(ctx context.Context, cfg Config, log *slog.Logger) (*db.DB, error) {
 	if err != nil {
 		return nil, err
 	}
-	n, err := d.Migrate(ctx, migrations()...)
+	n, err := d.Migrate(ctx, migrations(cfg.roomList())...)
 	if err != nil {
 		d.Close()
 		return nil, err
@@ -109,7 +121,7 @@ func New(ctx context.Context, cfg Config, log *slog.Logger, stdout io.Writer) (*
 	if err != nil {
 		return nil, err
 	}
-	a := &App{Config: cfg, Log: log, DB: d, Clock: clock.NewSandbox(), stdout: stdout}
+	a := &App{Config: cfg, Log: log, DB: d, Clock: clock.NewSandbox(), stdout: stdout, rooms: cfg.roomList()}
 	a.closers = append(a.closers, d.Close)
 	render, err := web.NewRenderer(a.Clock, true)
 	if err != nil {
@@ -159,7 +171,7 @@ func (a *App) readyz(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "database unreachable: "+err.Error(), http.StatusServiceUnavailable)
 		return
 	}
-	pending, err := a.DB.Pending(ctx, migrations()...)
+	pending, err := a.DB.Pending(ctx, migrations(a.rooms)...)
 	if err != nil || pending > 0 {
 		http.Error(w, fmt.Sprintf("migrations pending: %d %v", pending, err), http.StatusServiceUnavailable)
 		return

@@ -13,8 +13,9 @@ import (
 	"kessai/internal/platform/jobs"
 )
 
-// wireAPI attaches the JSON API: the commerce operations, Idempotency-Key handling of every
-// state-changing /api/v1 request, and the OpenAPI document at /api/v1/openapi.json.
+// wireAPI attaches the JSON API: the commerce operations and Idempotency-Key handling of every
+// state-changing /api/v1 request. The rooms add theirs (room.Host.API); wireDoc then serves
+// the OpenAPI document at /api/v1/openapi.json.
 func (a *App) wireAPI(ctx context.Context) error {
 	idem := api.NewIdempotency(a.DB, a.Clock.Now)
 	// Keys are kept KeyTTL (24h); an hourly job forgets older ones.
@@ -25,20 +26,20 @@ func (a *App) wireAPI(ctx context.Context) error {
 		Args: func() river.JobArgs { return idempotencyCleanupArgs{} }, RunOnStart: true}); err != nil {
 		return err
 	}
-	v1 := api.New(a.Shell)
+	a.Jobs.SetKindLabel(idempotencyCleanupArgs{}.Kind(), "冪等キーの整理")
+	a.API = api.New(a.Shell)
 	if a.Commerce != nil {
-		commerce.RegisterAPI(v1, a.Commerce)
+		commerce.RegisterAPI(a.API, a.Commerce)
 	}
-	// Each room's operations: the room builds its parts from App's fields (wire_rooms.go).
-	for _, register := range []func(*api.API) error{a.payoutAPI} {
-		if err := register(v1); err != nil {
-			return fmt.Errorf("api: %w", err)
-		}
-	}
-	v1.ServeDoc()
 	// Innermost: after authentication has put the principal in the context (keys are scoped
 	// per principal), before the route guard and handlers.
 	a.middleware = append([]func(http.Handler) http.Handler{idem.Middleware}, a.middleware...)
+	return nil
+}
+
+// wireDoc serves the OpenAPI document once every room has registered its operations.
+func (a *App) wireDoc(ctx context.Context) error {
+	a.API.ServeDoc()
 	return nil
 }
 

@@ -42,7 +42,6 @@ func (a *App) wireCommerce(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("bulk sweep: %w", err)
 	}
-	labelJobKinds(a.Jobs)
 	a.BulkPages = web.MountBulk(a.Shell, a.Bulk)
 	pages, err := commerce.NewPages(a.Shell, a.Commerce, a.BulkPages, log)
 	if err != nil {
@@ -65,19 +64,6 @@ func (a *App) wireCommerce(ctx context.Context) error {
 	a.Log.Info("demo data seeded", "summary", sum.String(), "shops", sum.Shops, "customers", sum.Customers,
 		"cards", sum.Cards, "cases", sum.Cases, "orders", sum.Orders, "subscriptions", sum.Subscriptions)
 	return nil
-}
-
-// labelJobKinds names, for the ジョブ管理 page, the kinds whose args have no Label method of
-// their own (their packages are wired elsewhere; a label for a kind not registered is harmless).
-func labelJobKinds(q *jobs.Queue) {
-	for kind, label := range map[string]string{
-		"payout.poll":             "振込状況の確認",
-		"payout.execute":          "振込実行",
-		"attempt.janitor":         "状態不明の送金の確認",
-		"api.idempotency_cleanup": "冪等キーの整理",
-	} {
-		q.SetKindLabel(kind, label)
-	}
 }
 
 func commerceMigrations() []db.Migrations { return []db.Migrations{commerce.Migrations} }

@@ -43,6 +43,7 @@ func (a *App) wireJobs(ctx context.Context) error {
 		return err
 	}
 	a.Shell.AddAttention(a.jobsAttention)
+	a.Shell.AddNav(web.NavEntry{Key: "jobs", Label: "ジョブ管理", Path: "/jobs", Order: web.NavJobs})
 
 	a.Metrics = metrics.NewRegistry(metrics.RouteMatcher(func() []string {
 		var out []string

@@ -12,6 +12,7 @@ import (
 	"kessai/internal/platform/auth/authweb"
 	"kessai/internal/platform/bulk"
 	"kessai/internal/platform/clock"
+	"kessai/internal/platform/connection"
 	"kessai/internal/platform/db"
 	"kessai/internal/platform/jobs"
 	"kessai/internal/platform/secrets"
@@ -54,6 +55,7 @@ func (a *App) wirePlatform(ctx context.Context) error {
 		Secrets:   sealer,
 		Providers: &secrets.Store{Sealer: sealer, Audit: log, Log: a.Log, Now: a.Clock.Now},
 	}
+	a.Connections = connection.New(a.DB, a.Platform.Providers, a.Clock, a.Log.With("part", "connections"))
 	h := &authweb.Handler{Auth: svc, Render: a.Shell.Render, SecureCookies: strings.HasPrefix(a.Config.BaseURL, "https://")}
 	a.Platform.Web = h
 	if err := h.Routes(a.Shell); err != nil {
@@ -61,6 +63,13 @@ func (a *App) wirePlatform(ctx context.Context) error {
 	}
 	if err := auditweb.Routes(a.Shell, a.DB); err != nil {
 		return err
+	}
+	for _, e := range []web.NavEntry{
+		{Key: "users", Label: "ユーザー", Path: "/settings/users", Group: web.GroupSettings, Order: 30},
+		{Key: "apikeys", Label: "APIキー", Path: "/settings/apikeys", Group: web.GroupSettings, Order: 40},
+		{Key: "audit", Label: "操作履歴", Path: "/audit", Group: web.GroupSettings, Order: 50},
+	} {
+		a.Shell.AddNav(e)
 	}
 	a.middleware = append(a.middleware, h.Middleware)
 	return a.bootstrapAdmin(ctx)

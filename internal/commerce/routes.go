@@ -10,6 +10,16 @@ import (
 
 // Routes lists every commerce page (the JSON API is in api.go).
 func (p *Pages) Routes(s *web.Shell) {
+	for _, e := range []web.NavEntry{
+		{Key: "takuhai", Label: "宅配買取", Path: "/cases?kind=takuhai", Order: web.NavCommerce},
+		{Key: "ippan", Label: "一般仕入", Path: "/cases?kind=ippan", Order: web.NavCommerce + 1},
+		{Key: "orders", Label: "受注管理", Path: "/orders", Order: web.NavCommerce + 2},
+		{Key: "subscriptions", Label: "定期受注管理", Path: "/subscriptions", Order: web.NavCommerce + 3},
+		{Key: "customers", Label: "顧客", Path: "/customers", Order: web.NavCommerce + 4},
+		{Key: "shops", Label: "店舗", Path: "/settings/shops", Group: web.GroupSettings, Order: 20},
+	} {
+		s.AddNav(e)
+	}
 	s.HandleFunc(http.MethodGet, "/cases", auth.PermView, "買取ケース一覧（宅配買取・一般仕入）", p.listCases)
 	s.HandleFunc(http.MethodGet, "/cases.csv", auth.PermView, "買取ケースのCSV出力", p.exportCases)
 	s.HandleFunc(http.MethodGet, "/cases/import", auth.PermOperate, "買取ケースのCSV取込画面", p.importForm("cases"))

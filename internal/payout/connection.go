@@ -72,6 +72,8 @@ type Connection struct {
 	// RedirectURI is kessai's callback for the bank's login page.
 	RedirectURI string
 	HTTPClient  *http.Client
+	// Log receives what a person must hear about (a refreshed token that could not be stored).
+	Log *slog.Logger
 
 	mu         sync.Mutex
 	holder     *aozora.TokenHolder
@@ -82,7 +84,7 @@ type Connection struct {
 // NewConnection returns the connection over the provider settings store.
 func NewConnection(d *db.DB, store *secrets.Store, c clock.Clock, sandboxURLs func() (string, string), redirectURI string) *Connection {
 	return &Connection{db: d, store: store, clock: c, SandboxURLs: sandboxURLs, RedirectURI: redirectURI,
-		HTTPClient: &http.Client{Timeout: 60 * time.Second}}
+		HTTPClient: &http.Client{Timeout: 60 * time.Second}, Log: slog.Default()}
 }
 
 // State is the settings page's view: the stored settings and where they point.
@@ -476,7 +478,7 @@ func (c *Connection) storeRefreshed(nt aozora.Token) {
 	msg := ""
 	if err != nil {
 		msg = "更新したリフレッシュトークンを保存できませんでした（" + err.Error() + "）。kessai を再起動する前に【連携を確認】で保存し直してください"
-		slog.Error("payout: store refreshed bank token", "provider", Provider, "err", err, "last_error", msg)
+		c.Log.Error("payout: store refreshed bank token", "provider", Provider, "err", err, "last_error", msg)
 	}
 	c.mu.Lock()
 	c.refreshErr = msg

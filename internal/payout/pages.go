@@ -7,7 +7,6 @@ import (
 	"html/template"
 	"net/http"
 
-	"kessai/internal/commerce"
 	"kessai/internal/platform/auth"
 	"kessai/internal/platform/errs"
 	"kessai/internal/web"
@@ -64,20 +63,6 @@ func (p *Pages) Routes(sh *web.Shell) {
 	sh.HandleFunc(http.MethodGet, "/transfers/{id}/edit", auth.PermOperate, "振込の修正フォーム", p.editForm)
 	sh.HandleFunc(http.MethodPost, "/transfers/{id}", auth.PermOperate, "振込を修正", p.update)
 	sh.HandleFunc(http.MethodPost, "/transfers/{id}/delete", auth.PermOperate, "振込を削除", p.delete)
-}
-
-// Attach plugs the room into the shell: the 外部連携設定 entry, the top page's counts, the
-// case detail's 銀行振込 tab and the case list's 一括振込依頼 (cases and bulk may be nil).
-func (p *Pages) Attach(sh *web.Shell, cases *commerce.Pages, bulk *web.BulkPages) {
-	sh.AddIntegration(web.Integration{Label: "GMOあおぞらネット銀行", Room: "銀行振込（買取ケースの支払い）",
-		Link: "/settings/integrations/aozora", Status: p.conn.Status})
-	sh.AddAttention(p.AttentionItems)
-	if cases != nil {
-		cases.AddCaseTab(p.CaseTab())
-	}
-	if bulk != nil {
-		bulk.Service().Register(p.BulkAction())
-	}
 }
 
 // AttentionItems are the top page's counts: 振込実行待ち, 承認待ち, エラー.

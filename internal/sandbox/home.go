@@ -11,52 +11,57 @@ import (
 	"context"
 	"embed"
 	"fmt"
+	"net"
 	"net/http"
+	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"kessai/internal/platform/auth"
 	"kessai/internal/platform/clock"
 	"kessai/internal/platform/errs"
+	"kessai/internal/sandbox/sim"
 	"kessai/internal/web"
 )
 
 //go:embed templates
 var templates embed.FS
 
-// Fact is one line of a simulator's state on the サンドボックス page ("承認待ちの振込", "2件").
-type Fact struct {
-	Label string `json:"label"`
-	Value string `json:"value"`
-}
+// Simulator, Fact and Link are the simulators' description (package sim), named here for the
+// wiring that mounts them.
+type (
+	Simulator = sim.Simulator
+	Fact      = sim.Fact
+	Link      = sim.Link
+)
 
-// Link is a page of a simulator worth opening (its mailbox, its login page).
-type Link struct {
-	Label string `json:"label"`
-	Path  string `json:"path"` // relative to the simulator's mount point, no leading slash: "mailbox"
+// Build builds every spec once (the first spec of a name wins: GMO-PG's simulator is declared
+// by two rooms) with its state file sandbox-{name}.json in dataDir ("" keeps no state).
+func Build(specs []sim.Spec, c *clock.Sandbox, dataDir string) ([]Simulator, error) {
+	var out []Simulator
+	seen := map[string]bool{}
+	for _, sp := range specs {
+		if seen[sp.Name] {
+			continue
+		}
+		seen[sp.Name] = true
+		env := sim.Env{Clock: c, Prefix: "/sandbox/" + sp.Name}
+		if dataDir != "" {
+			env.StatePath = filepath.Join(dataDir, "sandbox-"+sp.Name+".json")
+		}
+		s, err := sp.New(env)
+		if err != nil {
+			return nil, fmt.Errorf("sandbox: build simulator %s: %w", sp.Name, err)
+		}
+		if s.Name != sp.Name {
+			return nil, fmt.Errorf("sandbox: spec %s built a simulator named %q", sp.Name, s.Name)
+		}
+		out = append(out, s)
+	}
+	return out, nil
 }
-
-// Simulator describes one mounted simulator.
-type Simulator struct {
-	Name  string // URL segment: /sandbox/{Name}/
-	Label string // provider name in Japanese, e.g. "GMOあおぞらネット銀行"
-	// Handler serves the simulator; it sees paths with /sandbox/{Name} stripped.
-	Handler http.Handler
-	// Summary reports the simulator's state; nil shows nothing.
-	Summary func() []Fact
-	Links   []Link
-	// Control is the subtree of the simulator's control API (faults, reset, scripted approval),
-	// e.g. "_sim/". It is guarded like the clock: a person could otherwise reset the sandbox or
-	// arm faults without signing in.
-	Control string
-	// Active is false when the provider has real credentials configured and kessai talks to
-	// the real provider; the simulator is still mounted for engineers but marked unused.
-	Active func() bool
-}
-
-// Prefix is where s is mounted.
-func (s Simulator) Prefix() string { return "/sandbox/" + s.Name }
 
 // Home is the サンドボックス page and the simulators' mount points.
 type Home struct {
@@ -65,6 +70,11 @@ type Home struct {
 	clockMovable bool
 	controlPerm  auth.Perm // who may move the clock (the page hides the buttons from the others)
 	sims         []Simulator
+	// Active, when set, says whether kessai talks to the named simulator now (it follows the
+	// provider connections); a simulator's own Active wins.
+	Active  func(ctx context.Context, name string) bool
+	mu      sync.Mutex
+	running []*running
 	// OnAdvance runs after the clock moved (the job queue checks its schedules at once, so
 	// "the 27th at 0:00" runs now rather than at the next check). Set during wiring.
 	OnAdvance func(ctx context.Context) error
@@ -84,9 +94,13 @@ func (h *Home) Register(sh *web.Shell, pagePerm, controlPerm auth.Perm) error {
 		return err
 	}
 	sh.HandleFunc(http.MethodGet, "/sandbox", pagePerm, "サンドボックス（シミュレーターと時計）", h.page(sh.Render))
+	sh.AddNav(web.NavEntry{Key: "sandbox", Label: "サンドボックス", Path: "/sandbox", Order: web.NavSandbox})
 	sh.HandleFunc(http.MethodGet, "/sandbox/state", pagePerm, "サンドボックスの状態（JSON）", h.state)
 	sh.HandleFunc(http.MethodPost, "/sandbox/clock", controlPerm, "サンドボックスの時計を進める", h.advance(sh.Render))
 	for _, s := range h.sims {
+		if s.Handler == nil {
+			continue
+		}
 		handler := http.StripPrefix(s.Prefix(), s.Handler)
 		sh.Handle("", s.Prefix()+"/", auth.PermPublic, s.Label+"のシミュレーター", handler)
 		if s.Control != "" {
@@ -98,11 +112,86 @@ func (h *Home) Register(sh *web.Shell, pagePerm, controlPerm auth.Perm) error {
 
 // Prefixes lists the simulators' mount points with a trailing slash ("/sandbox/aozora/").
 func (h *Home) Prefixes() []string {
-	out := make([]string, len(h.sims))
-	for i, s := range h.sims {
-		out[i] = s.Prefix() + "/"
+	var out []string
+	for _, s := range h.sims {
+		if s.Handler != nil {
+			out = append(out, s.Prefix()+"/")
+		}
 	}
 	return out
+}
+
+// Lookup returns the simulator named name.
+func (h *Home) Lookup(name string) (Simulator, bool) {
+	for _, s := range h.sims {
+		if s.Name == name {
+			return s, true
+		}
+	}
+	return Simulator{}, false
+}
+
+// running is one started listener.
+type running struct {
+	sim, name string
+	ln        net.Listener
+	done      chan error
+}
+
+// Start opens every simulator's own listeners and serves them until Stop.
+func (h *Home) Start(ctx context.Context) error {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if len(h.running) > 0 {
+		return nil
+	}
+	for _, s := range h.sims {
+		for _, l := range s.Listeners {
+			addr := l.Addr
+			if addr == "" {
+				addr = "127.0.0.1:0"
+			}
+			ln, err := net.Listen("tcp", addr)
+			if err != nil {
+				h.stopLocked()
+				return fmt.Errorf("sandbox: %s %s: listen on %s: %w", s.Label, l.Name, addr, err)
+			}
+			r := &running{sim: s.Name, name: l.Name, ln: ln, done: make(chan error, 1)}
+			go func(serve func(net.Listener) error) { r.done <- serve(ln) }(l.Serve)
+			h.running = append(h.running, r)
+		}
+	}
+	return nil
+}
+
+// Stop closes the listeners and waits for their servers to return (or ctx to end).
+func (h *Home) Stop(ctx context.Context) error {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.stopLocked()
+}
+
+func (h *Home) stopLocked() error {
+	for _, r := range h.running {
+		_ = r.ln.Close()
+	}
+	for _, r := range h.running {
+		<-r.done // Serve returns once its listener is closed
+	}
+	h.running = nil
+	return nil
+}
+
+// Addr is where the named listener of simulator name listens ("" when not started).
+func (h *Home) Addr(name, listener string) string {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for _, r := range h.running {
+		if r.sim == name && r.name == listener {
+			return r.ln.Addr().String()
+		}
+	}
+	return ""
 }
 
 // State is what the page and /sandbox/state show.
@@ -118,18 +207,31 @@ type State struct {
 type SimState struct {
 	Name   string `json:"name"`
 	Label  string `json:"label"`
-	URL    string `json:"url"`
+	URL    string `json:"url,omitempty"` // "" for a simulator without an HTTP side
 	Active bool   `json:"active"`
+	Ports  []Port `json:"ports,omitempty"`
 	Facts  []Fact `json:"facts"`
 	Links  []Link `json:"links"`
 }
 
+// Port is one of a simulator's own listeners as started.
+type Port struct {
+	Name string `json:"name"` // "SFTP"
+	Addr string `json:"addr"` // "127.0.0.1:50022"; "" while kessai is not serving
+}
+
 // Snapshot reports the clock and every simulator.
-func (h *Home) Snapshot() State {
+func (h *Home) Snapshot(ctx context.Context) State {
 	now := h.clock.Now()
 	st := State{Now: now, NowJST: web.FormatJST(now, "2006/01/02 15:04:05"), Offset: formatOffset(h.clock.Offset()), ClockMovable: h.clockMovable}
 	for _, s := range h.sims {
-		ss := SimState{Name: s.Name, Label: s.Label, URL: s.Prefix() + "/", Active: s.Active == nil || s.Active(), Links: s.Links}
+		ss := SimState{Name: s.Name, Label: s.Label, Active: h.active(ctx, s), Links: s.Links}
+		if s.Handler != nil {
+			ss.URL = s.Prefix() + "/"
+		}
+		for _, l := range s.Listeners {
+			ss.Ports = append(ss.Ports, Port{Name: l.Name, Addr: h.Addr(s.Name, l.Name)})
+		}
 		if s.Summary != nil {
 			ss.Facts = s.Summary()
 		}
@@ -138,9 +240,19 @@ func (h *Home) Snapshot() State {
 	return st
 }
 
+func (h *Home) active(ctx context.Context, s Simulator) bool {
+	switch {
+	case s.Active != nil:
+		return s.Active(ctx)
+	case h.Active != nil:
+		return h.Active(ctx, s.Name)
+	}
+	return true
+}
+
 func (h *Home) page(r *web.Renderer) http.HandlerFunc {
 	return func(w http.ResponseWriter, req *http.Request) {
-		st := h.Snapshot()
+		st := h.Snapshot(req.Context())
 		canMove := auth.FromContext(req.Context()).Can(h.controlPerm)
 		r.Render(w, req, http.StatusOK, "sandbox/home.html", web.View{Title: "サンドボックス", Nav: "sandbox",
 			Data: struct {
@@ -151,7 +263,7 @@ func (h *Home) page(r *web.Renderer) http.HandlerFunc {
 }
 
 func (h *Home) state(w http.ResponseWriter, r *http.Request) {
-	web.WriteJSON(w, http.StatusOK, h.Snapshot())
+	web.WriteJSON(w, http.StatusOK, h.Snapshot(r.Context()))
 }
 
 // advance moves the clock. It takes a form (the page's buttons) or JSON {"duration": "24h"} or
@@ -195,7 +307,7 @@ func (h *Home) advance(r *web.Renderer) http.HandlerFunc {
 			}
 		}
 		if isJSON {
-			web.WriteJSON(w, http.StatusOK, h.Snapshot())
+			web.WriteJSON(w, http.StatusOK, h.Snapshot(req.Context()))
 			return
 		}
 		web.SetFlash(w, "時計を "+formatOffset(d)+" 進めました")

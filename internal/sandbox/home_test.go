@@ -87,8 +87,8 @@ func TestHomeMountsSimulatorsAndMovesClock(t *testing.T) {
 		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			w.Write([]byte("sim saw " + r.URL.Path))
 		}),
-		Summary: func() []Fact { return []Fact{{"承認待ち", "2件"}} },
-		Links:   []Link{{"メールボックス", "mailbox"}},
+		Summary: func() []Fact { return []Fact{{Label: "承認待ち", Value: "2件"}} },
+		Links:   []Link{{Label: "メールボックス", Path: "mailbox"}},
 		Control: "_sim/",
 	}
 	h := NewHome(c, true, sim)

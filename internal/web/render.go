@@ -2,6 +2,7 @@ package web
 
 import (
 	"bytes"
+	"context"
 	"embed"
 	"fmt"
 	"html/template"
@@ -53,6 +54,8 @@ type View struct {
 	Query     url.Values
 	Now       time.Time
 	Sandbox   bool
+	// Menu is the navigation the principal may open (Shell.AddNav).
+	Menu Menu
 }
 
 // Renderer holds the parsed templates: the shell's layout and partials plus each room's pages.
@@ -62,6 +65,10 @@ type Renderer struct {
 	pages   map[string]*template.Template
 	clock   clock.Clock
 	sandbox bool
+	// Sandbox, when set, says whether kessai talks to a simulator now (the サンドボックス badge);
+	// otherwise the sandbox flag of NewRenderer holds.
+	Sandbox func(ctx context.Context) bool
+	menu    func(p *auth.Principal, current string) Menu
 }
 
 // NewRenderer parses the shell's templates. sandbox marks the UI as running against simulators.
@@ -128,6 +135,12 @@ func (r *Renderer) Render(w http.ResponseWriter, req *http.Request, status int, 
 	v.Query = req.URL.Query()
 	v.Now = r.clock.Now()
 	v.Sandbox = r.sandbox
+	if r.Sandbox != nil {
+		v.Sandbox = r.Sandbox(req.Context())
+	}
+	if r.menu != nil && p != nil {
+		v.Menu = r.menu(p, v.Nav)
+	}
 	if v.FormToken == "" {
 		v.FormToken = req.PostForm.Get(FormTokenField) // a form shown again keeps its token
 	}

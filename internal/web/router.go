@@ -35,11 +35,12 @@ type Router struct {
 	mux    *http.ServeMux
 	routes []Route
 	render *Renderer
+	perms  map[string]auth.Perm // mux pattern → permission (for PermFor)
 }
 
 // NewRouter returns an empty router that renders error pages with r.
 func NewRouter(r *Renderer) *Router {
-	return &Router{mux: http.NewServeMux(), render: r}
+	return &Router{mux: http.NewServeMux(), render: r, perms: map[string]auth.Perm{}}
 }
 
 // Handle registers h for method and path, refusing principals without perm. A path ending in
@@ -50,6 +51,7 @@ func (rt *Router) Handle(method, path string, perm auth.Perm, summary string, h 
 	if method != "" {
 		pattern = method + " " + path
 	}
+	rt.perms[pattern] = perm
 	rt.mux.Handle(pattern, rt.guard(perm, strings.HasPrefix(path, "/api/"), h))
 }
 

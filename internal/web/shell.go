@@ -25,14 +25,18 @@ type Shell struct {
 	Render       *Renderer
 	attention    []AttentionFunc
 	integrations []Integration
+	nav          []NavEntry
 }
 
 // NewShell returns a shell with the top page and static files routed.
 func NewShell(r *Renderer) *Shell {
 	s := &Shell{Router: NewRouter(r), Render: r}
+	r.menu = s.Menu
 	s.Handle(http.MethodGet, "/static/", auth.PermPublic, "静的ファイル", Static())
 	s.HandleFunc(http.MethodGet, "/{$}", auth.PermView, "トップ", s.home)
 	s.HandleFunc(http.MethodGet, "/settings/integrations", auth.PermAdmin, "外部連携設定", s.integrationsPage)
+	s.AddNav(NavEntry{Key: "home", Label: "トップ", Path: "/", Order: NavHome})
+	s.AddNav(NavEntry{Key: "integrations", Label: "外部連携設定", Path: "/settings/integrations", Group: GroupSettings, Order: 10})
 	return s
 }
 
@@ -54,9 +58,18 @@ func (s *Shell) Attention(ctx context.Context) []Attention {
 	return out
 }
 
+// home is the top page: the attention cards whose link the principal may open (a card that
+// leads to 403 is noise).
 func (s *Shell) home(w http.ResponseWriter, r *http.Request) {
+	p := auth.FromContext(r.Context())
+	var items []Attention
+	for _, it := range s.Attention(r.Context()) {
+		if it.Link == "" || s.CanOpen(p, it.Link) {
+			items = append(items, it)
+		}
+	}
 	s.Render.Render(w, r, http.StatusOK, "web/home.html", View{Title: "トップ", Nav: "home",
-		Data: map[string]any{"Items": s.Attention(r.Context())}})
+		Data: map[string]any{"Items": items}})
 }
 
 // Integration is one provider on the 外部連携設定 page; its room owns the settings form at Link.

@@ -33,16 +33,36 @@ type Janitor struct {
 	// an attempt the provider cannot settle yet goes to the back, so it never starves others.
 	Batch     int
 	resolvers map[string]Resolver
+	// stale overrides StaleAfter per operation (HandleAfter): an SFTP upload needs longer than
+	// an HTTP call before it may be asked about.
+	stale map[string]time.Duration
 }
 
 // NewJanitor returns a janitor over d and l with StaleAfter of 2 minutes.
 func NewJanitor(d *db.DB, l *Log) *Janitor {
-	return &Janitor{db: d, log: l, StaleAfter: 2 * time.Minute, Batch: 500, resolvers: map[string]Resolver{}}
+	return &Janitor{db: d, log: l, StaleAfter: 2 * time.Minute, Batch: 500, resolvers: map[string]Resolver{}, stale: map[string]time.Duration{}}
 }
 
 // Handle registers r for room's operation. Attempts with no resolver are left alone (and
 // logged), never guessed.
 func (j *Janitor) Handle(room, operation string, r Resolver) { j.resolvers[room+"/"+operation] = r }
+
+// HandleAfter is Handle with the operation's own stale-after (longer than its call's timeout);
+// zero keeps StaleAfter.
+func (j *Janitor) HandleAfter(room, operation string, r Resolver, staleAfter time.Duration) {
+	j.Handle(room, operation, r)
+	if staleAfter > 0 {
+		j.stale[room+"/"+operation] = staleAfter
+	}
+}
+
+// staleAfter is how long an attempt of room/operation may stay pending or sending.
+func (j *Janitor) staleAfter(room, operation string) time.Duration {
+	if d, ok := j.stale[room+"/"+operation]; ok {
+		return d
+	}
+	return j.StaleAfter
+}
 
 // Report says what one Run did.
 type Report struct {
@@ -53,12 +73,20 @@ type Report struct {
 // Run looks at every open attempt once.
 func (j *Janitor) Run(ctx context.Context) (Report, error) {
 	var rep Report
-	open, err := j.log.Open(ctx, j.db, j.log.Now().Add(-j.StaleAfter), j.Batch)
+	shortest := j.StaleAfter
+	for _, d := range j.stale {
+		shortest = min(shortest, d)
+	}
+	now := j.log.Now()
+	open, err := j.log.Open(ctx, j.db, now.Add(-shortest), j.Batch)
 	if err != nil {
 		return rep, err
 	}
 	var errs []error
 	for _, a := range open {
+		if a.State != Unknown && !a.UpdatedAt.Before(now.Add(-j.staleAfter(a.Room, a.Operation))) {
+			continue // still within its own operation's time
+		}
 		rep.Checked++
 		ok, err := j.Settle(ctx, a)
 		if err != nil {
