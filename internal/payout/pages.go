@@ -57,6 +57,10 @@ func (p *Pages) Routes(sh *web.Shell) {
 	})
 	sh.HandleFunc(http.MethodGet, "/accounting/transfers", auth.PermView, "銀行振込一覧", p.list)
 	sh.HandleFunc(http.MethodPost, "/accounting/transfers/execute", auth.PermMoney, "選んだ振込を実行（経理・管理者）", p.executeSelected)
+	sh.HandleFunc(http.MethodGet, "/accounting/transfers/export", auth.PermView, "銀行振込一覧のCSV出力（検索結果）", p.exportCSV)
+	// A POST (it carries the selection), so it needs more than 閲覧; 閲覧 exports the search by GET.
+	sh.HandleFunc(http.MethodPost, "/accounting/transfers/export", auth.PermOperate, "銀行振込一覧のCSV出力（選択）", p.exportCSV)
+	sh.HandleFunc(http.MethodPost, "/accounting/transfers/zengin", auth.PermMoney, "全銀 総合振込ファイルの作成（経理・管理者）", p.zenginForm)
 
 	sh.HandleFunc(http.MethodGet, "/cases/{id}/transfer/new", auth.PermOperate, "振込処理（登録フォーム）", p.newForm)
 	sh.HandleFunc(http.MethodPost, "/cases/{id}/transfer", auth.PermOperate, "振込を登録", p.create)

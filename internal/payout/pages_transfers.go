@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"kessai/internal/platform/auth"
+	"kessai/internal/platform/bankaccount"
 	"kessai/internal/platform/clock"
 	"kessai/internal/platform/errs"
 	"kessai/internal/web"
@@ -19,14 +20,18 @@ const listPath = "/accounting/transfers"
 type listView struct {
 	Items      []Transfer
 	Total      int
+	Sum        Summary // 合計件数・合計金額 of the whole search, not only this page
 	Paging     web.Paging
 	LastPage   int
 	Query      url.Values
+	Search     []web.KV // the search as hidden fields, for actions on 全N件
+	Conditions []string // the search in words (全N件 confirm, the totals line)
 	Statuses   []web.Option
 	Errors     map[string]string
 	CanExecute bool
 	CanOperate bool
 	Filtered   bool
+	Return     string // this list with its search, for the edit form's 戻る
 }
 
 // PageHref is the list's own query with page set.
@@ -39,18 +44,34 @@ func (v listView) PageHref(n int) string {
 	return listPath + "?" + q.Encode()
 }
 
+// ExportHref is the CSV of the whole search.
+func (v listView) ExportHref() string {
+	q := url.Values{}
+	for k, vs := range v.Query {
+		if k != "page" {
+			q[k] = vs
+		}
+	}
+	return listPath + "/export?" + q.Encode()
+}
+
+// searchParams are the list's 詳細検索 parameters, in the order they are described.
+var searchParams = []string{"status", "case_code", "customer", "apply_no", "amount_min", "amount_max", "from", "to", "completed_from", "completed_to"}
+
 func (p *Pages) list(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	q := r.URL.Query()
 	pg := web.PagingFrom(q, 50)
 	v := listView{Paging: pg, Query: q, Statuses: web.Options(Statuses), CanExecute: auth.FromContext(ctx).Can(auth.PermMoney),
-		CanOperate: auth.FromContext(ctx).Can(auth.PermOperate)}
+		CanOperate: auth.FromContext(ctx).Can(auth.PermOperate), Return: r.URL.RequestURI()}
 	status := http.StatusOK
 	f, err := filterFrom(q)
 	if err == nil {
 		f.Page, f.PerPage = pg.Page, pg.PerPage
-		v.Filtered = f.Status != "" || f.CaseCode != "" || len(f.CaseIDs) > 0 || !f.From.IsZero() || !f.To.IsZero()
 		v.Items, v.Total, err = p.svc.List(ctx, f)
+	}
+	if err == nil {
+		v.Sum, err = p.svc.Summarize(ctx, f)
 	}
 	if e := errs.As(err); e != nil && e.Kind == errs.KindInvalid {
 		v.Errors, status, err = e.Fields, http.StatusUnprocessableEntity, nil
@@ -62,13 +83,59 @@ func (p *Pages) list(w http.ResponseWriter, r *http.Request) {
 		p.render.Error(w, r, err)
 		return
 	}
+	for _, k := range searchParams {
+		if val := strings.TrimSpace(q.Get(k)); val != "" {
+			v.Filtered = true
+			v.Search = append(v.Search, web.KV{Key: k, Value: val})
+		}
+	}
+	v.Conditions = describeSearch(q)
 	v.LastPage = max(1, (v.Total+pg.PerPage-1)/pg.PerPage)
 	p.render.Render(w, r, status, "payout/transfers.html", web.View{Title: "銀行振込一覧", Nav: "accounting", Data: v})
 }
 
-// filterFrom reads the list's 詳細検索: 状態, ケース番号, 登録日 (JST dates, both ends included).
+// describeSearch says the search in words: 「状態: 振込完了」「振込金額: ¥1,000〜」.
+func describeSearch(q url.Values) []string {
+	get := func(k string) string { return strings.TrimSpace(q.Get(k)) }
+	var out []string
+	if s := get("status"); s != "" {
+		out = append(out, "状態: "+Statuses.Label(s))
+	}
+	for _, x := range []struct{ k, label string }{{"case_code", "ケース番号"}, {"customer", "顧客"}, {"apply_no", "受付番号"}} {
+		if s := get(x.k); s != "" {
+			out = append(out, x.label+": "+s)
+		}
+	}
+	rng := func(label, from, to string, show func(string) string) {
+		if from != "" || to != "" {
+			txt := label + ": "
+			if from != "" {
+				txt += show(from)
+			}
+			txt += "〜"
+			if to != "" {
+				txt += show(to)
+			}
+			out = append(out, txt)
+		}
+	}
+	yen := func(s string) string {
+		if n, msg := ParseAmount(s); msg == "" {
+			return web.Yen(n)
+		}
+		return s
+	}
+	rng("振込金額", get("amount_min"), get("amount_max"), yen)
+	rng("登録日", get("from"), get("to"), web.FormatDate)
+	rng("振込完了日", get("completed_from"), get("completed_to"), web.FormatDate)
+	return out
+}
+
+// filterFrom reads the list's 詳細検索: 状態, ケース番号, 顧客, 受付番号, 振込金額の範囲, 登録日 and
+// 振込完了日 (JST dates, both ends included). Every bad field is reported at once.
 func filterFrom(q url.Values) (Filter, error) {
-	f := Filter{Status: q.Get("status"), CaseCode: strings.TrimSpace(q.Get("case_code"))}
+	f := Filter{Status: q.Get("status"), CaseCode: strings.TrimSpace(q.Get("case_code")),
+		Customer: strings.TrimSpace(q.Get("customer")), ApplyNo: bankaccount.Digits(q.Get("apply_no"))}
 	if id := strings.TrimSpace(q.Get("case_id")); id != "" {
 		f.CaseIDs = []string{id}
 	}
@@ -77,7 +144,7 @@ func filterFrom(q url.Values) (Filter, error) {
 		name string
 		dst  *time.Time
 		next int
-	}{{"from", &f.From, 0}, {"to", &f.To, 1}} {
+	}{{"from", &f.From, 0}, {"to", &f.To, 1}, {"completed_from", &f.CompletedFrom, 0}, {"completed_to", &f.CompletedTo, 1}} {
 		v := strings.TrimSpace(q.Get(d.name))
 		if v == "" {
 			continue
@@ -89,15 +156,69 @@ func filterFrom(q url.Values) (Filter, error) {
 		}
 		*d.dst = day.AddDate(0, 0, d.next) // "to" is inclusive: before the next day's 0:00
 	}
+	for _, a := range []struct {
+		name string
+		dst  **int64
+	}{{"amount_min", &f.AmountMin}, {"amount_max", &f.AmountMax}} {
+		v := strings.TrimSpace(q.Get(a.name))
+		if v == "" {
+			continue
+		}
+		n, msg := ParseAmount(v)
+		if msg != "" {
+			bad.Add(a.name, strings.Replace(msg, "振込金額は", "金額は", 1))
+			continue
+		}
+		*a.dst = &n
+	}
+	if f.AmountMin != nil && f.AmountMax != nil && *f.AmountMin > *f.AmountMax {
+		bad.Add("amount_max", "振込金額の上限は下限以上にしてください")
+	}
+	if f.ApplyNo != "" && !bankaccount.AllDigits(f.ApplyNo) {
+		bad.Add("apply_no", "受付番号は数字で入力してください（16桁）")
+	}
 	return f, bad.Err()
+}
+
+// executeConfirmView is the confirm page of 【全N件を振込実行】: what the search holds, what of it
+// can be executed, in count and yen, and the search itself.
+type executeConfirmView struct {
+	Executable []Transfer
+	Sum        Summary // of Executable
+	Skipped    int     // matching, but in a status that cannot be executed
+	Conditions []string
+	Back       string
 }
 
 func (p *Pages) executeSelected(w http.ResponseWriter, r *http.Request) {
 	_ = r.ParseForm()
 	ids := dedupe(r.PostForm["id"])
 	back := "/accounting/transfers"
-	if s := r.PostForm.Get("status"); s != "" {
+	if rt := r.PostForm.Get("return_to"); strings.HasPrefix(rt, listPath) && !strings.HasPrefix(rt, "//") {
+		back = rt
+	} else if s := r.PostForm.Get("status"); s != "" {
 		back += "?" + url.Values{"status": {s}}.Encode()
+	}
+	if r.PostForm.Get("scope") == "all" {
+		ts, _, err := p.selection(r.Context(), r)
+		if err != nil {
+			p.listError(w, r, err)
+			return
+		}
+		v := executeConfirmView{Conditions: describeSearch(r.PostForm), Back: back}
+		for _, t := range ts {
+			if t.Allows(ActExecute) {
+				v.Executable = append(v.Executable, t)
+				v.Sum.Count++
+				v.Sum.Amount += t.Amount
+			} else {
+				v.Skipped++
+			}
+		}
+		// The confirm page sends back exactly the transfers it showed, so what is executed is
+		// what was confirmed even if the search would now find more.
+		p.render.Render(w, r, http.StatusOK, "payout/execute_confirm.html", web.View{Title: "振込実行の確認", Nav: "accounting", Data: v})
+		return
 	}
 	if len(ids) == 0 {
 		web.SetFlashError(w, "振込を選んでください")

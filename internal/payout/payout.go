@@ -91,6 +91,8 @@ type Transfer struct {
 	ExecutedBy      string     `json:"executed_by,omitempty"`
 	ExecutedAt      *time.Time `json:"executed_at,omitempty"`
 	CompletedAt     *time.Time `json:"completed_at,omitempty"`
+	Fee             *int64     `json:"fee,omitempty"`              // 振込手数料 of the current request, once the bank reported it
+	FileExportedAt  *time.Time `json:"file_exported_at,omitempty"` // last written to a 全銀 総合振込 file
 	CreatedAt       time.Time  `json:"created_at"`
 	UpdatedAt       time.Time  `json:"updated_at"`
 }

@@ -211,6 +211,9 @@ func (p *Poller) pollOne(ctx context.Context, bank Bank, t Transfer) (bool, erro
 		for _, d := range sr.TransferDetails {
 			if d.ApplyNo() == t.ApplyNo || d.ApplyNo() == "" {
 				st, why = d.TransferStatus, unableReason(d)
+				if err := p.svc.recordFee(ctx, t, d); err != nil {
+					return false, err
+				}
 			}
 		}
 	}

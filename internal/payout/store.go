@@ -16,6 +16,7 @@ import (
 	"kessai/internal/platform/db"
 	"kessai/internal/platform/errs"
 	"kessai/internal/platform/zengin"
+	"kessai/internal/provider/aozora"
 )
 
 // Service is the payout room's rules over its table: register, edit, delete, list, bulk
@@ -52,16 +53,25 @@ func actor(ctx context.Context) string {
 const selectTransfer = `SELECT t.id, t.case_id, c.code, t.customer_id, cu.name, t.source_account_id, t.remitter_name,
 	t.memo, t.bank_code, t.bank_name, t.branch_code, t.branch_name, t.account_type, t.account_number, t.holder_kana,
 	t.amount, t.status, t.reason, t.apply_no, t.bank_status, t.idempotency_key, t.attempt_id, t.designated_date,
-	t.requested_by, t.executed_by, t.executed_at, t.completed_at, t.created_at, t.updated_at
+	t.requested_by, t.executed_by, t.executed_at, t.completed_at, t.created_at, t.updated_at, t.fee, t.fee_apply_no, t.file_exported_at
 	FROM transfers t JOIN purchase_cases c ON c.id = t.case_id JOIN customers cu ON cu.id = t.customer_id`
 
 func scanTransfer(r interface{ Scan(...any) error }) (Transfer, error) {
 	var t Transfer
-	var exec, done sql.NullTime
+	var exec, done, exported sql.NullTime
+	var fee sql.NullInt64
+	var feeApplyNo string
 	err := r.Scan(&t.ID, &t.CaseID, &t.CaseCode, &t.CustomerID, &t.CustomerName, &t.SourceAccountID, &t.RemitterName,
 		&t.Memo, &t.BankCode, &t.BankName, &t.BranchCode, &t.BranchName, &t.AccountType, &t.AccountNumber, &t.HolderKana,
 		&t.Amount, &t.Status, &t.Reason, &t.ApplyNo, &t.BankStatus, &t.IdempotencyKey, &t.AttemptID, &t.DesignatedDate,
-		&t.RequestedBy, &t.ExecutedBy, &exec, &done, &t.CreatedAt, &t.UpdatedAt)
+		&t.RequestedBy, &t.ExecutedBy, &exec, &done, &t.CreatedAt, &t.UpdatedAt, &fee, &feeApplyNo, &exported)
+	if exported.Valid {
+		v := exported.Time.UTC()
+		t.FileExportedAt = &v
+	}
+	if fee.Valid && feeApplyNo != "" && feeApplyNo == t.ApplyNo {
+		t.Fee = &fee.Int64
+	}
 	if exec.Valid {
 		v := exec.Time.UTC()
 		t.ExecutedAt = &v
@@ -125,16 +135,23 @@ type Filter struct {
 	CaseIDs  []string
 	IDs      []string
 	CaseCode string    // the purchase case's code (exact)
+	Customer string    // part of the customer's name, kana or code
+	ApplyNo  string    // the bank's 受付番号 (exact)
 	From, To time.Time // registered at or after From, before To (zero = open)
-	Page     int       // 1-based
-	PerPage  int       // 0 = all
+	// CompletedFrom and CompletedTo bound 振込完了日時 like From and To.
+	CompletedFrom, CompletedTo time.Time
+	AmountMin, AmountMax       *int64 // 振込金額, both ends included
+	Page                       int    // 1-based
+	PerPage                    int    // 0 = all
 }
 
-// List returns the transfers matching f, newest first, and the total count.
-func (s *Service) List(ctx context.Context, f Filter) ([]Transfer, int, error) {
-	if f.Status != "" && !Statuses.Valid(f.Status) {
-		return nil, 0, errs.Invalid("状態は "+strings.Join(Statuses.Codes(), "、")+" のいずれかにしてください").Field("status", "不明な状態です")
-	}
+// Summary is what a search adds up to: 合計件数 and 合計金額.
+type Summary struct {
+	Count  int
+	Amount int64
+}
+
+func (f Filter) where() (string, []any) {
 	var where []string
 	var args []any
 	if f.Status != "" {
@@ -156,20 +173,68 @@ func (s *Service) List(ctx context.Context, f Filter) ([]Transfer, int, error) {
 	if f.CaseCode != "" {
 		where, args = append(where, "c.code = ?"), append(args, f.CaseCode)
 	}
+	if f.Customer != "" {
+		like := "%" + strings.NewReplacer(`\`, `\\`, "%", `\%`, "_", `\_`).Replace(strings.ToLower(f.Customer)) + "%"
+		where = append(where, `(LOWER(cu.name) LIKE ? ESCAPE '\' OR LOWER(cu.name_kana) LIKE ? ESCAPE '\' OR LOWER(cu.code) LIKE ? ESCAPE '\')`)
+		args = append(args, like, like, like)
+	}
+	if f.ApplyNo != "" {
+		where, args = append(where, "t.apply_no = ?"), append(args, f.ApplyNo)
+	}
 	if !f.From.IsZero() {
 		where, args = append(where, "t.created_at >= ?"), append(args, f.From.UTC())
 	}
 	if !f.To.IsZero() {
 		where, args = append(where, "t.created_at < ?"), append(args, f.To.UTC())
 	}
-	cond := ""
-	if len(where) > 0 {
-		cond = " WHERE " + strings.Join(where, " AND ")
+	if !f.CompletedFrom.IsZero() {
+		where, args = append(where, "t.completed_at >= ?"), append(args, f.CompletedFrom.UTC())
 	}
-	var total int
-	if err := s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM transfers t JOIN purchase_cases c ON c.id = t.case_id`+cond, args...).Scan(&total); err != nil {
-		return nil, 0, fmt.Errorf("count transfers: %w", err)
+	if !f.CompletedTo.IsZero() {
+		where, args = append(where, "t.completed_at < ?"), append(args, f.CompletedTo.UTC())
 	}
+	if f.AmountMin != nil {
+		where, args = append(where, "t.amount >= ?"), append(args, *f.AmountMin)
+	}
+	if f.AmountMax != nil {
+		where, args = append(where, "t.amount <= ?"), append(args, *f.AmountMax)
+	}
+	if len(where) == 0 {
+		return "", nil
+	}
+	return " WHERE " + strings.Join(where, " AND "), args
+}
+
+func (f Filter) check() error {
+	if f.Status != "" && !Statuses.Valid(f.Status) {
+		return errs.Invalid("状態は "+strings.Join(Statuses.Codes(), "、")+" のいずれかにしてください").Field("status", "不明な状態です")
+	}
+	return nil
+}
+
+// Summarize returns 合計件数 and 合計金額 of the transfers matching f (paging ignored).
+func (s *Service) Summarize(ctx context.Context, f Filter) (Summary, error) {
+	if err := f.check(); err != nil {
+		return Summary{}, err
+	}
+	cond, args := f.where()
+	var sum Summary
+	err := s.db.QueryRowContext(ctx, `SELECT COUNT(*), COALESCE(SUM(t.amount), 0) FROM transfers t
+		JOIN purchase_cases c ON c.id = t.case_id JOIN customers cu ON cu.id = t.customer_id`+cond, args...).Scan(&sum.Count, &sum.Amount)
+	if err != nil {
+		return sum, fmt.Errorf("sum transfers: %w", err)
+	}
+	return sum, nil
+}
+
+// List returns the transfers matching f, newest first, and the total count.
+func (s *Service) List(ctx context.Context, f Filter) ([]Transfer, int, error) {
+	sum, err := s.Summarize(ctx, f)
+	if err != nil {
+		return nil, 0, err
+	}
+	total := sum.Count
+	cond, args := f.where()
 	q := selectTransfer + cond + ` ORDER BY t.created_at DESC, t.id DESC`
 	if f.PerPage > 0 {
 		page := max(f.Page, 1)
@@ -383,4 +448,21 @@ func placeholders(n int) string {
 		return ""
 	}
 	return strings.Repeat("?, ", n-1) + "?"
+}
+
+// recordFee keeps the 振込手数料 the bank reported for t's current request (for the accounting
+// export), each time the bank reports it: until 手続済 it is the fee the bank expects to charge.
+func (s *Service) recordFee(ctx context.Context, t Transfer, d aozora.TransferDetail) error {
+	if d.TransferStatus == "" {
+		return nil
+	}
+	fee := d.TransferDetailFee
+	if t.Fee != nil && *t.Fee == fee {
+		return nil
+	}
+	_, err := s.db.ExecContext(ctx, `UPDATE transfers SET fee = ?, fee_apply_no = ? WHERE id = ? AND apply_no = ?`, fee, t.ApplyNo, t.ID, t.ApplyNo)
+	if err != nil {
+		return fmt.Errorf("transfer %s: store fee: %w", t.ID, err)
+	}
+	return nil
 }

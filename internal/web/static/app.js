@@ -8,6 +8,12 @@ document.addEventListener("DOMContentLoaded", () => {
       const form = el.closest("form");
       el.textContent = form ? form.querySelectorAll("input[type=checkbox][name=id]:checked").length : 0;
     });
+    // [data-selected-total] shows the sum of the checked rows' data-amount in yen.
+    document.querySelectorAll("[data-selected-total]").forEach((el) => {
+      const form = el.closest("form");
+      const checked = form ? [...form.querySelectorAll("input[type=checkbox][name=id]:checked")] : [];
+      el.textContent = "¥" + checked.reduce((s, cb) => s + (parseInt(cb.dataset.amount || "0", 10) || 0), 0).toLocaleString("ja-JP");
+    });
   };
   document.querySelectorAll("input[data-select-all]").forEach((all) => {
     const name = all.dataset.selectAll;
@@ -23,6 +29,9 @@ document.addEventListener("DOMContentLoaded", () => {
   // data-amount; with data-confirm-empty, nothing checked shows that text instead of sending.
   document.querySelectorAll("form[data-confirm]").forEach((f) => {
     f.addEventListener("submit", (e) => {
+      // A button with data-no-confirm (a download, an action on 全N件 with its own confirm page)
+      // skips the selection's confirm.
+      if (e.submitter && e.submitter.hasAttribute("data-no-confirm")) return;
       const checked = [...f.querySelectorAll("input[type=checkbox][name=id]:checked")];
       if (checked.length === 0 && f.dataset.confirmEmpty) { alert(f.dataset.confirmEmpty); e.preventDefault(); return; }
       const total = checked.reduce((s, cb) => s + (parseInt(cb.dataset.amount || "0", 10) || 0), 0);
@@ -39,6 +48,7 @@ document.addEventListener("DOMContentLoaded", () => {
   const lockForm = (f) => {
     f.addEventListener("submit", (e) => {
       if (e.defaultPrevented) return; // a data-confirm the user declined
+      if (e.submitter && e.submitter.hasAttribute("data-download")) return; // the page stays
       if (f.dataset.sent) { e.preventDefault(); return; }
       f.dataset.sent = "1";
       setTimeout(() => { f.querySelectorAll("button, input[type=submit]").forEach((b) => { b.disabled = true; }); }, 0);
