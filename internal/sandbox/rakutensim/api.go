@@ -398,6 +398,7 @@ func (s *Sim) routes() *http.ServeMux {
 	m.HandleFunc(rakuten.OrderPath, func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusNotFound, map[string]string{"error": "no such method: " + r.URL.Path})
 	})
+	m.HandleFunc("GET /{$}", s.handleIndex)
 	s.controlRoutes(m)
 	return m
 }

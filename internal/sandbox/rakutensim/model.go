@@ -164,6 +164,3 @@ var companies = map[string]string{
 }
 
 func companyName(code string) string { return companies[code] }
-
-// dateOf returns the JST calendar date string of t.
-func dateOf(t time.Time) string { return t.In(clock.JST).Format(rakuten.DateLayout) }

@@ -6,11 +6,13 @@ import (
 	"errors"
 	"net/http"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
 	"kessai/internal/provider/rakuten"
 	"kessai/internal/sandbox/rakutensim"
+	"kessai/internal/sandbox/sim"
 )
 
 func str(s string) *string { return &s }
@@ -450,5 +452,27 @@ func TestControlAPI(t *testing.T) {
 	var st rakutensim.Status
 	if err := json.NewDecoder(res.Body).Decode(&st); err != nil || st.Orders != len(created.Numbers) || !st.Shops[0].Expired {
 		t.Errorf("status: %+v %v", st, err)
+	}
+}
+
+func TestSpecAndIndex(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	s, err := rakutensim.Spec.New(sim.Env{Clock: e.clk, Prefix: prefix})
+	if err != nil || s.Name != "rakuten" || s.Control != "_sim/" || s.Handler == nil {
+		t.Fatalf("spec: %+v %v", s, err)
+	}
+	if facts := s.Summary(); len(facts) < 2 || facts[0].Value != "0件" {
+		t.Errorf("summary %v", facts)
+	}
+	res, err := http.Get(e.srv.URL + prefix + "/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	var b bytes.Buffer
+	_, _ = b.ReadFrom(res.Body)
+	if res.StatusCode != 200 || !strings.Contains(b.String(), rakutensim.DefaultLicenseKey) {
+		t.Errorf("index: %d %s", res.StatusCode, b.String())
 	}
 }
