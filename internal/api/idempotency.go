@@ -56,13 +56,13 @@ type Idempotency struct {
 	// StaleAfter is when a request still marked running is taken to have died with its
 	// instance, so the key may run again. Requests are far shorter; a live one is never re-run.
 	StaleAfter time.Duration
-	// MaxBody caps the request bodies read for hashing: CSV imports may be 32MB.
+	// MaxBody caps the request bodies read for hashing (uploads are hashed from their file).
 	MaxBody int64
 }
 
 // NewIdempotency returns the store on d reading time from now.
 func NewIdempotency(d *db.DB, now func() time.Time) *Idempotency {
-	return &Idempotency{DB: d, Now: now, StaleAfter: 10 * time.Minute, MaxBody: 32 << 20}
+	return &Idempotency{DB: d, Now: now, StaleAfter: 10 * time.Minute, MaxBody: web.DefaultMaxBody}
 }
 
 // Applies reports whether r is a request the middleware looks at (the header aside).
@@ -90,12 +90,24 @@ func (s *Idempotency) Middleware(next http.Handler) http.Handler {
 				map[string]string{HeaderIdempotencyKey: msg})
 			return
 		}
-		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, s.MaxBody))
-		if err != nil {
-			web.WriteError(w, r, errs.Invalid(fmt.Sprintf("リクエスト本文を読み取れません（上限%dMB）", s.MaxBody>>20)).Wrap(err))
-			return
+		var body []byte
+		if web.IsUpload(r) {
+			// An upload is on disk already (up to 1 GB): its digest stands for the body.
+			digest, err := uploadDigest(r)
+			if err != nil {
+				web.WriteError(w, r, err)
+				return
+			}
+			body = digest
+		} else {
+			b, err := io.ReadAll(http.MaxBytesReader(w, r.Body, s.MaxBody))
+			if err != nil {
+				web.WriteError(w, r, errs.E(errs.KindTooLarge, fmt.Sprintf("リクエスト本文を読み取れません（上限%s）", web.FormatBytes(s.MaxBody))).Wrap(err))
+				return
+			}
+			body = b
+			r.Body = io.NopCloser(bytes.NewReader(body))
 		}
-		r.Body = io.NopCloser(bytes.NewReader(body))
 		principal := string(p.Kind) + ":" + p.ID
 		req := claimReq{principal: principal, key: key, method: r.Method, path: r.URL.RequestURI(),
 			hash: hashRequest(r.Method, r.URL.RequestURI(), principal, body), claimID: db.NewID("")}
@@ -110,6 +122,25 @@ func (s *Idempotency) Middleware(next http.Handler) http.Handler {
 		}
 		s.run(w, r, req, next)
 	})
+}
+
+// uploadDigest is the SHA-256 of an upload route's file (every form field too).
+func uploadDigest(r *http.Request) ([]byte, error) {
+	up, err := web.Uploaded(r, nil)
+	if err != nil {
+		return nil, err
+	}
+	f, err := up.Open()
+	if err != nil {
+		return nil, fmt.Errorf("idempotency: %w", err)
+	}
+	defer f.Close()
+	h := sha256.New()
+	h.Write([]byte(up.Field + "\x00" + up.Filename + "\x00" + r.PostForm.Encode() + "\x00"))
+	if _, err := io.Copy(h, f); err != nil {
+		return nil, fmt.Errorf("idempotency: %w", err)
+	}
+	return h.Sum(nil), nil
 }
 
 func checkKey(key string) string {

@@ -42,6 +42,9 @@ type Operation struct {
 	RequestMedia, ResponseMedia string
 	// PathParams describes path parameters by name; undescribed ones are plain strings.
 	PathParams map[string]string
+	// Upload marks an operation whose body is a file: it gets the upload cap and is streamed
+	// to disk before the handler runs (web.Router.Upload, web.Uploaded).
+	Upload bool
 }
 
 // Param is a query parameter.
@@ -86,6 +89,13 @@ func (a *API) Handle(op Operation, h http.HandlerFunc) { Handle(a.Router, a.Doc,
 func Handle(r Router, d *Doc, op Operation, h http.HandlerFunc) {
 	d.Add(op)
 	r.HandleFunc(op.Method, op.Path, op.Perm, op.Summary, h)
+	if op.Upload {
+		u, ok := r.(interface{ Upload(method, path string) })
+		if !ok {
+			panic(fmt.Sprintf("api: %s %s: Upload needs a router that streams uploads (web.Router)", op.Method, op.Path))
+		}
+		u.Upload(op.Method, op.Path)
+	}
 }
 
 // Doc is the OpenAPI document of the API, built from the operations added to it.

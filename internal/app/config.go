@@ -4,6 +4,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 	"time"
 
@@ -37,6 +38,15 @@ type Config struct {
 	// Rooms are the workflow rooms to attach; nil means the room list (rooms.go). Tests add a
 	// room of their own here.
 	Rooms []room.Room
+	// MaxImportBytes caps a CSV import's upload (KESSAI_MAX_IMPORT_BYTES, default 1 GiB);
+	// every other request body stays under 1 MiB.
+	MaxImportBytes int64
+	// BodyTimeout is how long a request body (not an upload) may take to arrive; 0 is 20 s.
+	// UploadIdle is how long an upload may take for each 256 KiB; 0 is 60 s.
+	BodyTimeout time.Duration
+	UploadIdle  time.Duration
+	// UploadDir is where uploads are streamed to; empty is the system's temp directory.
+	UploadDir string // KESSAI_UPLOAD_DIR
 }
 
 // roomList is the rooms c attaches.
@@ -59,6 +69,7 @@ func parseServeConfig(args []string, getenv func(string) string, stderr io.Write
 		LogFormat:       envOr(getenv, "KESSAI_LOG_FORMAT", "json"),
 		ShutdownTimeout: 30 * time.Second,
 		SandboxClock:    !strings.EqualFold(getenv("KESSAI_SANDBOX_CLOCK"), "off"),
+		UploadDir:       getenv("KESSAI_UPLOAD_DIR"),
 		RequestTimeout:  10 * time.Second,
 	}
 	if v := getenv("KESSAI_REQUEST_TIMEOUT"); v != "" {
@@ -74,6 +85,13 @@ func parseServeConfig(args []string, getenv func(string) string, stderr io.Write
 			return c, fmt.Errorf("KESSAI_JOB_POLL_INTERVAL: %w", err)
 		}
 		c.JobPollInterval = d
+	}
+	if v := getenv("KESSAI_MAX_IMPORT_BYTES"); v != "" {
+		n, err := parseBytes(v)
+		if err != nil {
+			return c, fmt.Errorf("KESSAI_MAX_IMPORT_BYTES: %w", err)
+		}
+		c.MaxImportBytes = n
 	}
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -98,4 +116,24 @@ func envOr(getenv func(string) string, key, def string) string {
 		return v
 	}
 	return def
+}
+
+// parseBytes reads 1073741824, 500MB, 1GB, 64KB (binary units).
+func parseBytes(s string) (int64, error) {
+	s = strings.ToUpper(strings.TrimSpace(s))
+	mult := int64(1)
+	for _, u := range []struct {
+		suffix string
+		mult   int64
+	}{{"GB", 1 << 30}, {"MB", 1 << 20}, {"KB", 1 << 10}, {"B", 1}} {
+		if n, ok := strings.CutSuffix(s, u.suffix); ok {
+			s, mult = strings.TrimSpace(n), u.mult
+			break
+		}
+	}
+	n, err := strconv.ParseInt(s, 10, 64)
+	if err != nil || n <= 0 || n > (1<<40)/mult {
+		return 0, fmt.Errorf("%q is not a size (e.g. 1GB, 500MB, 1073741824)", s)
+	}
+	return n * mult, nil
 }

@@ -145,11 +145,39 @@ func New(ctx context.Context, cfg Config, log *slog.Logger, stdout io.Writer) (*
 		h = mw(h)
 	}
 	h = web.WithDeadline(a.Config.RequestTimeout, h)
+	// Bodies are capped (by route) before the auth middleware's CSRF check reads a form.
+	h = a.Shell.Bound(a.limits(), h)
 	h = web.WithSecurityHeaders(h)
 	h = web.WithLogging(log, a.observe, h)
 	h = web.WithRequestID(h)
 	a.handler = h
 	return a, nil
+}
+
+// limits are the request bounds of web.Router.Bound from the config.
+func (a *App) limits() web.Limits {
+	return web.Limits{MaxUpload: a.Config.MaxImportBytes, BodyTimeout: a.Config.BodyTimeout, UploadIdle: a.Config.UploadIdle,
+		WriteTimeout: writeTimeout, TempDir: a.Config.UploadDir}
+}
+
+// Server timeouts. A request's header must arrive within readHeaderTimeout; its body gets
+// web.Limits' time (20 s for a bounded body, an upload as long as it keeps arriving at 256 KiB
+// a minute); the response gets writeTimeout, counted from the end of an upload's file (enough
+// for a CSV export of a million rows). An idle keep-alive connection is closed after idleTimeout.
+const (
+	readHeaderTimeout = 10 * time.Second
+	writeTimeout      = 10 * time.Minute
+	idleTimeout       = 60 * time.Second
+)
+
+// ConfigureServer sets srv's timeouts (serve and the end-to-end tests use the same).
+func (a *App) ConfigureServer(srv *http.Server) {
+	srv.ReadHeaderTimeout = readHeaderTimeout
+	// ReadTimeout backs up web.Limits for a body no middleware saw (an upload route extends it).
+	srv.ReadTimeout = readHeaderTimeout + max(a.Config.BodyTimeout, 20*time.Second)
+	srv.WriteTimeout = writeTimeout
+	srv.IdleTimeout = idleTimeout
+	srv.MaxHeaderBytes = 1 << 20
 }
 
 // Handler is the whole HTTP handler (tests serve it with httptest).
@@ -204,11 +232,10 @@ func serve(ctx context.Context, cfg Config, stdout, stderr io.Writer) error {
 // in flight get ShutdownTimeout to finish.
 func (a *App) Serve(ctx context.Context, ln net.Listener, stdout io.Writer) error {
 	srv := &http.Server{
-		Handler:           a.handler,
-		ReadHeaderTimeout: 10 * time.Second,
-		IdleTimeout:       120 * time.Second,
-		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
+		Handler:     a.handler,
+		BaseContext: func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
 	}
+	a.ConfigureServer(srv)
 	if err := a.Start(ctx); err != nil {
 		return err
 	}

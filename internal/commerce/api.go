@@ -724,9 +724,6 @@ func (h apiHandlers) updateSubscription(r *http.Request, in SubscriptionInput) (
 	})
 }
 
-// maxImportBody caps a CSV sent to an import endpoint (files are read whole).
-const maxImportBody = 32 << 20
-
 // ImportJSON is what a CSV import did: every record is created, or none.
 type ImportJSON struct {
 	Encoding string   `json:"encoding" doc:"判定した文字コード（utf-8 または cp932）"`
@@ -781,7 +778,7 @@ func registerCSVAPI(v1 *api.API, h apiHandlers) {
 	}
 	for _, im := range imports {
 		v1.Handle(api.Operation{Method: http.MethodPost, Path: im.path, Perm: auth.PermOperate, ID: im.id, Tag: im.tag,
-			Summary: im.summary, Description: "本文はCSVファイルそのもの（CP932 または UTF-8、32MBまで）、または multipart/form-data の file 欄。" +
+			Summary: im.summary, Upload: true, Description: "本文はCSVファイルそのもの（CP932 または UTF-8、既定で1GBまで: KESSAI_MAX_IMPORT_BYTES）、または multipart/form-data の file 欄。" +
 				"エラーがあれば何も登録せず422を返し、fields に「rows.行番号.列名」ごとの理由を入れます（行番号はExcelと同じく見出しが1行目）。",
 			RequestMedia: csvMedia, Response: ImportJSON{}}, importCSV(im.run))
 	}
@@ -827,16 +824,11 @@ func exportCSV(write func(r *http.Request, w io.Writer, tmpl string, enc jpcsv.E
 
 func importCSV(run func(r *http.Request) (ImportResult, error)) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		r.Body = http.MaxBytesReader(w, r.Body, maxImportBody)
 		if !csvBody(w, r) {
 			return
 		}
 		res, err := run(r)
 		if err != nil {
-			var tooBig *http.MaxBytesError
-			if errors.As(err, &tooBig) {
-				err = errs.Invalid("CSVが大きすぎます（32MBまで）。分けて取り込んでください").Wrap(err)
-			}
 			web.WriteError(w, r, rowErrors(err))
 			return
 		}
@@ -844,31 +836,36 @@ func importCSV(run func(r *http.Request) (ImportResult, error)) http.HandlerFunc
 	}
 }
 
-// csvBody makes r.Body the CSV: the body itself (text/csv, or no type), or the part "file" of a
-// multipart/form-data upload (curl -F file=@cases.csv). Other types are refused with 415 and
-// what to send instead; it reports whether the handler may go on.
+// csvBody makes r.Body the CSV, received on disk (web.Uploaded): the body itself (text/csv, or
+// no type), or the part "file" of a multipart/form-data upload (curl -F file=@cases.csv). Other
+// types are refused with 415 and what to send instead; it reports whether the handler may go on.
 func csvBody(w http.ResponseWriter, r *http.Request) bool {
 	mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	switch mt {
-	case "", "text/csv", "text/plain", "application/csv", "application/vnd.ms-excel", "application/octet-stream":
-		return true
-	case "multipart/form-data":
-		if err := r.ParseMultipartForm(8 << 20); err != nil {
-			web.WriteError(w, r, errs.Invalid("multipart の本文を読み取れません").Wrap(err))
-			return false
-		}
-		f, _, err := r.FormFile("file")
-		if err != nil {
-			web.WriteError(w, r, errs.Invalid("入力内容を確認してください").Field("file", "multipart で送るときは、CSVファイルを file という名前の欄に入れてください"))
-			return false
-		}
-		r.Body = f
-		return true
+	case "", "text/csv", "text/plain", "application/csv", "application/vnd.ms-excel", "application/octet-stream", "multipart/form-data":
+	default:
+		web.WriteJSON(w, http.StatusUnsupportedMediaType, web.ErrorBody{Error: web.ErrorDetail{Code: "unsupported_media_type",
+			Message:   "Content-Type " + mt + " は取り込めません。CSVファイルを本文そのまま（Content-Type: text/csv）か、multipart/form-data の file 欄で送ってください",
+			RequestID: web.RequestID(r.Context())}})
+		return false
 	}
-	web.WriteJSON(w, http.StatusUnsupportedMediaType, web.ErrorBody{Error: web.ErrorDetail{Code: "unsupported_media_type",
-		Message:   "Content-Type " + mt + " は取り込めません。CSVファイルを本文そのまま（Content-Type: text/csv）か、multipart/form-data の file 欄で送ってください",
-		RequestID: web.RequestID(r.Context())}})
-	return false
+	up, err := web.Uploaded(r, nil)
+	if errors.Is(err, web.ErrNoUpload) || (err == nil && mt == "multipart/form-data" && up.Field != "file") {
+		web.WriteError(w, r, errs.Invalid("入力内容を確認してください").Field("file", "CSVファイルを本文そのままか、multipart の file という名前の欄に入れて送ってください"))
+		return false
+	}
+	if err != nil {
+		web.WriteError(w, r, err)
+		return false
+	}
+	f, err := up.Open()
+	if err != nil {
+		web.WriteError(w, r, err)
+		return false
+	}
+	context.AfterFunc(r.Context(), func() { f.Close() })
+	r.Body = f
+	return true
 }
 
 // rowErrors puts a CSV's row errors into the error body's fields as "rows.<row>.<column>", the

@@ -12,9 +12,6 @@ import (
 	"kessai/internal/web"
 )
 
-// maxImport caps an uploaded CSV (files are read whole).
-const maxImport = 32 << 20
-
 // export writes a CSV download named after what with the template and encoding of the query;
 // nothing is sent unless the whole file could be written.
 func (p *Pages) export(w http.ResponseWriter, r *http.Request, what string, write func(io.Writer, string, jpcsv.Encoding) error) {
@@ -78,8 +75,11 @@ func (p *Pages) importForm(kind string) http.HandlerFunc {
 func (p *Pages) importUpload(kind string) http.HandlerFunc {
 	k := importKinds[kind]
 	return func(w http.ResponseWriter, r *http.Request) {
-		r.Body = http.MaxBytesReader(w, r.Body, maxImport)
-		_ = r.ParseMultipartForm(maxImport) // so the form token is read from the multipart body
+		// The file is on disk, the form's other fields in r.PostForm (web.Uploaded).
+		up, uerr := web.Uploaded(r, nil)
+		if uerr == nil && up.Field != "file" {
+			uerr = web.ErrNoUpload
+		}
 		// A double click or a resubmitted page imports the file once: the form's token is
 		// claimed in the import's own transaction.
 		once := p.forms.Once(r)
@@ -89,12 +89,22 @@ func (p *Pages) importUpload(kind string) http.HandlerFunc {
 		data := map[string]any{"Kind": k}
 		status := http.StatusOK
 		view := web.View{Title: k.Title, Nav: k.Nav, Data: data}
-		file, hdr, err := r.FormFile("file")
-		if err != nil {
-			data["Message"], status = "CSVファイルを選んでください（32MBまで）", http.StatusUnprocessableEntity
-		} else {
+		var file io.ReadCloser
+		if uerr == nil {
+			file, uerr = up.Open()
+		}
+		switch {
+		case errors.Is(uerr, web.ErrNoUpload):
+			data["Message"], status = "CSVファイルを選んでください（"+web.FormatBytes(web.UploadLimit(r))+"まで）", http.StatusUnprocessableEntity
+		case errs.As(uerr) != nil:
+			e := errs.As(uerr)
+			data["Message"], status = e.Message, web.StatusOf(e.Kind)
+		case uerr != nil:
+			p.fail(w, r, uerr)
+			return
+		default:
 			defer file.Close()
-			data["FileName"] = hdr.Filename
+			data["FileName"] = up.Filename
 			res, err := k.run(p, r, file, claim(once, k.ListPath))
 			data["Result"] = res
 			switch {

@@ -13,8 +13,9 @@ import (
 	"kessai/internal/platform/errs"
 )
 
-// MaxJSONBody caps request bodies of the JSON API.
-const MaxJSONBody = 8 << 20
+// MaxJSONBody caps request bodies of the JSON API (Bound caps every body at DefaultMaxBody
+// before this).
+const MaxJSONBody = DefaultMaxBody
 
 // WriteJSON writes v as JSON with status.
 func WriteJSON(w http.ResponseWriter, status int, v any) {
@@ -57,6 +58,12 @@ func StatusOf(k errs.Kind) int {
 		return http.StatusServiceUnavailable
 	case errs.KindTooMany:
 		return http.StatusTooManyRequests
+	case errs.KindBadRequest:
+		return http.StatusBadRequest
+	case errs.KindTooLarge:
+		return http.StatusRequestEntityTooLarge
+	case errs.KindTimeout:
+		return http.StatusRequestTimeout
 	case errs.KindInternal:
 		return http.StatusInternalServerError
 	}
@@ -102,7 +109,7 @@ func DecodeJSON(r *http.Request, v any) error {
 		case errors.As(err, &typ):
 			return errs.Invalid("JSONの型が正しくありません").Field(typ.Field, "型は "+typ.Type.String()+" にしてください").Wrap(err)
 		case errors.As(err, &tooBig):
-			return errs.Invalid("リクエストが大きすぎます").Wrap(err)
+			return errs.E(errs.KindTooLarge, "リクエストが大きすぎます（"+FormatBytes(tooBig.Limit)+"まで）").Wrap(err)
 		case errors.Is(err, io.EOF):
 			return errs.Invalid("リクエスト本文が空です")
 		default:

@@ -67,6 +67,7 @@ func Start(t testing.TB, opts Options) *Instance {
 		t.Fatalf("apptest: start app: %v", err)
 	}
 	srv.Config.Handler = a.Handler()
+	a.ConfigureServer(srv.Config)
 	srv.Start()
 	t.Cleanup(func() {
 		srv.Close()

@@ -3,7 +3,9 @@ package auth
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -87,8 +89,46 @@ func TestPasswordHash(t *testing.T) {
 			t.Errorf("CheckPassword(%.30q, %q) = %v, %v; want %v, err=%v", tt.hash, tt.pw, ok, err, tt.ok, tt.err)
 		}
 	}
-	if p := GeneratePassword(); len(p) != 20 || ValidatePassword(p) != nil {
+	if p := GeneratePassword(); len(p) != 20 || ValidatePassword(p, "a@example.com") != nil {
 		t.Errorf("GeneratePassword() = %q", p)
+	}
+}
+
+func TestPasswordPolicy(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		pw   string
+		want string // part of the field message; "" = accepted
+	}{
+		{"correct-horse-1", ""},
+		{"朝の珈琲と猫の散歩道です", ""},
+		{"aaaaaaaaaa", "12文字以上"},
+		{"aaaaaaaaaaaa", "同じ文字の繰り返し"},
+		{"abababababab", "同じ文字の繰り返し"},
+		{"            ", "空白だけ"},
+		{"\t\t\t\t\t\t\t\t\t\t\t\t", "空白だけ"},
+		{"taro@example.com", "メールアドレス"},
+		{"TARO@EXAMPLE.COM", "メールアドレス"},
+		{"my-taro@example.com-1", "メールアドレス"},
+		{"password1234", "よく使われる"},
+		{"Password2024!", "よく使われる"},
+		{"qwertyuiop12", "よく使われる"},
+		{"123456789012", "よく使われる"},
+		{"iloveyou!!!!", "よく使われる"},
+		{strings.Repeat("あいうえお", 41), "200文字以下"},
+	}
+	for _, tt := range tests {
+		err := ValidatePassword(tt.pw, "Taro@example.com")
+		if tt.want == "" {
+			if err != nil {
+				t.Errorf("ValidatePassword(%q) = %v, want accepted", tt.pw, err)
+			}
+			continue
+		}
+		e := errs.As(err)
+		if e == nil || e.Kind != errs.KindInvalid || !strings.Contains(e.Fields["password"], tt.want) {
+			t.Errorf("ValidatePassword(%q) = %v, want a password field error with %q", tt.pw, err, tt.want)
+		}
 	}
 }
 
@@ -102,11 +142,11 @@ func TestCreateUserValidation(t *testing.T) {
 		kind  errs.Kind
 		field string
 	}{
-		{"ok", NewUser{Email: " Taro@Example.COM ", Role: RoleStaff, Password: "0123456789"}, "", ""},
-		{"duplicate email in other case", NewUser{Email: "taro@example.com", Role: RoleViewer, Password: "0123456789"}, errs.KindConflict, "email"},
-		{"bad email", NewUser{Email: "taro", Role: RoleStaff, Password: "0123456789"}, errs.KindInvalid, "email"},
-		{"bad role", NewUser{Email: "a@b.jp", Role: "boss", Password: "0123456789"}, errs.KindInvalid, "role"},
-		{"short password", NewUser{Email: "a@b.jp", Role: RoleStaff, Password: "012345678"}, errs.KindInvalid, "password"},
+		{"ok", NewUser{Email: " Taro@Example.COM ", Role: RoleStaff, Password: "0123456789ab"}, "", ""},
+		{"duplicate email in other case", NewUser{Email: "taro@example.com", Role: RoleViewer, Password: "0123456789ab"}, errs.KindConflict, "email"},
+		{"bad email", NewUser{Email: "taro", Role: RoleStaff, Password: "0123456789ab"}, errs.KindInvalid, "email"},
+		{"bad role", NewUser{Email: "a@b.jp", Role: "boss", Password: "0123456789ab"}, errs.KindInvalid, "role"},
+		{"short password", NewUser{Email: "a@b.jp", Role: RoleStaff, Password: "0123456789a"}, errs.KindInvalid, "password"},
 	}
 	for _, tt := range tests {
 		u, err := s.CreateUser(ctx, tt.nu)
@@ -268,26 +308,38 @@ func TestLoginThrottle(t *testing.T) {
 			t.Fatalf("failure %d: %v", i+1, err)
 		}
 	}
-	// The sixth attempt is refused even with the right password, from any address.
-	err := login("correct-horse-1", "10.0.0.2")
+	// The sixth attempt from that address is refused even with the right password...
+	err := login("correct-horse-1", "10.0.0.1")
 	e := errs.As(err)
 	if e == nil || e.Kind != errs.KindTooMany || !strings.Contains(e.Message, "10:20 以降") {
 		t.Fatalf("sixth attempt: %v, want too_many_requests until 10:20 JST", err)
 	}
 	// Refused attempts don't extend the lock; 15 minutes after the fifth failure it lifts.
 	c.Advance(14*time.Minute + 59*time.Second)
-	if err := login("correct-horse-1", "10.0.0.2"); errs.KindOf(err) != errs.KindTooMany {
+	if err := login("correct-horse-1", "10.0.0.1"); errs.KindOf(err) != errs.KindTooMany {
 		t.Fatalf("still locked: %v", err)
 	}
 	c.Advance(time.Second)
-	if err := login("correct-horse-1", "10.0.0.2"); err != nil {
+	if err := login("correct-horse-1", "10.0.0.1"); err != nil {
 		t.Fatalf("after the window: %v", err)
+	}
+	// ...and a stranger's five failures lock only the stranger's address, not the account.
+	for i := 0; i < 5; i++ {
+		c.Advance(time.Second)
+		_ = login("wrong-password", "10.0.0.3")
+	}
+	if err := login("correct-horse-1", "10.0.0.3"); errs.KindOf(err) != errs.KindTooMany {
+		t.Fatalf("stranger's address after 5 failures: %v", err)
+	}
+	if err := login("correct-horse-1", "10.0.0.4"); err != nil {
+		t.Fatalf("owner from another address while a stranger is locked: %v", err)
 	}
 	// A success clears the count for the email.
 	for i := 0; i < 4; i++ {
-		_ = login("wrong-password", "10.0.0.3")
+		c.Advance(time.Second)
+		_ = login("wrong-password", "10.0.0.5")
 	}
-	if err := login("correct-horse-1", "10.0.0.3"); err != nil {
+	if err := login("correct-horse-1", "10.0.0.5"); err != nil {
 		t.Fatalf("4 failures then right password: %v", err)
 	}
 	var reasons []string
@@ -299,8 +351,87 @@ func TestLoginThrottle(t *testing.T) {
 			}
 		}
 	}
-	if len(reasons) != 11 || reasons[0] != "reason=bad_password" || reasons[5] != "reason=throttled" {
+	if len(reasons) != 17 || reasons[0] != "reason=bad_password" || reasons[5] != "reason=throttled" || reasons[12] != "reason=throttled" {
 		t.Errorf("login_failed reasons = %v", reasons)
+	}
+}
+
+func TestAccountWideBackoff(t *testing.T) {
+	t.Parallel()
+	s, c, _ := newTestService(t)
+	s.Throttle.PerAccount = 8
+	ctx := context.Background()
+	u := mustUser(t, s, "shiro@example.com", RoleStaff)
+	login := func(pw, ip string) error {
+		_, err := s.Login(ctx, LoginRequest{Email: u.Email, Password: pw, IP: ip})
+		return err
+	}
+	// Guesses from many addresses, each under its own limit, add up to the account-wide one.
+	for i := 0; i < 8; i++ {
+		c.Advance(time.Minute)
+		if err := login("wrong-password", fmt.Sprintf("10.1.0.%d", i/2)); errs.KindOf(err) != errs.KindUnauthenticated {
+			t.Fatalf("failure %d: %v", i+1, err)
+		}
+	}
+	if err := login("correct-horse-1", "10.9.9.9"); errs.KindOf(err) != errs.KindTooMany {
+		t.Fatalf("after 8 failures from 4 addresses: %v, want the account-wide backoff", err)
+	}
+	locks, err := s.LoginLocks(ctx)
+	if err != nil || len(locks) != 1 || locks[0].Email != u.Email {
+		t.Fatalf("LoginLocks = %+v, %v", locks, err)
+	}
+	// An administrator lifts it; a password reset would too.
+	actx := WithPrincipal(ctx, System("test"))
+	if err := s.UnlockLogin(actx, u.Email); err != nil {
+		t.Fatal(err)
+	}
+	if err := login("correct-horse-1", "10.9.9.9"); err != nil {
+		t.Fatalf("after unlock: %v", err)
+	}
+	if err := s.UnlockLogin(actx, u.Email); errs.KindOf(err) != errs.KindConflict {
+		t.Fatalf("unlock of an unlocked account: %v", err)
+	}
+	for i := 0; i < 5; i++ {
+		c.Advance(time.Second)
+		_ = login("wrong-password", "10.2.0.1")
+	}
+	if err := login("another-password-3", "10.2.0.1"); errs.KindOf(err) != errs.KindTooMany {
+		t.Fatalf("locked again: %v", err)
+	}
+	if err := s.ResetPassword(actx, u.ID, "another-password-3"); err != nil {
+		t.Fatal(err)
+	}
+	if err := login("another-password-3", "10.2.0.1"); err != nil {
+		t.Fatalf("after a password reset: %v", err)
+	}
+}
+
+// Concurrent guesses are counted before they are checked: 12 at once against a limit of 5
+// check at most 5 passwords, and hashing never runs more than HashConcurrency at a time.
+func TestConcurrentGuessesAreCounted(t *testing.T) {
+	t.Parallel()
+	s, _, _ := newTestService(t)
+	ctx := context.Background()
+	u := mustUser(t, s, "goro@example.com", RoleStaff)
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	kinds := map[errs.Kind]int{}
+	for i := 0; i < 12; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, err := s.Login(ctx, LoginRequest{Email: u.Email, Password: "wrong-password", IP: "10.3.0.1"})
+			mu.Lock()
+			kinds[errs.KindOf(err)]++
+			mu.Unlock()
+		}()
+	}
+	wg.Wait()
+	if kinds[errs.KindUnauthenticated] != 5 || kinds[errs.KindTooMany] != 7 {
+		t.Fatalf("12 concurrent guesses: %v, want 5 checked and 7 refused", kinds)
+	}
+	if p := s.PeakHashing(); p < 1 || p > HashConcurrency {
+		t.Fatalf("peak concurrent hashing %d, want 1..%d", p, HashConcurrency)
 	}
 }
 

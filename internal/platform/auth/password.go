@@ -7,7 +7,10 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"unicode"
 	"unicode/utf8"
+
+	_ "embed"
 
 	"golang.org/x/crypto/argon2"
 
@@ -16,7 +19,7 @@ import (
 
 // Password limits. Long passphrases are welcome; the cap only bounds hashing work.
 const (
-	MinPasswordLen = 10
+	MinPasswordLen = 12
 	MaxPasswordLen = 200
 )
 
@@ -77,16 +80,70 @@ func CheckPassword(encoded, password string) (bool, error) {
 	return subtle.ConstantTimeCompare(got, want) == 1, nil
 }
 
-// ValidatePassword checks a new password against the policy.
-func ValidatePassword(password string) error {
+// ValidatePassword checks a new password for the user with email against the policy: 12 to 200
+// characters, not only spaces, not the email (or its part before @), not a common password
+// (commonpasswords.txt, matched ignoring case, digits and symbols), and at least 4 different
+// characters.
+func ValidatePassword(password, email string) error {
 	n := utf8.RuneCountInString(password)
+	bad := func(msg string) error {
+		return errs.Invalid("このパスワードは使えません").Field("password", msg)
+	}
 	switch {
+	case strings.TrimSpace(password) == "":
+		return bad("空白だけのパスワードは使えません")
 	case n < MinPasswordLen:
 		return errs.Invalid("パスワードが短すぎます").Field("password", fmt.Sprintf("%d文字以上にしてください", MinPasswordLen))
 	case n > MaxPasswordLen:
 		return errs.Invalid("パスワードが長すぎます").Field("password", fmt.Sprintf("%d文字以下にしてください", MaxPasswordLen))
 	}
+	lower := strings.ToLower(strings.TrimSpace(password))
+	if email = NormalizeEmail(email); email != "" {
+		local, _, _ := strings.Cut(email, "@")
+		if lower == email || lower == local || strings.Contains(lower, email) {
+			return bad("メールアドレスをパスワードにしないでください")
+		}
+	}
+	distinct := map[rune]bool{}
+	for _, r := range lower {
+		distinct[r] = true
+	}
+	if len(distinct) < 4 {
+		return bad("同じ文字の繰り返しは使えません（4種類以上の文字を使ってください）")
+	}
+	if isCommonPassword(lower) {
+		return bad("よく使われるパスワードです。推測されにくい別のパスワードにしてください")
+	}
 	return nil
+}
+
+//go:embed commonpasswords.txt
+var commonPasswordsText string
+
+// commonPasswords is the embedded list, lower case, built once at start-up (read-only after).
+var commonPasswords = func() map[string]bool {
+	m := map[string]bool{}
+	for _, line := range strings.Split(commonPasswordsText, "\n") {
+		if line = strings.TrimSpace(line); line != "" && !strings.HasPrefix(line, "#") {
+			m[strings.ToLower(line)] = true
+		}
+	}
+	return m
+}()
+
+// isCommonPassword reports whether lower is on the list, as is or once digits and symbols are
+// dropped ("Password1234!" is "password").
+func isCommonPassword(lower string) bool {
+	if commonPasswords[lower] {
+		return true
+	}
+	letters := strings.Map(func(r rune) rune {
+		if unicode.IsLetter(r) {
+			return r
+		}
+		return -1
+	}, lower)
+	return letters == "" || commonPasswords[letters]
 }
 
 // passwordAlphabet leaves out look-alikes (0/O, 1/l/I) so a printed password is easy to type.

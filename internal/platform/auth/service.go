@@ -4,10 +4,12 @@ import (
 	"context"
 	"embed"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"kessai/internal/platform/clock"
 	"kessai/internal/platform/db"
+	"kessai/internal/platform/errs"
 )
 
 //go:embed migrations
@@ -44,7 +46,20 @@ type Service struct {
 	params    hashParams
 	dummyOnce sync.Once
 	dummy     string
+
+	// hashSlots bounds concurrent argon2id work: each check holds params.memory (64 MiB), so
+	// 30 concurrent logins must not mean 2 GB. inHash and peakHash are for tests and metrics.
+	hashSlots chan struct{}
+	inHash    atomic.Int64
+	peakHash  atomic.Int64
 }
+
+// HashConcurrency is how many password hashes run at once: on a 2-core machine more would
+// only queue for the CPU, and each holds 64 MiB. Logins beyond it wait (up to hashWait).
+const HashConcurrency = 2
+
+// hashWait is how long a login waits for a hashing slot before it is told to retry.
+const hashWait = 10 * time.Second
 
 // NewService returns a Service with the default lifetimes and throttling rules.
 func NewService(d *db.DB, c clock.Clock, audit AuditFunc) *Service {
@@ -56,7 +71,42 @@ func NewService(d *db.DB, c clock.Clock, audit AuditFunc) *Service {
 		IdleTimeout: 2 * time.Hour,
 		Throttle:    DefaultThrottle,
 		params:      defaultParams,
+		hashSlots:   make(chan struct{}, HashConcurrency),
 	}
+}
+
+// acquireHash takes a hashing slot, waiting at most hashWait.
+func (s *Service) acquireHash(ctx context.Context) (release func(), err error) {
+	t := time.NewTimer(hashWait)
+	defer t.Stop()
+	select {
+	case s.hashSlots <- struct{}{}:
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	case <-t.C:
+		return nil, errs.E(errs.KindUnavailable, "ログインが混み合っています。少し待ってからもう一度お試しください")
+	}
+	n := s.inHash.Add(1)
+	for {
+		p := s.peakHash.Load()
+		if n <= p || s.peakHash.CompareAndSwap(p, n) {
+			break
+		}
+	}
+	return func() { s.inHash.Add(-1); <-s.hashSlots }, nil
+}
+
+// PeakHashing is the most password hashes that ran at once since the service started.
+func (s *Service) PeakHashing() int { return int(s.peakHash.Load()) }
+
+// verify checks password against hash within a hashing slot.
+func (s *Service) verify(ctx context.Context, hash, password string) (bool, error) {
+	release, err := s.acquireHash(ctx)
+	if err != nil {
+		return false, err
+	}
+	defer release()
+	return CheckPassword(hash, password)
 }
 
 func (s *Service) now() time.Time { return s.Clock.Now().UTC().Truncate(time.Microsecond) }
@@ -68,7 +118,14 @@ func (s *Service) record(ctx context.Context, q db.Querier, e Event) error {
 	return s.Audit(ctx, q, e)
 }
 
-func (s *Service) hash(password string) (string, error) { return hashWith(s.params, password) }
+func (s *Service) hash(password string) (string, error) {
+	release, err := s.acquireHash(context.Background())
+	if err != nil {
+		return "", err
+	}
+	defer release()
+	return hashWith(s.params, password)
+}
 
 // dummyHash is checked when the email is unknown, so that a wrong email takes as long as a
 // wrong password and does not reveal which emails exist.

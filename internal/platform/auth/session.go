@@ -43,31 +43,37 @@ var ErrNoSession = errors.New("auth: no live session")
 
 const badCredentials = "メールアドレスまたはパスワードが正しくありません"
 
-// Login checks an email and password, enforces the throttle, and opens a session. Every attempt
-// is kept for the throttle and written to the audit log (user.login / user.login_failed with
-// the reason).
+// Login checks an email and password, enforces the throttle, and opens a session. The attempt
+// is counted before its password is checked (claimAttempt), so concurrent guesses cannot slip
+// past the limits; every attempt is written to the audit log (user.login / user.login_failed
+// with the reason).
 func (s *Service) Login(ctx context.Context, req LoginRequest) (*Login, error) {
 	email := NormalizeEmail(req.Email)
 	now := s.now()
 	if email == "" || req.Password == "" {
 		return nil, errs.Invalid("メールアドレスとパスワードを入力してください")
 	}
-	until, err := s.lockedUntil(ctx, email, req.IP, now)
+	if len(email) > 254 || len(req.Password) > 4*MaxPasswordLen {
+		return nil, errs.E(errs.KindUnauthenticated, badCredentials)
+	}
+	attemptID, until, err := s.claimAttempt(ctx, email, req.IP, now)
 	if err != nil {
 		return nil, err
 	}
 	if !until.IsZero() {
-		if err := s.failed(ctx, email, req.IP, "", reasonThrottled, now); err != nil {
+		if err := s.auditFailed(ctx, s.DB, email, req.IP, "", reasonThrottled); err != nil {
 			return nil, err
 		}
 		return nil, errs.E(errs.KindTooMany, fmt.Sprintf(
-			"ログインの失敗が続いたため、一時的にログインを止めています。%s 以降にもう一度お試しください（約%d分後）。パスワードが分からない場合は管理者に再設定を依頼してください",
+			"ログインの失敗が続いたため、この端末から一時的にログインを止めています。%s 以降にもう一度お試しください（約%d分後）。急ぐ場合は管理者にロック解除かパスワードの再設定を依頼してください",
 			until.In(clock.JST).Format("15:04"), int(until.Sub(now).Minutes())+1))
 	}
 	u, hash, err := scanUser(s.DB.QueryRowContext(ctx, `SELECT `+userColumns+` FROM users WHERE email = ?`, email))
 	if errors.Is(err, sql.ErrNoRows) {
-		_, _ = CheckPassword(s.dummyHash(), req.Password)
-		if err := s.failed(ctx, email, req.IP, "", reasonUnknown, now); err != nil {
+		if _, err := s.verify(ctx, s.dummyHash(), req.Password); err != nil {
+			return nil, s.unclaim(ctx, attemptID, err)
+		}
+		if err := s.failed(ctx, attemptID, email, req.IP, "", reasonUnknown); err != nil {
 			return nil, err
 		}
 		return nil, errs.E(errs.KindUnauthenticated, badCredentials)
@@ -75,18 +81,18 @@ func (s *Service) Login(ctx context.Context, req LoginRequest) (*Login, error) {
 	if err != nil {
 		return nil, fmt.Errorf("login %s: %w", email, err)
 	}
-	ok, err := CheckPassword(hash, req.Password)
+	ok, err := s.verify(ctx, hash, req.Password)
 	if err != nil {
-		return nil, fmt.Errorf("login %s: %w", email, err)
+		return nil, s.unclaim(ctx, attemptID, fmt.Errorf("login %s: %w", email, err))
 	}
 	if !ok {
-		if err := s.failed(ctx, email, req.IP, u.ID, reasonBadPass, now); err != nil {
+		if err := s.failed(ctx, attemptID, email, req.IP, u.ID, reasonBadPass); err != nil {
 			return nil, err
 		}
 		return nil, errs.E(errs.KindUnauthenticated, badCredentials)
 	}
 	if u.Disabled {
-		if err := s.failed(ctx, email, req.IP, u.ID, reasonDisabled, now); err != nil {
+		if err := s.failed(ctx, attemptID, email, req.IP, u.ID, reasonDisabled); err != nil {
 			return nil, err
 		}
 		return nil, errs.Forbidden("このユーザーは無効になっています。管理者に連絡してください")
@@ -111,8 +117,8 @@ func (s *Service) Login(ctx context.Context, req LoginRequest) (*Login, error) {
 		if _, err := tx.ExecContext(ctx, `UPDATE users SET last_login_at = ? WHERE id = ?`, now, u.ID); err != nil {
 			return fmt.Errorf("set last login: %w", err)
 		}
-		if err := insertAttempt(ctx, tx, email, req.IP, now, true, reasonOK); err != nil {
-			return err
+		if _, err := tx.ExecContext(ctx, `UPDATE login_attempts SET success = ?, reason = ? WHERE id = ?`, true, reasonOK, attemptID); err != nil {
+			return fmt.Errorf("record login attempt: %w", err)
 		}
 		return s.record(actx, tx, Event{Action: "user.login", RecordType: "user", RecordID: u.ID, Note: "ip=" + req.IP})
 	})
@@ -123,15 +129,27 @@ func (s *Service) Login(ctx context.Context, req LoginRequest) (*Login, error) {
 	return l, nil
 }
 
-func (s *Service) failed(ctx context.Context, email, ip, userID, reason string, now time.Time) error {
-	actx := WithPrincipal(ctx, &Principal{Kind: KindUser, ID: userID, Name: email})
+// failed settles a pending attempt as a failure and audits it.
+func (s *Service) failed(ctx context.Context, attemptID, email, ip, userID, reason string) error {
 	return s.DB.InTx(ctx, func(tx *db.Tx) error {
-		if err := insertAttempt(ctx, tx, email, ip, now, false, reason); err != nil {
-			return err
+		if _, err := tx.ExecContext(ctx, `UPDATE login_attempts SET reason = ? WHERE id = ?`, reason, attemptID); err != nil {
+			return fmt.Errorf("record login attempt: %w", err)
 		}
-		return s.record(actx, tx, Event{Action: "user.login_failed", RecordType: "user", RecordID: userID,
-			Note: "reason=" + reason + " email=" + email + " ip=" + ip})
+		return s.auditFailed(ctx, tx, email, ip, userID, reason)
 	})
+}
+
+func (s *Service) auditFailed(ctx context.Context, q db.Querier, email, ip, userID, reason string) error {
+	actx := WithPrincipal(ctx, &Principal{Kind: KindUser, ID: userID, Name: email})
+	return s.record(actx, q, Event{Action: "user.login_failed", RecordType: "user", RecordID: userID,
+		Note: "reason=" + reason + " email=" + email + " ip=" + ip})
+}
+
+// unclaim forgets an attempt whose password was never checked (the server was too busy, the
+// client left), so it does not count against the user, and returns err.
+func (s *Service) unclaim(ctx context.Context, attemptID string, err error) error {
+	_, _ = s.DB.ExecContext(context.WithoutCancel(ctx), `DELETE FROM login_attempts WHERE id = ?`, attemptID)
+	return err
 }
 
 // Session returns the principal of a session token, or ErrNoSession. It applies the absolute

@@ -101,7 +101,7 @@ func (s *Service) CreateUser(ctx context.Context, nu NewUser) (*User, error) {
 	if utf8.RuneCountInString(nu.Name) > 100 {
 		f.Add("name", "100文字以下にしてください")
 	}
-	if err := ValidatePassword(nu.Password); err != nil {
+	if err := ValidatePassword(nu.Password, nu.Email); err != nil {
 		f.Add("password", errs.As(err).Fields["password"])
 	}
 	if err := f.Err(); err != nil {
@@ -261,7 +261,11 @@ func (s *Service) SetDisabled(ctx context.Context, id string, disabled bool) (*U
 // ResetPassword sets a new password and ends the user's sessions, so whoever knew the old one
 // is signed out.
 func (s *Service) ResetPassword(ctx context.Context, id, password string) error {
-	if err := ValidatePassword(password); err != nil {
+	target, err := s.User(ctx, s.DB, id)
+	if err != nil {
+		return err
+	}
+	if err := ValidatePassword(password, target.Email); err != nil {
 		return err
 	}
 	hash, err := s.hash(password)
@@ -274,6 +278,10 @@ func (s *Service) ResetPassword(ctx context.Context, id, password string) error 
 		}
 		if _, err := tx.ExecContext(ctx, `DELETE FROM sessions WHERE user_id = ?`, u.ID); err != nil {
 			return fmt.Errorf("end sessions of %s: %w", u.ID, err)
+		}
+		// The new password lifts any login lock: the guesses were against the old one.
+		if _, err := tx.ExecContext(ctx, `DELETE FROM login_attempts WHERE email = ? AND success = ?`, u.Email, false); err != nil {
+			return fmt.Errorf("unlock %s: %w", u.ID, err)
 		}
 		return nil
 	})

@@ -20,6 +20,9 @@ const (
 	KindUnauthenticated Kind = "unauthenticated"   // 401
 	KindUnavailable     Kind = "unavailable"       // 503: a provider or dependency is down
 	KindTooMany         Kind = "too_many_requests" // 429
+	KindBadRequest      Kind = "bad_request"       // 400: the request itself is malformed
+	KindTooLarge        Kind = "too_large"         // 413: the body is over its route's limit
+	KindTimeout         Kind = "timeout"           // 408: the body arrived too slowly
 	KindInternal        Kind = "internal"          // 500: message hidden from people
 )
 

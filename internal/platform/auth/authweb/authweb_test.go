@@ -375,7 +375,7 @@ func TestUserAndKeyPages(t *testing.T) {
 		t.Fatalf("duplicate = %d", res.status)
 	}
 	res = admin.post("/settings/users", url.Values{"email": {"x@example.com"}, "role": {"boss"}, "password": {"short"}})
-	if res.status != http.StatusUnprocessableEntity || !strings.Contains(res.body, "ロールを選んでください") || !strings.Contains(res.body, "10文字以上") {
+	if res.status != http.StatusUnprocessableEntity || !strings.Contains(res.body, "ロールを選んでください") || !strings.Contains(res.body, "12文字以上") {
 		t.Fatalf("invalid = %d", res.status)
 	}
 

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"net"
 	"net/http"
+	"net/url"
 	"strings"
 
 	"kessai/internal/platform/auth"
@@ -98,8 +99,8 @@ func (h *Handler) Middleware(next http.Handler) http.Handler {
 			switch {
 			case err == nil:
 				r = r.WithContext(auth.WithPrincipal(ctx, p))
-				if !safeMethod(r.Method) && !auth.CheckCSRF(p, csrfToken(r)) {
-					e := errs.Forbidden("画面の有効期限が切れたか、不正な送信のため受け付けませんでした（CSRFトークンが一致しません）。画面を再読み込みしてからもう一度操作してください")
+				if !safeMethod(r.Method) && !checkCSRF(r, p) {
+					e := errCSRF
 					if api {
 						web.WriteError(w, r, e)
 					} else {
@@ -126,11 +127,26 @@ func safeMethod(m string) bool {
 	return m == http.MethodGet || m == http.MethodHead || m == http.MethodOptions
 }
 
-func csrfToken(r *http.Request) string {
+var errCSRF = errs.Forbidden("画面の有効期限が切れたか、不正な送信のため受け付けませんでした（CSRFトークンが一致しません）。画面を再読み込みしてからもう一度操作してください")
+
+// checkCSRF reports whether r carries p's CSRF token: in the header, or in the form. The form
+// of an upload route is read up to its file only (the token comes first on the page), so a
+// request without the right token writes nothing to disk.
+func checkCSRF(r *http.Request, p *auth.Principal) bool {
 	if t := r.Header.Get(CSRFHeader); t != "" {
-		return t
+		return auth.CheckCSRF(p, t)
 	}
-	return r.PostFormValue("csrf_token")
+	if web.IsUpload(r) {
+		_, err := web.Uploaded(r, func(v url.Values) error {
+			if !auth.CheckCSRF(p, v.Get("csrf_token")) {
+				return errCSRF
+			}
+			return nil
+		})
+		// Any other problem with the upload is the handler's to report.
+		return !errors.Is(err, errCSRF)
+	}
+	return auth.CheckCSRF(p, r.PostFormValue("csrf_token"))
 }
 
 func (h *Handler) clearCookie(w http.ResponseWriter, r *http.Request, name string) {

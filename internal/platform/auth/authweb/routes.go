@@ -8,6 +8,9 @@ import (
 	"kessai/internal/web"
 )
 
+// MaxLoginBody caps the login form's body.
+const MaxLoginBody = 8 << 10
+
 //go:embed templates
 var templatesFS embed.FS
 
@@ -19,6 +22,9 @@ func (h *Handler) Routes(sh *web.Shell) error {
 	sh.HandleFunc(http.MethodGet, "/login", auth.PermPublic, "ログイン画面", h.loginPage)
 	sh.HandleFunc(http.MethodPost, "/login", auth.PermPublic, "ログイン", h.login)
 	sh.HandleFunc(http.MethodPost, "/logout", auth.PermPublic, "ログアウト", h.logout)
+	// Email, password and two tokens: nothing a login needs comes near this.
+	sh.LimitBody(http.MethodPost, "/login", MaxLoginBody)
+	sh.LimitBody(http.MethodPost, "/logout", MaxLoginBody)
 
 	sh.HandleFunc(http.MethodGet, "/settings/users", auth.PermAdmin, "ユーザー一覧", h.users)
 	sh.HandleFunc(http.MethodPost, "/settings/users", auth.PermAdmin, "ユーザー作成", h.createUser)
@@ -26,6 +32,7 @@ func (h *Handler) Routes(sh *web.Shell) error {
 	sh.HandleFunc(http.MethodPost, "/settings/users/{id}/disable", auth.PermAdmin, "ユーザーの無効化", h.setDisabled(true))
 	sh.HandleFunc(http.MethodPost, "/settings/users/{id}/enable", auth.PermAdmin, "ユーザーの有効化", h.setDisabled(false))
 	sh.HandleFunc(http.MethodPost, "/settings/users/{id}/password", auth.PermAdmin, "ユーザーのパスワード再設定", h.resetPassword)
+	sh.HandleFunc(http.MethodPost, "/settings/users/{id}/unlock", auth.PermAdmin, "ユーザーのログインのロック解除", h.unlock)
 
 	sh.HandleFunc(http.MethodGet, "/settings/apikeys", auth.PermAdmin, "APIキー一覧", h.apiKeys)
 	sh.HandleFunc(http.MethodPost, "/settings/apikeys", auth.PermAdmin, "APIキー発行", h.createAPIKey)

@@ -18,6 +18,8 @@ type usersView struct {
 	Error  string
 	Fields map[string]string
 	Shown  *shownPassword
+	// Locks are the login locks in force now, by email.
+	Locks map[string]auth.Lock
 }
 
 type shownPassword struct {
@@ -30,6 +32,15 @@ func (h *Handler) renderUsers(w http.ResponseWriter, r *http.Request, status int
 	if err != nil {
 		h.Render.Error(w, r, err)
 		return
+	}
+	locks, err := h.Auth.LoginLocks(r.Context())
+	if err != nil {
+		h.Render.Error(w, r, err)
+		return
+	}
+	v.Locks = map[string]auth.Lock{}
+	for _, l := range locks {
+		v.Locks[l.Email] = l
 	}
 	v.Users, v.Roles = users, auth.Roles
 	h.Render.Render(w, r, status, "auth/users.html", web.View{Title: "ユーザー", Nav: "settings", Data: v})
@@ -127,5 +138,20 @@ func (h *Handler) resetPassword(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	web.SetFlash(w, u.Email+" のパスワードを再設定しました（ログイン中の画面はログアウトされます）")
+	http.Redirect(w, r, "/settings/users", http.StatusSeeOther)
+}
+
+// unlock lifts the login locks of a user's email.
+func (h *Handler) unlock(w http.ResponseWriter, r *http.Request) {
+	u, err := h.Auth.User(r.Context(), h.Auth.DB, r.PathValue("id"))
+	if err != nil {
+		h.Render.Error(w, r, err)
+		return
+	}
+	if err := h.Auth.UnlockLogin(r.Context(), u.Email); err != nil {
+		h.refuse(w, r, err, usersView{})
+		return
+	}
+	web.SetFlash(w, u.Email+" のログインのロックを解除しました")
 	http.Redirect(w, r, "/settings/users", http.StatusSeeOther)
 }

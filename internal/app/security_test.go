@@ -1,0 +1,476 @@
+package app_test
+
+import (
+	"bufio"
+	"bytes"
+	"fmt"
+	"io"
+	"mime/multipart"
+	"net"
+	"net/http"
+	"net/http/cookiejar"
+	"net/url"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"kessai/internal/app"
+	"kessai/internal/app/apptest"
+	"kessai/internal/platform/auth"
+)
+
+// The security suite: every probe an attacker or a careless client could send, against a whole
+// kessai over real HTTP. Each probe is counted, and each one the server must refuse is counted
+// as a refusal; the totals are logged at the end (go test -v -run TestSecurity ./internal/app/).
+
+type secCounts struct{ probes, refusals atomic.Int64 }
+
+// expect sends nothing itself: it records one probe whose answer was got, fails the test
+// unless got is one of want, and counts a refusal when the expected answer is a 4xx.
+func (c *secCounts) expect(t *testing.T, what string, got int, body string, want ...int) {
+	t.Helper()
+	c.probes.Add(1)
+	for _, w := range want {
+		if got == w {
+			if w >= 400 {
+				c.refusals.Add(1)
+			}
+			return
+		}
+	}
+	if len(body) > 400 {
+		body = body[:400] + "…"
+	}
+	t.Errorf("%s: status %d, want %v: %s", what, got, want, body)
+}
+
+func TestSecurity(t *testing.T) {
+	var c secCounts
+	t.Run("probes", func(t *testing.T) {
+		for _, tt := range []struct {
+			name string
+			run  func(t *testing.T, c *secCounts)
+		}{
+			{"bounded bodies and temp files", secBodies},
+			{"uploads stream under their own cap", secUploads},
+			{"slow bodies are cut off", secSlowBody},
+			{"concurrent guesses are counted", secConcurrentLogins},
+			{"locks are per account and address", secLocks},
+			{"password policy", secPasswordPolicy},
+			{"query bounds", secQueryBounds},
+		} {
+			t.Run(tt.name, func(t *testing.T) {
+				t.Parallel()
+				tt.run(t, &c)
+			})
+		}
+	})
+	t.Logf("security suite: %d probes, %d refusals", c.probes.Load(), c.refusals.Load())
+}
+
+// tempFiles lists what a parse could have left in dir.
+func tempFiles(t *testing.T, dir string) []string {
+	t.Helper()
+	var out []string
+	for _, pat := range []string{"multipart-*", "kessai-upload-*"} {
+		m, err := filepath.Glob(filepath.Join(dir, pat))
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, m...)
+	}
+	return out
+}
+
+// multipartBody is a form with fields (in order) and a file of size bytes.
+func multipartBody(t *testing.T, fields [][2]string, file string, content io.Reader) (string, *bytes.Buffer) {
+	t.Helper()
+	var buf bytes.Buffer
+	mw := multipart.NewWriter(&buf)
+	for _, f := range fields {
+		_ = mw.WriteField(f[0], f[1])
+	}
+	if file != "" {
+		fw, _ := mw.CreateFormFile(file, "big.csv")
+		if _, err := io.Copy(fw, content); err != nil {
+			t.Fatal(err)
+		}
+	}
+	_ = mw.Close()
+	return mw.FormDataContentType(), &buf
+}
+
+func send(t *testing.T, c *apptest.Client, method, path, ctype string, body io.Reader, size int64) *apptest.Response {
+	t.Helper()
+	req, err := http.NewRequest(method, c.Base+path, body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.ContentLength = size // -1: chunked, the server learns the size only by reading
+	req.Header.Set("Content-Type", ctype)
+	return c.Do(req)
+}
+
+// zeros is n bytes of a CSV-ish filler, never held in memory.
+func zeros(n int64) io.Reader { return io.LimitReader(repeatReader('a'), n) }
+
+type repeatReader byte
+
+func (b repeatReader) Read(p []byte) (int, error) {
+	for i := range p {
+		p[i] = byte(b)
+	}
+	return len(p), nil
+}
+
+func secBodies(t *testing.T, c *secCounts) {
+	uploads := t.TempDir()
+	inst := apptest.Start(t, apptest.Options{Configure: func(cfg *app.Config) { cfg.UploadDir = uploads }})
+	sysBefore := tempFiles(t, os.TempDir())
+	anon := inst.Anonymous(t)
+	viewer := inst.Client(t, auth.RoleViewer)
+
+	// A 40 MB multipart file at the login form: refused before it is read (a login needs a few KB).
+	ct, body := multipartBody(t, [][2]string{{"email", "a@example.com"}}, "file", zeros(40<<20))
+	size := int64(body.Len())
+	res := send(t, anon, "POST", "/login", ct, bytes.NewReader(body.Bytes()), size)
+	c.expect(t, "40 MB multipart to /login", res.Status, res.Body, http.StatusRequestEntityTooLarge)
+	if !strings.Contains(res.Body, "8KB") {
+		t.Errorf("413 does not name the login form's limit: %s", res.Body)
+	}
+	// The same without a Content-Length: cut off at the limit while reading.
+	res = send(t, anon, "POST", "/login", ct, bytes.NewReader(body.Bytes()), -1)
+	c.expect(t, "40 MB chunked multipart to /login", res.Status, res.Body, http.StatusRequestEntityTooLarge)
+	// A viewer session posting a 5 MB file to any route: the default 1 MB cap.
+	for _, path := range []string{"/cases", "/customers/bulk", "/settings/users", "/logout"} {
+		ct, body := multipartBody(t, [][2]string{{"csrf_token", viewer.CSRF}}, "file", zeros(5<<20))
+		res := send(t, viewer, "POST", path, ct, body, -1)
+		c.expect(t, "viewer 5 MB multipart to "+path, res.Status, res.Body, http.StatusRequestEntityTooLarge)
+	}
+	// A JSON body over the cap, with and without Content-Length.
+	key := inst.APIKey(t, auth.RoleStaff)
+	for _, n := range []int64{2 << 20, -1} {
+		req, _ := http.NewRequest("POST", inst.URL+"/api/v1/customers", io.MultiReader(strings.NewReader(`{"name":"`), zeros(2<<20), strings.NewReader(`"}`)))
+		if n > 0 {
+			req.ContentLength = n + 11
+		} else {
+			req.ContentLength = -1
+		}
+		req.Header.Set("Authorization", "Bearer "+key)
+		req.Header.Set("Content-Type", "application/json")
+		res := anon.Do(req)
+		c.expect(t, fmt.Sprintf("2 MB JSON to the API (length %d)", n), res.Status, res.Body, http.StatusRequestEntityTooLarge, http.StatusUnprocessableEntity)
+	}
+	// Nothing was left on disk by any of it.
+	if left := tempFiles(t, uploads); len(left) > 0 {
+		t.Errorf("upload dir keeps %v", left)
+	}
+	if after := tempFiles(t, os.TempDir()); len(after) > len(sysBefore) {
+		t.Errorf("temp dir: %d multipart files before, %d after: %v", len(sysBefore), len(after), after)
+	}
+}
+
+func secUploads(t *testing.T, c *secCounts) {
+	uploads := t.TempDir()
+	inst := apptest.Start(t, apptest.Options{Configure: func(cfg *app.Config) {
+		cfg.UploadDir = uploads
+		cfg.MaxImportBytes = 1 << 20
+	}})
+	staff := inst.Client(t, auth.RoleStaff)
+	page := staff.Get("/customers/import")
+	formToken := regexp.MustCompile(`name="form_token" value="([^"]+)"`).FindStringSubmatch(page.Body)
+	if formToken == nil {
+		t.Fatalf("import page has no form token: %d", page.Status)
+	}
+	csv := "氏名,フリガナ\r\n山田 太郎,ヤマダ タロウ\r\n"
+
+	// A wrong CSRF token: refused before one byte of the file is written.
+	ct, body := multipartBody(t, [][2]string{{"csrf_token", "wrong"}, {"form_token", formToken[1]}}, "file", zeros(900<<10))
+	res := send(t, staff, "POST", "/customers/import", ct, body, -1)
+	c.expect(t, "import with a wrong CSRF token", res.Status, res.Body, http.StatusForbidden)
+	// Over the import cap (1 MB here): refused from the Content-Length, and while streaming.
+	ct, body = multipartBody(t, [][2]string{{"csrf_token", staff.CSRF}, {"form_token", formToken[1]}}, "file", zeros(2<<20))
+	res = send(t, staff, "POST", "/customers/import", ct, bytes.NewReader(body.Bytes()), int64(body.Len()))
+	c.expect(t, "2 MB import, cap 1 MB, with length", res.Status, res.Body, http.StatusRequestEntityTooLarge)
+	res = send(t, staff, "POST", "/customers/import", ct, bytes.NewReader(body.Bytes()), -1)
+	c.expect(t, "2 MB import, cap 1 MB, chunked", res.Status, res.Body, http.StatusRequestEntityTooLarge)
+	if !strings.Contains(res.Body, "1MB") {
+		t.Errorf("the refusal does not name the cap: %s", res.Body)
+	}
+	key := inst.APIKey(t, auth.RoleStaff)
+	req, _ := http.NewRequest("POST", inst.URL+"/api/v1/customers/import", zeros(2<<20))
+	req.ContentLength = -1
+	req.Header.Set("Authorization", "Bearer "+key)
+	req.Header.Set("Content-Type", "text/csv")
+	res = staff.Do(req)
+	c.expect(t, "2 MB API import, cap 1 MB", res.Status, res.Body, http.StatusRequestEntityTooLarge)
+	// Under the cap it imports, from the page and from the API.
+	ct, body = multipartBody(t, [][2]string{{"csrf_token", staff.CSRF}, {"form_token", formToken[1]}}, "file", strings.NewReader(csv))
+	res = send(t, staff, "POST", "/customers/import", ct, body, -1)
+	c.expect(t, "small import from the page", res.Status, res.Body, http.StatusOK)
+	if !strings.Contains(res.Body, "1件を登録しました") {
+		t.Errorf("page import did not import: %s", res.Body)
+	}
+	req, _ = http.NewRequest("POST", inst.URL+"/api/v1/customers/import", strings.NewReader(csv))
+	req.Header.Set("Authorization", "Bearer "+key)
+	req.Header.Set("Content-Type", "text/csv")
+	res = staff.Do(req)
+	c.expect(t, "small import from the API", res.Status, res.Body, http.StatusCreated)
+	if left := tempFiles(t, uploads); len(left) > 0 {
+		t.Errorf("uploads left on disk: %v", left)
+	}
+}
+
+// rawRequest writes head on a new connection, then the body one byte every gap, and returns
+// the status line the server answered with ("" if it just closed) and how long it took.
+func rawRequest(t *testing.T, addr, head string, body string, gap time.Duration) (string, time.Duration) {
+	t.Helper()
+	conn, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	start := time.Now()
+	if _, err := io.WriteString(conn, head); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan string, 1)
+	go func() {
+		line, _ := bufio.NewReader(conn).ReadString('\n')
+		done <- strings.TrimSpace(line)
+	}()
+	for i := 0; i < len(body); i++ {
+		select {
+		case line := <-done:
+			return line, time.Since(start)
+		case <-time.After(gap):
+		}
+		if _, err := conn.Write([]byte{body[i]}); err != nil {
+			break
+		}
+	}
+	select {
+	case line := <-done:
+		return line, time.Since(start)
+	case <-time.After(10 * time.Second):
+		t.Fatal("no answer 10 s after the whole body")
+	}
+	return "", 0
+}
+
+func secSlowBody(t *testing.T, c *secCounts) {
+	inst := apptest.Start(t, apptest.Options{Configure: func(cfg *app.Config) {
+		cfg.BodyTimeout = 500 * time.Millisecond
+		cfg.UploadIdle = 500 * time.Millisecond
+	}})
+	addr := strings.TrimPrefix(inst.URL, "http://")
+	body := strings.Repeat("x", 60)
+	staff := inst.Client(t, auth.RoleStaff)
+	u, _ := url.Parse(inst.URL)
+	var cookie string
+	for _, ck := range staff.HTTP.Jar.Cookies(u) {
+		cookie += ck.Name + "=" + ck.Value + "; "
+	}
+	for _, path := range []string{"/login", "/customers/import", "/api/v1/customers/import"} {
+		head := "POST " + path + " HTTP/1.1\r\nHost: " + addr + "\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 60\r\n"
+		switch path {
+		case "/customers/import":
+			head += "Cookie: " + cookie + "\r\nX-CSRF-Token: " + staff.CSRF + "\r\n"
+		case "/api/v1/customers/import":
+			head = strings.Replace(head, "application/x-www-form-urlencoded", "text/csv", 1)
+			head += "Authorization: Bearer " + inst.APIKey(t, auth.RoleStaff) + "\r\n"
+		}
+		head += "\r\n"
+		line, took := rawRequest(t, addr, head, body, 100*time.Millisecond)
+		c.probes.Add(1)
+		// 60 bytes at one per 100 ms would take 6 s; the server gives up after 0.5 s.
+		if took > 3*time.Second {
+			t.Errorf("%s: a body of one byte per 100 ms held the connection %v (answer %q)", path, took, line)
+			continue
+		}
+		c.refusals.Add(1)
+		if line != "" && !strings.Contains(line, "408") {
+			t.Errorf("%s: slow body answered %q", path, line)
+		}
+	}
+}
+
+// fromAddr is a client whose connections come from ip (any 127.0.0.0/8 address is local on
+// Linux), so the throttle sees distinct addresses.
+func fromAddr(t *testing.T, inst *apptest.Instance, ip string) *apptest.Client {
+	t.Helper()
+	c := inst.Anonymous(t)
+	d := &net.Dialer{LocalAddr: &net.TCPAddr{IP: net.ParseIP(ip)}}
+	jar, _ := cookiejar.New(nil)
+	c.HTTP = &http.Client{Jar: jar, Transport: &http.Transport{DialContext: d.DialContext},
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	return c
+}
+
+// tryLogin posts the login form once and returns the status.
+func tryLogin(t *testing.T, c *apptest.Client, email, password string) *apptest.Response {
+	t.Helper()
+	page := c.Get("/login")
+	m := regexp.MustCompile(`name="login_token" value="([^"]+)"`).FindStringSubmatch(page.Body)
+	if m == nil {
+		t.Fatalf("login page: %d", page.Status)
+	}
+	return c.PostFormNoCSRF("/login", url.Values{"email": {email}, "password": {password}, "login_token": {m[1]}})
+}
+
+func secConcurrentLogins(t *testing.T, c *secCounts) {
+	inst := apptest.Start(t, apptest.Options{})
+	count := func(n int, ip string, email func(i int) string) map[int]int {
+		clients := make([]*apptest.Client, n)
+		for i := range clients {
+			clients[i] = fromAddr(t, inst, ip)
+			clients[i].Get("/login") // the form's cookie first, so the posts race each other only
+		}
+		var mu sync.Mutex
+		got := map[int]int{}
+		var wg sync.WaitGroup
+		for i, cl := range clients {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				res := tryLogin(t, cl, email(i), "wrong-password-x")
+				mu.Lock()
+				got[res.Status]++
+				mu.Unlock()
+			}()
+		}
+		wg.Wait()
+		return got
+	}
+	// 30 at once from one address, all different emails: the address limit is 20.
+	got := count(30, "127.0.0.21", func(i int) string { return fmt.Sprintf("nobody%d@example.com", i) })
+	for s, n := range got {
+		for range n {
+			c.expect(t, "30 concurrent logins from one address", s, "", http.StatusUnauthorized, http.StatusTooManyRequests)
+		}
+	}
+	if got[http.StatusUnauthorized] != 20 || got[http.StatusTooManyRequests] != 10 {
+		t.Errorf("30 concurrent failed logins from one address: %v, want 20 checked (401) and 10 refused (429)", got)
+	}
+	// 12 at once for one email from one address: the limit is 5.
+	got = count(12, "127.0.0.22", func(int) string { return "admin@example.com" })
+	for s, n := range got {
+		for range n {
+			c.expect(t, "12 concurrent logins for one email", s, "", http.StatusUnauthorized, http.StatusTooManyRequests)
+		}
+	}
+	if got[http.StatusUnauthorized] != 5 || got[http.StatusTooManyRequests] != 7 {
+		t.Errorf("12 concurrent wrong passwords for one email: %v, want 5 checked and 7 refused", got)
+	}
+	// However many arrive, at most HashConcurrency argon2id hashes (64 MiB each) run at once.
+	if p := inst.App.Platform.Auth.PeakHashing(); p > auth.HashConcurrency {
+		t.Errorf("%d password hashes ran at once, want at most %d", p, auth.HashConcurrency)
+	}
+}
+
+func secLocks(t *testing.T, c *secCounts) {
+	inst := apptest.Start(t, apptest.Options{})
+	const email, password = "admin@example.com", "admin-password-1"
+	stranger := fromAddr(t, inst, "127.0.0.31")
+	for i := 0; i < 5; i++ {
+		res := tryLogin(t, stranger, email, "guess-guess-"+fmt.Sprint(i))
+		c.expect(t, "a stranger's guess", res.Status, res.Body, http.StatusUnauthorized)
+	}
+	// The stranger is locked out, even with the right password...
+	res := tryLogin(t, stranger, email, password)
+	c.expect(t, "the right password from the guessing address", res.Status, res.Body, http.StatusTooManyRequests)
+	// ...the owner is not.
+	owner := fromAddr(t, inst, "127.0.0.32")
+	res = tryLogin(t, owner, email, password)
+	c.expect(t, "the owner from another address", res.Status, res.Body, http.StatusSeeOther)
+
+	// An administrator sees the lock and lifts it.
+	adminC := inst.Client(t, auth.RoleAdmin)
+	victim := inst.Client(t, auth.RoleStaff)
+	for i := 0; i < 5; i++ {
+		tryLogin(t, stranger, victim.User.Email, "guess-guess-"+fmt.Sprint(i))
+	}
+	res = tryLogin(t, stranger, victim.User.Email, victim.Password)
+	c.expect(t, "victim locked from the guessing address", res.Status, res.Body, http.StatusTooManyRequests)
+	page := adminC.Get("/settings/users")
+	if !strings.Contains(page.Body, "ロック中") || !strings.Contains(page.Body, "/settings/users/"+victim.User.ID+"/unlock") {
+		t.Errorf("the users page shows no lock for %s", victim.User.Email)
+	}
+	res = victim.PostForm("/settings/users/"+victim.User.ID+"/unlock", nil)
+	c.expect(t, "staff lifting a lock", res.Status, res.Body, http.StatusForbidden)
+	res = adminC.PostForm("/settings/users/"+victim.User.ID+"/unlock", nil)
+	c.expect(t, "admin lifts the lock", res.Status, res.Body, http.StatusSeeOther)
+	res = tryLogin(t, stranger, victim.User.Email, victim.Password)
+	c.expect(t, "after the lift", res.Status, res.Body, http.StatusSeeOther)
+	stranger = fromAddr(t, inst, "127.0.0.31") // signed out again
+	// A password reset lifts it too.
+	for i := 0; i < 5; i++ {
+		tryLogin(t, stranger, victim.User.Email, "guess-again-"+fmt.Sprint(i))
+	}
+	res = adminC.PostForm("/settings/users/"+victim.User.ID+"/password", url.Values{"password": {"brand-new-passphrase-7"}})
+	c.expect(t, "admin resets the password", res.Status, res.Body, http.StatusSeeOther, http.StatusOK)
+	res = tryLogin(t, stranger, victim.User.Email, "brand-new-passphrase-7")
+	c.expect(t, "new password after a reset", res.Status, res.Body, http.StatusSeeOther)
+}
+
+func secPasswordPolicy(t *testing.T, c *secCounts) {
+	inst := apptest.Start(t, apptest.Options{})
+	adminC := inst.Client(t, auth.RoleAdmin)
+	for _, pw := range []string{"aaaaaaaaaa", "aaaaaaaaaaaa", "          ", "            ", "hanako@example.com", "password1234", "Qwerty123456", "short-1"} {
+		res := adminC.PostForm("/settings/users", url.Values{"email": {"hanako@example.com"}, "role": {"staff"}, "password": {pw}})
+		c.expect(t, fmt.Sprintf("new user with password %q", pw), res.Status, res.Body, http.StatusUnprocessableEntity)
+	}
+	victim := inst.Client(t, auth.RoleStaff)
+	res := adminC.PostForm("/settings/users/"+victim.User.ID+"/password", url.Values{"password": {victim.User.Email}})
+	c.expect(t, "reset to the email", res.Status, res.Body, http.StatusUnprocessableEntity)
+	res = adminC.PostForm("/settings/users", url.Values{"email": {"hanako@example.com"}, "role": {"staff"}, "password": {"walk-the-dog-at-dawn"}})
+	c.expect(t, "a good password", res.Status, res.Body, http.StatusSeeOther, http.StatusOK)
+}
+
+func secQueryBounds(t *testing.T, c *secCounts) {
+	inst := apptest.Start(t, apptest.Options{})
+	key := inst.APIKey(t, auth.RoleViewer)
+	viewer := inst.Client(t, auth.RoleViewer)
+	many := url.Values{}
+	for i := 0; i <= 10_000; i++ {
+		many.Add("id", fmt.Sprintf("cus_%d", i))
+	}
+	long := strings.Repeat("a", 100_000)
+	probes := []struct {
+		what, path string
+		want       int
+		mention    string
+	}{
+		{"10,001 ids on the API", "/api/v1/customers?" + many.Encode(), http.StatusBadRequest, "10,000"},
+		{"10,001 ids on the page", "/customers?" + many.Encode(), http.StatusBadRequest, "10,000"},
+		{"bad escape", "/api/v1/customers?q=%zz", http.StatusBadRequest, ""},
+		{"page overflowing the offset (shops)", "/api/v1/shops?page=9223372036854775807", http.StatusUnprocessableEntity, "100,000"},
+		{"page overflowing the offset (customers)", "/api/v1/customers?page=9223372036854775807", http.StatusUnprocessableEntity, "100,000"},
+		{"page 0", "/customers?page=0", http.StatusUnprocessableEntity, "100,000"},
+		{"page -1", "/api/v1/orders?page=-1", http.StatusUnprocessableEntity, "100,000"},
+		{"q of 100,000 characters (API)", "/api/v1/customers?q=" + url.QueryEscape(long), http.StatusUnprocessableEntity, "500文字以下"},
+		{"q of 100,000 characters (page)", "/customers?q=" + url.QueryEscape(long), http.StatusUnprocessableEntity, "500文字以下"},
+		{"q of 100,000 characters (CSV)", "/customers.csv?q=" + url.QueryEscape(long), http.StatusUnprocessableEntity, "500文字以下"},
+		{"q of 100,000 characters (API CSV)", "/api/v1/customers/export.csv?q=" + url.QueryEscape(long), http.StatusUnprocessableEntity, "500文字以下"},
+	}
+	for _, p := range probes {
+		var res *apptest.Response
+		if strings.HasPrefix(p.path, "/api/") {
+			res = inst.API(t, key, "GET", p.path, nil)
+		} else {
+			res = viewer.Get(p.path)
+		}
+		c.expect(t, p.what, res.Status, res.Body, p.want)
+		if !strings.Contains(res.Body, p.mention) {
+			t.Errorf("%s: the answer does not name the limit %q: %.300s", p.what, p.mention, res.Body)
+		}
+	}
+	// In range still works.
+	res := inst.API(t, key, "GET", "/api/v1/shops?page=100000", nil)
+	c.expect(t, "page 100,000", res.Status, res.Body, http.StatusOK)
+}
