@@ -47,6 +47,11 @@ func long(r *http.Request) bool {
 // logged at INFO and gets no body (it is not listening), a request past its deadline becomes
 // a 503 with Retry-After. It returns the error to show, or nil when nothing must be written.
 func ended(w http.ResponseWriter, r *http.Request, err error) (*errs.Error, bool) {
+	if errs.KindOf(err) == errs.KindTimeout {
+		// A body that arrived too slowly (Bound): the read failing ended the context, but
+		// the client may well be listening for its 408.
+		return nil, false
+	}
 	switch ctxErr := r.Context().Err(); {
 	case errors.Is(ctxErr, context.Canceled):
 		slog.InfoContext(r.Context(), "client went away", "request_id", RequestID(r.Context()),
