@@ -8,6 +8,7 @@ import (
 	"net/http/httptrace"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 )
 
@@ -139,8 +140,8 @@ func (c *Client) call(ctx context.Context, api string, in Values, k kind) (Value
 func (c *Client) send(ctx context.Context, api, body string, k kind) (Values, error) {
 	ctx, cancel := context.WithTimeout(ctx, c.cfg.Timeout)
 	defer cancel()
-	var wrote bool
-	ctx = httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{WroteHeaders: func() { wrote = true }})
+	var wrote atomic.Bool // set by the transport's goroutine
+	ctx = httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{WroteHeaders: func() { wrote.Store(true) }})
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.cfg.BaseURL+"/payment/"+api+".idPass", strings.NewReader(body))
 	if err != nil {
 		return nil, fmt.Errorf("gmopg: %s: %w", api, err)
@@ -155,7 +156,7 @@ func (c *Client) send(ctx context.Context, api, body string, k kind) (Values, er
 	moving := k == moneyMoving
 	res, err := c.hc.Do(req)
 	if err != nil {
-		return nil, &TransportError{API: api, Sent: wrote, MoneyMoving: moving, Err: err}
+		return nil, &TransportError{API: api, Sent: wrote.Load(), MoneyMoving: moving, Err: err}
 	}
 	defer res.Body.Close()
 	b, err := io.ReadAll(io.LimitReader(res.Body, 4<<20))

@@ -156,3 +156,6 @@ func IsOutcomeUnknown(err error) bool {
 	}
 	return false
 }
+
+// ParseErrorPairs reads the ErrCode/ErrInfo pairs of an answer or notification (nil when none).
+func ParseErrorPairs(v Values) []ErrPair { return parseErrors(v) }

@@ -225,7 +225,7 @@ func TestTimeoutIsBoundedAndUnknown(t *testing.T) {
 	}))
 	defer srv.Close()
 	defer close(release)
-	c := gmopg.New(gmopg.Config{BaseURL: srv.URL, Timeout: 100 * time.Millisecond})
+	c := gmopg.New(gmopg.Config{BaseURL: srv.URL, Timeout: 500 * time.Millisecond})
 	ctx := context.Background()
 	_, err := c.ExecTran(ctx, gmopg.ExecTranInput{Access: gmopg.Access{OrderID: "o"}})
 	te, ok := errors.AsType[*gmopg.TransportError](err)

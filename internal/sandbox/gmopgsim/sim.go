@@ -1,0 +1,355 @@
+package gmopgsim
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	"kessai/internal/platform/clock"
+	"kessai/internal/provider/gmopg"
+)
+
+// Sandbox credentials, also shown on the sandbox pages.
+const (
+	DefaultShopID       = "tshop00012345"
+	DefaultShopPass     = "sandboxsh"
+	DefaultSiteID       = "tsite00012345"
+	DefaultSitePass     = "sandboxst"
+	DefaultSFTPUser     = "kessai"
+	DefaultSFTPPassword = "sandbox-sftp"
+)
+
+// Options configure a Sim. Zero values give the documented defaults.
+type Options struct {
+	Clock  clock.Clock // the system clock when nil
+	Prefix string      // URL prefix the HTTP part is mounted under, e.g. "/sandbox/gmopg"
+	// StateDir holds the state file (gmopgsim.json), the SFTP host key and the SFTP files. When
+	// empty a temporary directory is used and removed by Stop.
+	StateDir string
+	ShopID   string
+	ShopPass string
+	SiteID   string
+	SitePass string
+	// NotifyURL receives the result notifications (結果通知); none are sent when empty. It can be
+	// changed at run time with SetNotifyURL or POST _sim/config.
+	NotifyURL  string
+	HTTPClient *http.Client // for notifications; 10-second timeout when nil
+	// ResultDay is the day of the month card update results are written, at 0:00 JST (27).
+	ResultDay    int
+	SFTPUser     string
+	SFTPPassword string
+	// SFTPAddr is where Start listens for SFTP ("127.0.0.1:0", an ephemeral port, by default).
+	SFTPAddr string
+	// CardAuthDays and RecruitAuthDays are the authorization periods (60 days each) on the
+	// Sim's clock; RecruitUpdateAuth extends by RecruitAuthDays from the day it is called.
+	CardAuthDays    int
+	RecruitAuthDays int
+	// StartWindow is how long the buyer has to open StartURL (30 minutes) when ExecTranRecruit
+	// gives no PaymentTermSec.
+	StartWindow time.Duration
+	// HangTimeout bounds how long the timeout_after_accept fault holds a request (2 minutes).
+	HangTimeout time.Duration
+}
+
+// Sim plays GMO-PG: the multi-payment HTTP API, the buyer's payment page, result
+// notifications and the SFTP card update exchange. All state is behind one mutex.
+type Sim struct {
+	opts    Options
+	tempDir bool
+	mux     *http.ServeMux
+
+	mu            sync.Mutex
+	st            *state
+	faults        []armedFault
+	warnings      []string
+	authorizedKey string // SFTP public key allowed besides the password
+
+	deliverMu sync.Mutex    // one delivery run at a time, so notifications go out in order
+	kick      chan struct{} // wakes the background deliverer
+
+	sftpMu sync.Mutex
+	ln     net.Listener
+	done   chan struct{}
+	wg     sync.WaitGroup
+	conns  map[net.Conn]struct{}
+}
+
+// New returns a simulator with the saved state loaded from StateDir. A state file that cannot
+// be read is moved aside and reported in Status.
+func New(opts Options) (*Sim, error) {
+	if opts.Clock == nil {
+		opts.Clock = clock.System{}
+	}
+	opts.Prefix = strings.TrimRight(opts.Prefix, "/")
+	def := func(s *string, v string) {
+		if *s == "" {
+			*s = v
+		}
+	}
+	def(&opts.ShopID, DefaultShopID)
+	def(&opts.ShopPass, DefaultShopPass)
+	def(&opts.SiteID, DefaultSiteID)
+	def(&opts.SitePass, DefaultSitePass)
+	def(&opts.SFTPUser, DefaultSFTPUser)
+	def(&opts.SFTPPassword, DefaultSFTPPassword)
+	def(&opts.SFTPAddr, "127.0.0.1:0")
+	if opts.ResultDay <= 0 || opts.ResultDay > 28 {
+		opts.ResultDay = gmopg.DefaultResultDay
+	}
+	if opts.CardAuthDays <= 0 {
+		opts.CardAuthDays = 60
+	}
+	if opts.RecruitAuthDays <= 0 {
+		opts.RecruitAuthDays = 60
+	}
+	if opts.StartWindow <= 0 {
+		opts.StartWindow = 30 * time.Minute
+	}
+	if opts.HangTimeout <= 0 {
+		opts.HangTimeout = 2 * time.Minute
+	}
+	if opts.HTTPClient == nil {
+		opts.HTTPClient = &http.Client{Timeout: 10 * time.Second}
+	}
+	s := &Sim{opts: opts, kick: make(chan struct{}, 1), conns: map[net.Conn]struct{}{}}
+	if opts.StateDir == "" {
+		dir, err := os.MkdirTemp("", "gmopgsim-")
+		if err != nil {
+			return nil, fmt.Errorf("gmopgsim: state dir: %w", err)
+		}
+		s.opts.StateDir, s.tempDir = dir, true
+	}
+	for _, d := range []string{s.filesDir(gmopg.RequestDir), s.filesDir(gmopg.ResultDir)} {
+		if err := os.MkdirAll(d, 0o700); err != nil {
+			return nil, fmt.Errorf("gmopgsim: state dir: %w", err)
+		}
+	}
+	s.st = newState(opts.NotifyURL)
+	if err := s.load(); err != nil {
+		s.warnings = append(s.warnings, err.Error())
+	}
+	s.mux = s.routes()
+	return s, nil
+}
+
+// ServeHTTP serves the API, the buyer page and the _sim/ control API; mount it with
+// http.StripPrefix(opts.Prefix, sim).
+func (s *Sim) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	s.ProcessDue()
+	s.mux.ServeHTTP(w, r)
+}
+
+// Handler is the HTTP part, for mounting under the prefix.
+func (s *Sim) Handler() http.Handler { return s }
+
+// BaseURL returns the client's Config.BaseURL for a Sim reachable at origin.
+func (s *Sim) BaseURL(origin string) string { return strings.TrimRight(origin, "/") + s.opts.Prefix }
+
+// Config returns a client configuration for the Sim at origin with the sandbox credentials.
+func (s *Sim) Config(origin string) gmopg.Config {
+	return gmopg.Config{BaseURL: s.BaseURL(origin), ShopID: s.opts.ShopID, ShopPass: s.opts.ShopPass,
+		SiteID: s.opts.SiteID, SitePass: s.opts.SitePass}
+}
+
+// SetNotifyURL changes where result notifications go ("" stops them).
+func (s *Sim) SetNotifyURL(u string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.st.NotifyURL = u
+	s.saveLocked()
+}
+
+func (s *Sim) now() time.Time { return s.opts.Clock.Now() }
+
+// filesDir is where an SFTP directory's files live on disk.
+func (s *Sim) filesDir(sftpDir string) string {
+	return filepath.Join(s.opts.StateDir, "sftp", filepath.FromSlash(strings.TrimPrefix(sftpDir, "/")))
+}
+
+func (s *Sim) statePath() string { return filepath.Join(s.opts.StateDir, "gmopgsim.json") }
+
+// state is everything the Sim remembers; it is what the state file holds.
+type state struct {
+	Seq       int64              `json:"seq"`
+	NotifyURL string             `json:"notify_url"`
+	Members   map[string]*member `json:"members"`
+	Trans     map[string]*tran   `json:"trans"` // by OrderID
+	Tokens    map[string]*token  `json:"tokens"`
+	Uploads   map[string]*upload `json:"uploads"` // card update requests by month
+	Notices   []*notice          `json:"notices"`
+}
+
+func newState(notifyURL string) *state {
+	return &state{NotifyURL: notifyURL, Members: map[string]*member{}, Trans: map[string]*tran{},
+		Tokens: map[string]*token{}, Uploads: map[string]*upload{}}
+}
+
+// Reset forgets every member, transaction, token, file and notification and disarms the faults.
+func (s *Sim) Reset() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.st = newState(s.st.NotifyURL)
+	s.faults = nil
+	for _, d := range []string{gmopg.RequestDir, gmopg.ResultDir} {
+		_ = os.RemoveAll(s.filesDir(d))
+		_ = os.MkdirAll(s.filesDir(d), 0o700)
+	}
+	s.saveLocked()
+}
+
+func (s *Sim) load() error {
+	b, err := os.ReadFile(s.statePath())
+	if errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("gmopgsim: read state: %w", err)
+	}
+	st := newState(s.opts.NotifyURL)
+	if err := json.Unmarshal(b, st); err != nil {
+		aside := s.statePath() + ".corrupt-" + s.now().Format("20060102T150405")
+		_ = os.Rename(s.statePath(), aside)
+		return fmt.Errorf("gmopgsim: state file unreadable, moved to %s, starting empty: %w", aside, err)
+	}
+	if s.opts.NotifyURL != "" {
+		st.NotifyURL = s.opts.NotifyURL
+	}
+	for m, u := range st.Uploads {
+		if u.Pending { // the upload was cut off by the restart
+			delete(st.Uploads, m)
+		}
+	}
+	s.st = st
+	return nil
+}
+
+// saveLocked writes the state atomically. Errors are kept for Status rather than failing the
+// call that caused them.
+func (s *Sim) saveLocked() {
+	b, err := json.Marshal(s.st)
+	if err == nil {
+		err = writeFileAtomic(s.statePath(), b)
+	}
+	if err != nil {
+		s.warnings = append(s.warnings, "gmopgsim: save state: "+err.Error())
+	}
+}
+
+func writeFileAtomic(path string, b []byte) error {
+	tmp, err := os.CreateTemp(filepath.Dir(path), filepath.Base(path)+".tmp*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name())
+	if _, err := tmp.Write(b); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp.Name(), path)
+}
+
+func randomHex(n int) string {
+	b := make([]byte, n)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+// randomToken is standard base64, so tokens hold "+" and "/" like GMO-PG's do.
+func randomToken(n int) string {
+	b := make([]byte, n)
+	_, _ = rand.Read(b)
+	return base64.StdEncoding.EncodeToString(b)
+}
+
+// Start runs the SFTP server (and a ticker that processes card update requests when the clock
+// passes the result day). The HTTP part is served by whoever mounts Handler.
+func (s *Sim) Start(ctx context.Context) error {
+	s.sftpMu.Lock()
+	defer s.sftpMu.Unlock()
+	if s.ln != nil {
+		return errors.New("gmopgsim: already started")
+	}
+	cfg, err := s.sshConfig()
+	if err != nil {
+		return err
+	}
+	ln, err := (&net.ListenConfig{}).Listen(ctx, "tcp", s.opts.SFTPAddr)
+	if err != nil {
+		return fmt.Errorf("gmopgsim: sftp listen: %w", err)
+	}
+	s.ln, s.done = ln, make(chan struct{})
+	s.wg.Add(2)
+	go func() { defer s.wg.Done(); s.acceptLoop(ln, cfg) }()
+	go func() {
+		defer s.wg.Done()
+		t := time.NewTicker(time.Second)
+		defer t.Stop()
+		for {
+			select {
+			case <-s.done:
+				return
+			case <-t.C:
+				s.ProcessDue()
+				s.DeliverNotifications(s.bgContext())
+			case <-s.kick:
+				s.DeliverNotifications(s.bgContext())
+			}
+		}
+	}()
+	return nil
+}
+
+// bgContext bounds one background delivery run; Stop ends it early.
+func (s *Sim) bgContext() context.Context {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	go func() {
+		select {
+		case <-s.done:
+		case <-ctx.Done():
+		}
+		cancel()
+	}()
+	return ctx
+}
+
+// Addr is the SFTP server's host:port, "" before Start.
+func (s *Sim) Addr() string {
+	s.sftpMu.Lock()
+	defer s.sftpMu.Unlock()
+	if s.ln == nil {
+		return ""
+	}
+	return s.ln.Addr().String()
+}
+
+// Stop closes the SFTP server and waits for its sessions; a temporary state dir is removed.
+func (s *Sim) Stop() error {
+	s.sftpMu.Lock()
+	ln := s.ln
+	s.ln = nil
+	s.sftpMu.Unlock()
+	if ln != nil {
+		close(s.done)
+		ln.Close()
+		s.closeConns()
+		s.wg.Wait()
+	}
+	if s.tempDir {
+		return os.RemoveAll(s.opts.StateDir)
+	}
+	return nil
+}
