@@ -8,14 +8,19 @@ import (
 	"encoding/pem"
 	"errors"
 	"io"
+	"net"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"golang.org/x/crypto/ssh"
 
+	"kessai/internal/platform/clock"
 	"kessai/internal/provider/gmopg"
 	"kessai/internal/sandbox/gmopgsim"
+	"kessai/internal/sandbox/sim"
 )
 
 // started returns an env whose Sim runs its SFTP server.
@@ -285,5 +290,51 @@ func TestSFTPLoginAndHostKey(t *testing.T) {
 	c := e.dial(keyLogin)
 	if dirs, err := c.List("/"); err != nil || strings.Join(dirs, ",") != "upload,download" {
 		t.Errorf("root = %v, %v", dirs, err)
+	}
+}
+
+// TestSpecListener runs the simulator as the sandbox home does: built from Spec, its SFTP
+// listener served on a listener the home opened, stopped by closing it.
+func TestSpecListener(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	s, err := gmopgsim.Spec.New(sim.Env{Clock: clock.NewFrozen(start), Prefix: "/sandbox/gmopg", StatePath: filepath.Join(dir, "sandbox-gmopg.json")})
+	if err != nil || s.Name != gmopgsim.Name || len(s.Listeners) != 1 || s.Handler == nil || s.Control != "_sim/" {
+		t.Fatalf("spec = %+v, %v", s, err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- s.Listeners[0].Serve(ln) }()
+	g := s.Impl.(*gmopgsim.Sim)
+	key, _ := g.HostKey()
+	c, err := gmopg.DialSFTP(context.Background(), gmopg.SFTPConfig{Addr: ln.Addr().String(), User: gmopgsim.DefaultSFTPUser,
+		Password: gmopgsim.DefaultSFTPPassword, HostKey: key})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Upload(gmopg.RequestDir, gmopg.RequestFileName(gmopgsim.DefaultSiteID, "202603"), bytes.NewReader(requestFile(t))); err != nil {
+		t.Fatal(err)
+	}
+	c.Close()
+	if _, err := os.Stat(filepath.Join(dir, "sandbox-gmopg", "gmopgsim.json")); err != nil {
+		t.Errorf("state file: %v", err)
+	}
+	if facts := s.Summary(); len(facts) < 3 || !strings.Contains(facts[2].Value, "受付済み") {
+		t.Errorf("summary = %+v", facts)
+	}
+	ln.Close()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("Serve did not return after its listener closed")
+	}
+	if g.Addr() != "" {
+		t.Errorf("Addr after close = %s", g.Addr())
 	}
 }

@@ -16,6 +16,8 @@ import (
 	"sync"
 	"time"
 
+	"golang.org/x/crypto/ssh"
+
 	"kessai/internal/platform/clock"
 	"kessai/internal/provider/gmopg"
 )
@@ -80,7 +82,8 @@ type Sim struct {
 
 	sftpMu sync.Mutex
 	ln     net.Listener
-	done   chan struct{}
+	done   chan struct{} // closed when serving stops: ends the background work
+	served chan struct{} // closed once serve has returned
 	wg     sync.WaitGroup
 	conns  map[net.Conn]struct{}
 }
@@ -275,12 +278,10 @@ func randomToken(n int) string {
 	return base64.StdEncoding.EncodeToString(b)
 }
 
-// Start runs the SFTP server (and a ticker that processes card update requests when the clock
-// passes the result day). The HTTP part is served by whoever mounts Handler.
+// Start listens on Options.SFTPAddr and runs ServeSFTP there until Stop. The HTTP part is
+// served by whoever mounts Handler.
 func (s *Sim) Start(ctx context.Context) error {
-	s.sftpMu.Lock()
-	defer s.sftpMu.Unlock()
-	if s.ln != nil {
+	if s.Addr() != "" {
 		return errors.New("gmopgsim: already started")
 	}
 	cfg, err := s.sshConfig()
@@ -291,9 +292,40 @@ func (s *Sim) Start(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("gmopgsim: sftp listen: %w", err)
 	}
-	s.ln, s.done = ln, make(chan struct{})
-	s.wg.Add(2)
-	go func() { defer s.wg.Done(); s.acceptLoop(ln, cfg) }()
+	ready := make(chan error, 1)
+	go func() { _ = s.serve(ln, cfg, ready) }()
+	return <-ready
+}
+
+// ServeSFTP serves the SFTP server on ln until ln is closed (the sandbox home owns the
+// listener), together with the background work: processing card update requests when the
+// clock passes the result day and delivering result notifications.
+func (s *Sim) ServeSFTP(ln net.Listener) error {
+	cfg, err := s.sshConfig()
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	return s.serve(ln, cfg, nil)
+}
+
+func (s *Sim) serve(ln net.Listener, cfg *ssh.ServerConfig, ready chan<- error) error {
+	s.sftpMu.Lock()
+	if s.ln != nil {
+		s.sftpMu.Unlock()
+		ln.Close()
+		err := errors.New("gmopgsim: already serving SFTP")
+		if ready != nil {
+			ready <- err
+		}
+		return err
+	}
+	s.ln, s.done, s.served = ln, make(chan struct{}), make(chan struct{})
+	s.sftpMu.Unlock()
+	if ready != nil {
+		ready <- nil
+	}
+	s.wg.Add(1)
 	go func() {
 		defer s.wg.Done()
 		t := time.NewTicker(time.Second)
@@ -310,6 +342,14 @@ func (s *Sim) Start(ctx context.Context) error {
 			}
 		}
 	}()
+	s.acceptLoop(ln, cfg) // returns once ln is closed
+	close(s.done)
+	s.closeConns()
+	s.wg.Wait()
+	s.sftpMu.Lock()
+	s.ln = nil
+	close(s.served)
+	s.sftpMu.Unlock()
 	return nil
 }
 
@@ -339,14 +379,11 @@ func (s *Sim) Addr() string {
 // Stop closes the SFTP server and waits for its sessions; a temporary state dir is removed.
 func (s *Sim) Stop() error {
 	s.sftpMu.Lock()
-	ln := s.ln
-	s.ln = nil
+	ln, served := s.ln, s.served
 	s.sftpMu.Unlock()
 	if ln != nil {
-		close(s.done)
 		ln.Close()
-		s.closeConns()
-		s.wg.Wait()
+		<-served
 	}
 	if s.tempDir {
 		return os.RemoveAll(s.opts.StateDir)
