@@ -24,8 +24,21 @@ import (
 )
 
 // hostKey loads the SFTP host key from the state dir, creating it on first use, so the key a
-// client recorded stays valid across restarts.
+// client recorded stays valid across restarts. It is made once even when asked concurrently.
 func (s *Sim) hostKey() (ssh.Signer, error) {
+	s.keyMu.Lock()
+	defer s.keyMu.Unlock()
+	if s.signer != nil {
+		return s.signer, nil
+	}
+	k, err := s.loadHostKey()
+	if err == nil {
+		s.signer = k
+	}
+	return k, err
+}
+
+func (s *Sim) loadHostKey() (ssh.Signer, error) {
 	p := filepath.Join(s.opts.StateDir, "sftp_host_ed25519")
 	if b, err := os.ReadFile(p); err == nil {
 		return ssh.ParsePrivateKey(b)

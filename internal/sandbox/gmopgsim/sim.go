@@ -80,6 +80,9 @@ type Sim struct {
 	deliverMu sync.Mutex    // one delivery run at a time, so notifications go out in order
 	kick      chan struct{} // wakes the background deliverer
 
+	keyMu  sync.Mutex
+	signer ssh.Signer // the SFTP host key, loaded or made once
+
 	sftpMu sync.Mutex
 	ln     net.Listener
 	done   chan struct{} // closed when serving stops: ends the background work
