@@ -142,6 +142,9 @@ func unableReason(d aozora.TransferDetail) string {
 type Poller struct {
 	svc  *Service
 	bank BankFunc
+	// Hook is for tests only: it is called after the bank answered about t and before the
+	// answer is written, where another instance may change the transfer meanwhile.
+	Hook func(t Transfer)
 }
 
 // FollowCompletedDays is how many business days after 振込完了 a transfer is still followed.
@@ -218,6 +221,9 @@ func (p *Poller) pollOne(ctx context.Context, bank Bank, t Transfer) (bool, erro
 		}
 	}
 	status, reason := fromBank(rr.ResultCode, st, why)
+	if p.Hook != nil {
+		p.Hook(t)
+	}
 	if t.Status == StatusCompleted && status != StatusFailed {
 		// After 振込完了 only the money coming back (資金返却, 組戻済) changes the transfer.
 		_, err := p.svc.db.ExecContext(ctx, `UPDATE transfers SET checked_at = ?, bank_status = ? WHERE id = ? AND status = ?`,
@@ -229,6 +235,8 @@ func (p *Poller) pollOne(ctx context.Context, bank Bank, t Transfer) (bool, erro
 		return false, err
 	}
 	err = p.svc.db.InTx(ctx, func(tx *db.Tx) error {
+		// The answer is about t.ApplyNo as it was read: a transfer re-executed meanwhile (a new
+		// applyNo, maybe the same status) must not take the old request's answer.
 		res, err := tx.ExecContext(ctx, `UPDATE transfers SET updated_at = updated_at WHERE id = ? AND status = ? AND apply_no = ?`,
 			t.ID, t.Status, t.ApplyNo)
 		if err != nil {
