@@ -123,6 +123,11 @@ func New(ctx context.Context, cfg Config, log *slog.Logger, stdout io.Writer) (*
 	}
 	a := &App{Config: cfg, Log: log, DB: d, Clock: clock.NewSandbox(), stdout: stdout, rooms: cfg.roomList()}
 	a.closers = append(a.closers, d.Close)
+	// The sandbox clock continues where it was moved to before the restart.
+	if err := sandbox.RestoreClock(a.Clock, a.sandboxClockPath()); err != nil {
+		a.Close()
+		return nil, err
+	}
 	render, err := web.NewRenderer(a.Clock, true)
 	if err != nil {
 		a.Close()

@@ -9,6 +9,7 @@ import (
 	"github.com/riverqueue/river"
 
 	"kessai/internal/platform/attempt"
+	"kessai/internal/platform/clock"
 	"kessai/internal/platform/jobs"
 	"kessai/internal/room"
 	"kessai/internal/web"
@@ -18,7 +19,9 @@ import (
 // with everything it may use, once. The shared janitor that settles every room's unknown
 // outgoing calls runs as one periodic job.
 func (a *App) wireRooms(ctx context.Context) error {
-	a.Attempts = attempt.New(a.Clock)
+	// Attempts are stamped on the wall clock: their staleness decides whether a request may
+	// have reached the provider, which moving the sandbox clock must not change.
+	a.Attempts = attempt.New(clock.System{})
 	a.Janitor = attempt.NewJanitor(a.DB, a.Attempts)
 	seen := map[string]bool{}
 	for _, r := range a.rooms {

@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"fmt"
+	"path/filepath"
 
 	"kessai/internal/platform/auth"
 	"kessai/internal/room"
@@ -20,6 +21,7 @@ func (a *App) wireSandbox(ctx context.Context) error {
 		return err
 	}
 	a.Sandbox = sandbox.NewHome(a.Clock, a.Config.SandboxClock, sims...)
+	a.Sandbox.ClockPath = a.sandboxClockPath()
 	a.Sandbox.OnAdvance = a.Jobs.CheckSchedules
 	a.Sandbox.Active = a.Connections.SimulatorActive
 	a.Shell.Render.Sandbox = a.Connections.AnySandbox
@@ -53,3 +55,6 @@ func (a *App) Simulator(name string) any {
 	}
 	return s.Impl
 }
+
+// sandboxClockPath is where the sandbox clock's offset is kept across restarts.
+func (a *App) sandboxClockPath() string { return filepath.Join(a.Config.DataDir, "sandbox-clock.json") }

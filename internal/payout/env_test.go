@@ -30,7 +30,8 @@ const accountID = "101011234567" // the simulator's first account
 type env struct {
 	t     testing.TB
 	ctx   context.Context
-	clk   *clock.Sandbox
+	clk   *clock.Sandbox // the business clock (the sandbox clock in kessai serve)
+	wall  *clock.Sandbox // the wall clock: attempts' stamps, the janitor's staleness
 	db    *db.DB
 	sim   *aozorasim.Sim
 	srv   *httptest.Server
@@ -55,7 +56,7 @@ type room struct {
 // newEnv builds the env; opts adjust the simulator's options.
 func newEnv(t testing.TB, opts ...func(*aozorasim.Options)) *env {
 	t.Helper()
-	e := &env{t: t, clk: clock.NewFrozen(start)}
+	e := &env{t: t, clk: clock.NewFrozen(start), wall: clock.NewFrozen(start)}
 	e.ctx = auth.WithPrincipal(context.Background(), &auth.Principal{Kind: auth.KindUser, ID: "u1", Name: "keiri@example.com", Role: auth.RoleAccountant})
 	e.db = dbtest.Open(t, audit.Migrations, commerce.Migrations, attempt.Migrations, payout.Migrations)
 	so := aozorasim.Options{Clock: e.clk, HangTimeout: 5 * time.Second}
@@ -112,7 +113,7 @@ func (e *env) openOn(d *db.DB) *room {
 	if err != nil {
 		e.t.Fatal(err)
 	}
-	att := attempt.New(e.clk)
+	att := attempt.New(e.wall)
 	svc := payout.NewService(d, e.clk, &audit.Log{Now: e.clk.Now}, att, banks)
 	r := &room{svc: svc, exec: payout.NewExecutor(svc, e.bank), resolver: payout.NewResolver(svc, e.bank), poller: payout.NewPoller(svc, e.bank)}
 	// Long enough for a loaded CI machine (a bank call that times out leaves the transfer
@@ -213,11 +214,17 @@ func (e *env) approve(applyNo string) {
 	e.t.Fatalf("no approval mail for %s", applyNo)
 }
 
+// advance moves both clocks, as time passing does.
+func (e *env) advance(d time.Duration) {
+	e.clk.Advance(d)
+	e.wall.Advance(d)
+}
+
 // settle runs the janitor and the poller as the periodic jobs would, after enough time for any
 // stale or unknown attempt to be asked about and concluded.
 func (e *env) settle() {
 	e.t.Helper()
-	e.clk.Advance(15 * time.Minute)
+	e.advance(15 * time.Minute)
 	if _, err := e.room.janitor.Run(e.ctx); err != nil {
 		e.t.Fatalf("janitor: %v", err)
 	}

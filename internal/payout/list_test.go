@@ -14,7 +14,7 @@ func TestListFiltersByCaseAndDate(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
 	first := e.register(goodSeller)
-	e.clk.Advance(48 * time.Hour)
+	e.advance(48 * time.Hour)
 	second := e.register(goodSeller)
 	third := e.register(goodSeller)
 	day := func(tr payout.Transfer, addDays int) time.Time {

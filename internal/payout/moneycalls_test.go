@@ -62,7 +62,7 @@ func payoutWorld(t *testing.T) attempttest.World {
 		},
 		Held:    func(id string) int { return e.simTransfers(e.get(id).Amount) },
 		Agree:   func(id string) error { return agree(e, id) },
-		Advance: e.clk.Advance,
+		Advance: e.advance,
 		Settled: 15 * time.Minute,
 	}
 }

@@ -55,7 +55,7 @@ func TestResolverWaitsBeforeConcluding(t *testing.T) {
 		wait time.Duration
 		want string
 	}{{3 * time.Minute, payout.StatusSending}, {6 * time.Minute, payout.StatusSending}, {2 * time.Minute, payout.StatusFailed}} {
-		e.clk.Advance(c.wait)
+		e.advance(c.wait)
 		if _, err := e.room.janitor.Run(e.ctx); err != nil {
 			t.Fatal(err)
 		}
@@ -79,7 +79,7 @@ func TestLateAnswerOfAnOldAttempt(t *testing.T) {
 		if step != payout.StepBeforeSend {
 			return nil
 		}
-		e.clk.Advance(15 * time.Minute)
+		e.advance(15 * time.Minute)
 		if _, err := other.janitor.Run(e.ctx); err != nil {
 			t.Error(err)
 		}

@@ -95,7 +95,9 @@ func (r *Resolver) Resolve(ctx context.Context, a attempt.Attempt) (attempt.Outc
 	if sent.IsZero() {
 		sent = a.CreatedAt
 	}
-	if r.svc.now().Sub(sent) < r.NotFoundAfter {
+	// On the wall clock (the attempt log's): a sandbox clock moved ahead must not make a call
+	// still in flight look old enough to conclude about.
+	if r.svc.attempts.Now().Sub(sent) < r.NotFoundAfter {
 		return attempt.Outcome{State: attempt.Unknown}, nil // too young to conclude
 	}
 	return attempt.Outcome{State: attempt.Failed, Code: CodeNotFound,

@@ -38,7 +38,7 @@ func TestCompletedTransferFollowedForReturns(t *testing.T) {
 			if got = e.get(tr.ID); got.Status != payout.StatusCompleted {
 				t.Fatalf("status %s, want 振込完了", got.Status)
 			}
-			e.clk.Advance(tc.wait)
+			e.advance(tc.wait)
 			if err := e.sim.ReturnFunds(got.ApplyNo, tc.recalled); err != nil {
 				t.Fatal(err)
 			}

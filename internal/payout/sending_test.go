@@ -28,7 +28,7 @@ func TestStaleSendingCounted(t *testing.T) {
 		wait time.Duration
 		want int
 	}{{time.Minute, 0}, {5 * time.Minute, 1}} {
-		e.clk.Advance(c.wait)
+		e.advance(c.wait)
 		n, err := e.room.svc.StaleSending(e.ctx, payout.StaleSendingAfter)
 		if err != nil {
 			t.Fatal(err)

@@ -48,7 +48,7 @@ func TestStalledSenderNeverSendsTwice(t *testing.T) {
 				if step != tc.stallAt {
 					return nil
 				}
-				e.clk.Advance(15 * time.Minute)
+				e.advance(15 * time.Minute)
 				if _, err := other.janitor.Run(e.ctx); err != nil {
 					t.Errorf("janitor: %v", err)
 				}

@@ -75,6 +75,9 @@ type Home struct {
 	Active  func(ctx context.Context, name string) bool
 	mu      sync.Mutex
 	running []*running
+	// ClockPath, when set, is where the clock's offset is saved each time it moves (restore it
+	// at start-up with RestoreClock), so a restart never takes the clock back.
+	ClockPath string
 	// OnAdvance runs after the clock moved (the job queue checks its schedules at once, so
 	// "the 27th at 0:00" runs now rather than at the next check). Set during wiring.
 	OnAdvance func(ctx context.Context) error
@@ -300,6 +303,12 @@ func (h *Home) advance(r *web.Renderer) http.HandlerFunc {
 			return
 		}
 		h.clock.Advance(d)
+		if h.ClockPath != "" {
+			if err := SaveClock(h.clock, h.ClockPath); err != nil {
+				fail(fmt.Errorf("時計は進めましたが、保存に失敗しました（再起動すると戻ります）: %w", err))
+				return
+			}
+		}
 		if h.OnAdvance != nil {
 			if err := h.OnAdvance(req.Context()); err != nil {
 				fail(fmt.Errorf("時計は進めましたが、予定ジョブの確認に失敗しました: %w", err))

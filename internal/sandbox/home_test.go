@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -192,4 +193,33 @@ func readAll(t *testing.T, res *http.Response) string {
 		t.Fatal(err)
 	}
 	return string(b)
+}
+
+// TestClockOffsetSurvivesRestart: the clock moved on the page is where a restarted process
+// starts, instead of jumping back to the wall time.
+func TestClockOffsetSurvivesRestart(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "sandbox-clock.json")
+	c := clock.NewSandbox()
+	h := NewHome(c, true)
+	h.ClockPath = path
+	srv := httptest.NewServer(newShell(t, h, auth.RoleAdmin))
+	defer srv.Close()
+	res, err := http.Post(srv.URL+"/sandbox/clock", "application/json", strings.NewReader(`{"duration":"3d"}`))
+	if err != nil || res.StatusCode != 200 {
+		t.Fatalf("advance: %v %v", res.StatusCode, err)
+	}
+	before := c.Now()
+	restarted := clock.NewSandbox()
+	if err := RestoreClock(restarted, path); err != nil {
+		t.Fatal(err)
+	}
+	if off := restarted.Offset(); off != 72*time.Hour {
+		t.Fatalf("restored offset %v, want 72h", off)
+	}
+	if now := restarted.Now(); now.Before(before) {
+		t.Fatalf("after the restart the clock went back from %v to %v", before, now)
+	}
+	if err := RestoreClock(clock.NewSandbox(), filepath.Join(t.TempDir(), "none.json")); err != nil {
+		t.Fatalf("no saved offset: %v", err)
+	}
 }

@@ -105,7 +105,11 @@ type Log struct {
 	clock clock.Clock
 }
 
-// New returns a log stamping rows with c.
+// New returns a log stamping rows with c, which must be the wall clock (clock.System in
+// production), never the movable sandbox clock: the stamps measure staleness and "too young to
+// conclude", which decide whether a request may have reached the provider. Moving the business
+// clock ten minutes ahead while a call is in flight must not make the janitor ask about it, or
+// conclude that the provider never got it.
 func New(c clock.Clock) *Log { return &Log{clock: c} }
 
 // Now is the log's clock time, at the precision both engines store.
