@@ -16,6 +16,9 @@ import (
 type pending struct {
 	seq      int
 	recordID string
+	// was is the outcome already recorded for the item ("" when unprocessed): a result that
+	// replaces it moves the item between counts instead of counting it twice.
+	was string
 }
 
 // batchError marks an error returned by the action (not by our own bookkeeping): the batch is
@@ -48,28 +51,37 @@ func (s *Service) Process(ctx context.Context, runID string) error {
 	p := run.Principal
 	ctx = auth.WithPrincipal(ctx, &p)
 	size := max(s.BatchSize, 1)
+	// Each claim starts after the last item claimed, so a batch reads only its own items and a
+	// run is linear in its size. When that finds nothing, one claim from the start picks up
+	// items another worker claimed and then rolled back; the run ends when even that is empty.
+	after, rescanned := 0, false
 	for {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		n, err := s.processBatch(ctx, a, runID, size)
+		last, err := s.processBatch(ctx, a, runID, after, size)
 		if err != nil {
 			return err
 		}
-		if n == 0 {
-			break
+		switch {
+		case last > 0:
+			after = last
+		case after == 0 || rescanned:
+			return s.finish(ctx, runID)
+		default:
+			after, rescanned = 0, true
 		}
 	}
-	return s.finish(ctx, runID)
 }
 
-// processBatch processes up to size items in one transaction and returns how many it did.
-func (s *Service) processBatch(ctx context.Context, a *Action, runID string, size int) (int, error) {
+// processBatch processes up to size items after seq after in one transaction and returns the
+// seq of the last one (0 when none was left).
+func (s *Service) processBatch(ctx context.Context, a *Action, runID string, after, size int) (int, error) {
 	var claimed []pending
 	var results []Result
 	err := s.db.InTx(ctx, func(tx *db.Tx) error {
 		var err error
-		if claimed, err = claim(ctx, tx, runID, size); err != nil || len(claimed) == 0 {
+		if claimed, err = claim(ctx, tx, runID, after, size); err != nil || len(claimed) == 0 {
 			return err
 		}
 		if results, err = s.apply(ctx, tx, a, claimed); err != nil {
@@ -85,7 +97,7 @@ func (s *Service) processBatch(ctx context.Context, a *Action, runID string, siz
 				return 0, err
 			}
 		}
-		return len(claimed), nil
+		return lastSeq(claimed), nil
 	}
 	if err != nil {
 		return 0, fmt.Errorf("bulk %s: batch: %w", runID, err)
@@ -93,7 +105,14 @@ func (s *Service) processBatch(ctx context.Context, a *Action, runID string, siz
 	if err := s.after(ctx, a, runID, claimed, results); err != nil {
 		return 0, err
 	}
-	return len(claimed), nil
+	return lastSeq(claimed), nil
+}
+
+func lastSeq(items []pending) int {
+	if len(items) == 0 {
+		return 0
+	}
+	return items[len(items)-1].seq
 }
 
 // after runs the action's After on the committed items and records the results it returns.
@@ -117,6 +136,7 @@ func (s *Service) after(ctx context.Context, a *Action, runID string, items []pe
 			continue
 		}
 		nr.RecordID = r.RecordID
+		it.was = r.Outcome
 		changed, final = append(changed, it), append(final, nr)
 	}
 	if len(changed) == 0 {
@@ -168,13 +188,14 @@ func (s *Service) processOne(ctx context.Context, a *Action, runID string, it pe
 	})
 }
 
-func claim(ctx context.Context, tx *db.Tx, runID string, size int) ([]pending, error) {
+// claim returns up to size unprocessed items after seq after, in order. It walks the primary
+// key (run_id, seq) from after, so it never rereads the items already done.
+func claim(ctx context.Context, tx *db.Tx, runID string, after, size int) ([]pending, error) {
 	lock := ""
 	if tx.Dialect() == db.Postgres {
 		lock = " FOR UPDATE SKIP LOCKED"
 	}
-	rows, err := tx.QueryContext(ctx, `SELECT seq, record_id FROM bulk_run_items
-		WHERE run_id = ? AND outcome = '' ORDER BY seq LIMIT ?`+lock, runID, size)
+	rows, err := tx.QueryContext(ctx, claimQuery+lock, runID, after, size)
 	if err != nil {
 		return nil, fmt.Errorf("claim items: %w", err)
 	}
@@ -189,6 +210,11 @@ func claim(ctx context.Context, tx *db.Tx, runID string, size int) ([]pending, e
 	}
 	return out, rows.Err()
 }
+
+// claimQuery reads the next items by the primary key (run_id, seq) from after; the plan test
+// checks that no engine sorts the run's pending items for it.
+const claimQuery = `SELECT seq, record_id FROM bulk_run_items
+		WHERE run_id = ? AND seq > ? AND outcome = '' ORDER BY seq LIMIT ?`
 
 // apply runs the action on the claimed items and returns one result per item.
 func (s *Service) apply(ctx context.Context, tx *db.Tx, a *Action, items []pending) ([]Result, error) {
@@ -223,6 +249,8 @@ func (s *Service) record(ctx context.Context, tx *db.Tx, runID string, items []p
 	}
 	now := s.clock.Now().UTC()
 	plain := map[string][]any{} // outcome -> seqs
+	delta := map[string]int{}
+	fresh := 0 // items done for the first time
 	for _, it := range items {
 		r, ok := a[it.recordID]
 		switch {
@@ -230,6 +258,12 @@ func (s *Service) record(ctx context.Context, tx *db.Tx, runID string, items []p
 			r = Result{Outcome: OutcomeError, Reason: "処理結果が返されませんでした"}
 		case r.Outcome == "":
 			r = Result{Outcome: OutcomeError, Reason: "処理結果が空です"}
+		}
+		delta[r.Outcome]++
+		if it.was != "" {
+			delta[it.was]--
+		} else {
+			fresh++
 		}
 		if r.Reason == "" {
 			plain[r.Outcome] = append(plain[r.Outcome], it.seq)
@@ -251,32 +285,27 @@ func (s *Service) record(ctx context.Context, tx *db.Tx, runID string, items []p
 			}
 		}
 	}
-	return updateCounts(ctx, tx, runID)
+	return addCounts(ctx, tx, runID, delta, fresh)
 }
 
-func updateCounts(ctx context.Context, tx *db.Tx, runID string) error {
-	rows, err := tx.QueryContext(ctx, `SELECT outcome, COUNT(*) FROM bulk_run_items WHERE run_id = ? AND outcome <> '' GROUP BY outcome`, runID)
-	if err != nil {
-		return fmt.Errorf("count outcomes: %w", err)
+// addCounts adds a batch's outcomes to the run's counts: one row read and written, whatever
+// the run's size (the items just recorded were claimed unprocessed, so none is counted twice).
+func addCounts(ctx context.Context, tx *db.Tx, runID string, delta map[string]int, n int) error {
+	var raw string
+	if err := tx.QueryRowContext(ctx, `SELECT counts FROM bulk_runs WHERE id = ?`+db.ForUpdate(tx.Dialect()), runID).Scan(&raw); err != nil {
+		return fmt.Errorf("read counts: %w", err)
 	}
 	counts := map[string]int{}
-	done := 0
-	for rows.Next() {
-		var o string
-		var n int
-		if err := rows.Scan(&o, &n); err != nil {
-			rows.Close()
-			return err
-		}
-		counts[o] = n
-		done += n
+	if err := json.Unmarshal([]byte(raw), &counts); err != nil {
+		return fmt.Errorf("read counts of %s: %w", runID, err)
 	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return err
+	for o, k := range delta {
+		if counts[o] += k; counts[o] == 0 {
+			delete(counts, o)
+		}
 	}
 	b, _ := json.Marshal(counts)
-	_, err = tx.ExecContext(ctx, `UPDATE bulk_runs SET done = ?, counts = ? WHERE id = ?`, done, string(b), runID)
+	_, err := tx.ExecContext(ctx, `UPDATE bulk_runs SET done = done + ?, counts = ? WHERE id = ?`, n, string(b), runID)
 	return err
 }
 
