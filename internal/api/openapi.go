@@ -218,9 +218,11 @@ func (d *Doc) Build() map[string]any {
 	g.schemas["Paging"] = map[string]any{
 		"type": "object",
 		"properties": map[string]any{
-			"page":     map[string]any{"type": "integer", "description": "ページ番号（1から）"},
-			"per_page": map[string]any{"type": "integer", "description": "1ページの件数"},
-			"total":    map[string]any{"type": "integer", "description": "条件に合う全件数"},
+			"page":         map[string]any{"type": "integer", "description": "ページ番号（1から）"},
+			"per_page":     map[string]any{"type": "integer", "description": "1ページの件数"},
+			"total":        map[string]any{"type": "integer", "description": "条件に合う全件数（total_capped のときは数え終えた上限+1: それ以上ある）"},
+			"total_capped": map[string]any{"type": "boolean", "description": "件数を上限（10,000件）で数え止めたとき true"},
+			"next_after":   map[string]any{"type": "string", "description": "次のページを after= で続けて取るときの値（並び順が対応し、ページが満杯のとき）"},
 		},
 		"required": []string{"page", "per_page", "total"},
 	}
@@ -247,6 +249,7 @@ func (d *Doc) Build() map[string]any {
 					"schema":      map[string]any{"type": "string", "maxLength": MaxKeyLength},
 				},
 				"Page":    map[string]any{"name": "page", "in": "query", "description": "ページ番号（1から）", "schema": map[string]any{"type": "integer", "minimum": 1, "default": 1}},
+				"After":   map[string]any{"name": "after", "in": "query", "description": "この ID の記録の次から（前の応答の next_after。受注・買取ケース・顧客の一覧）。深いページも最初のページと同じ速さ。page より優先", "schema": map[string]any{"type": "string"}},
 				"PerPage": map[string]any{"name": "per_page", "in": "query", "description": "1ページの件数（最大500）", "schema": map[string]any{"type": "integer", "minimum": 1, "maximum": 500}},
 			},
 			"headers": map[string]any{
@@ -292,7 +295,7 @@ func (d *Doc) operation(g *schemaGen, op Operation, errResp func(string) map[str
 	}
 	if op.Paged {
 		params = append(params, map[string]any{"$ref": "#/components/parameters/Page"},
-			map[string]any{"$ref": "#/components/parameters/PerPage"})
+			map[string]any{"$ref": "#/components/parameters/PerPage"}, map[string]any{"$ref": "#/components/parameters/After"})
 	}
 	if idempotent(op.Method) {
 		params = append(params, map[string]any{"$ref": "#/components/parameters/IdempotencyKey"})

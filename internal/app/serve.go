@@ -110,6 +110,9 @@ func openDB(ctx context.Context, cfg Config, log *slog.Logger) (*db.DB, error) {
 		d.Close()
 		return nil, err
 	}
+	if err := d.Analyze(ctx); err != nil {
+		log.Warn("analyze", "err", err) // plans without statistics are slower, not wrong
+	}
 	log.Info("database ready", "engine", d.Dialect(), "migrations_applied", n)
 	return d, nil
 }

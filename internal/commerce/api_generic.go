@@ -33,8 +33,23 @@ func listJSON[F, Row, J any](fromQuery func(url.Values) (F, error),
 		for i, row := range rows {
 			items[i] = toJSON(row)
 		}
-		web.WriteJSON(w, http.StatusOK, web.ListBody[J]{Items: items, Page: p.Page, PerPage: p.PerPage, Total: total})
+		body := web.ListBody[J]{Items: items, Page: p.Page, PerPage: p.PerPage, Total: total, TotalCapped: total > CountLimit}
+		body.NextAfter = nextAfter(f, rows, p.PerPage)
+		web.WriteJSON(w, http.StatusOK, body)
 	}
+}
+
+// nextAfter is the after= of the next keyset page: the last row's ID when the page is full and
+// the filter's sort can page by keyset.
+func nextAfter[F, Row any](f F, rows []Row, perPage int) string {
+	k, ok := any(f).(interface{ Keyset() bool })
+	if !ok || !k.Keyset() || len(rows) == 0 || len(rows) < perPage {
+		return ""
+	}
+	if r, ok := any(rows[len(rows)-1]).(interface{ RecordID() string }); ok {
+		return r.RecordID()
+	}
+	return ""
 }
 
 // getJSON answers the record {id} as toJSON makes it.

@@ -27,18 +27,19 @@ type CaseFilter struct {
 	HasBank       *bool  // the customer has a payout account
 	IDs           []string
 	Sort          string // a CaseSorts key; "" is the default (newest first)
+	After         string // keyset paging: the rows after this case ID (see OrderFilter.After)
 }
 
 // CaseSorts are the sort orders of the case list.
 var CaseSorts = []Sort{
 	{"-created", "登録の新しい順", "pc.created_at DESC, pc.code DESC"},
 	{"created", "登録の古い順", "pc.created_at, pc.code"},
-	{"code", "ケース番号順", "pc.code, pc.id"},
+	{"code", "ケース番号順", "pc.code"},
 	{"-confirmed_on", "買取確定日の新しい順", "pc.confirmed_on DESC, pc.code DESC"},
 	{"confirmed_on", "買取確定日の古い順", "pc.confirmed_on, pc.code"},
 	{"-received_on", "受付日の新しい順", "pc.received_on DESC, pc.code DESC"},
 	{"received_on", "受付日の古い順", "pc.received_on, pc.code"},
-	{"-amount", "買取金額の高い順", "pc.purchase_amount DESC, pc.code"},
+	{"-amount", "買取金額の高い順", "pc.purchase_amount DESC, pc.code DESC"},
 	{"amount", "買取金額の低い順", "pc.purchase_amount, pc.code"},
 	{"customer_kana", "顧客のフリガナ順", "cu.name_kana, pc.code"},
 }
@@ -70,6 +71,7 @@ func (CaseFilter) FromQuery(v url.Values) (CaseFilter, error) {
 		HasBank:       q.boolean("has_bank", "振込先口座の有無"),
 		IDs:           q.list("id"),
 		Sort:          q.sort("sort", CaseSorts),
+		After:         q.str("after"),
 	}
 	q.dateRange("confirmed_from", "confirmed_to", f.ConfirmedFrom, f.ConfirmedTo, "買取確定日")
 	q.dateRange("received_from", "received_to", f.ReceivedFrom, f.ReceivedTo, "受付日")
@@ -147,13 +149,21 @@ func (f CaseFilter) where() *where {
 	return w
 }
 
-func (f CaseFilter) orderBy() string {
+func (f CaseFilter) sort() Sort {
 	s, ok := findSort(CaseSorts, f.Sort)
 	if !ok {
 		s = CaseSorts[0]
 	}
-	return " ORDER BY " + s.sql
+	return s
 }
+
+// Keyset reports whether f's sort pages by After.
+func (f CaseFilter) Keyset() bool { _, ok := f.sort().keyset("pc", "purchase_cases"); return ok }
+
+// RecordID is the ID a keyset page continues after.
+func (c PurchaseCase) RecordID() string { return c.ID }
+
+func (f CaseFilter) orderBy() string { return " ORDER BY " + f.sort().sql }
 
 // CaseRow is a case as a list shows it: with its customer (and payout account) and shop.
 type CaseRow struct {
@@ -183,22 +193,27 @@ func scanCaseRow(r scanner) (CaseRow, error) {
 	return c, err
 }
 
-// SearchCases returns one page (1-based; perPage 0 means DefaultPerPage) of the cases matching
-// f, and how many match in all. One query for the rows (customers and shops joined), one for
+// SearchCases returns one page (1-based; perPage 0 means DefaultPerPage; after f.After when
+// set) of the cases matching f, and how many match in all (up to CountLimit+1). One query for the rows (customers and shops joined), one for
 // the count.
 func (s *Store) SearchCases(ctx context.Context, f CaseFilter, page, perPage int) ([]CaseRow, int, error) {
 	w := f.where()
-	from := ` FROM purchase_cases pc`
-	if w.joins {
-		from = ` FROM purchase_cases pc JOIN customers cu ON cu.id = pc.customer_id`
-	}
-	var total int
-	if err := s.db.QueryRowContext(ctx, `SELECT COUNT(*)`+from+w.sql(), w.args...).Scan(&total); err != nil {
+	total, err := countBounded(ctx, s.db, caseCountFrom(w), w)
+	if err != nil {
 		return nil, 0, fmt.Errorf("count cases: %w", err)
 	}
-	limit, offset := pageBounds(page, perPage)
-	rows, err := s.listCases(ctx, s.db, w, f.orderBy()+" LIMIT ? OFFSET ?", limit, offset)
+	tail, extra := pageOf(w, f.sort(), "pc", "purchase_cases", f.After, page, perPage)
+	rows, err := s.listCases(ctx, s.db, w, tail, extra...)
 	return rows, total, err
+}
+
+// caseCountFrom is what a count reads: the cases, and their customers only when a condition
+// needs them.
+func caseCountFrom(w *where) string {
+	if w.joins {
+		return ` FROM purchase_cases pc JOIN customers cu ON cu.id = pc.customer_id`
+	}
+	return ` FROM purchase_cases pc`
 }
 
 // ListCases returns every case matching f, in its sort order (for exports and bulk jobs).

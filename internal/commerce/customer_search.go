@@ -13,6 +13,7 @@ type CustomerFilter struct {
 	HasBank    *bool // has a payout account
 	IDs        []string
 	Sort       string // a CustomerSorts key
+	After      string // keyset paging: the rows after this customer ID (see OrderFilter.After)
 }
 
 // CustomerSorts are the sort orders of the customer list.
@@ -40,6 +41,7 @@ func (CustomerFilter) FromQuery(v url.Values) (CustomerFilter, error) {
 		HasBank:    q.boolean("has_bank", "振込先口座の有無"),
 		IDs:        q.list("id"),
 		Sort:       q.sort("sort", CustomerSorts),
+		After:      q.str("after"),
 	}
 	if f.Prefecture != "" && !IsPrefecture(f.Prefecture) {
 		q.f.Add("prefecture", "都道府県は「東京都」のように47都道府県の名前で指定してください")
@@ -76,23 +78,32 @@ func (f CustomerFilter) where() *where {
 	return w
 }
 
-func (f CustomerFilter) orderBy() string {
+func (f CustomerFilter) sort() Sort {
 	s, ok := findSort(CustomerSorts, f.Sort)
 	if !ok {
 		s = CustomerSorts[0]
 	}
-	return " ORDER BY " + s.sql
+	return s
 }
 
-// SearchCustomers returns one page of the customers matching f and how many match in all.
+// Keyset reports whether f's sort pages by After.
+func (f CustomerFilter) Keyset() bool { _, ok := f.sort().keyset("c", "customers"); return ok }
+
+// RecordID is the ID a keyset page continues after.
+func (c Customer) RecordID() string { return c.ID }
+
+func (f CustomerFilter) orderBy() string { return " ORDER BY " + f.sort().sql }
+
+// SearchCustomers returns one page of the customers matching f (after f.After when set) and
+// how many match in all, counted up to CountLimit+1.
 func (s *Store) SearchCustomers(ctx context.Context, f CustomerFilter, page, perPage int) ([]Customer, int, error) {
 	w := f.where()
-	var total int
-	if err := s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM customers c`+w.sql(), w.args...).Scan(&total); err != nil {
+	total, err := countBounded(ctx, s.db, ` FROM customers c`, w)
+	if err != nil {
 		return nil, 0, fmt.Errorf("count customers: %w", err)
 	}
-	limit, offset := pageBounds(page, perPage)
-	out, err := s.listCustomers(ctx, w, f.orderBy()+" LIMIT ? OFFSET ?", limit, offset)
+	tail, extra := pageOf(w, f.sort(), "c", "customers", f.After, page, perPage)
+	out, err := s.listCustomers(ctx, w, tail, extra...)
 	return out, total, err
 }
 

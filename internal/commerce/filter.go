@@ -1,6 +1,7 @@
 package commerce
 
 import (
+	"context"
 	"fmt"
 	"net/url"
 	"slices"
@@ -9,6 +10,7 @@ import (
 	"time"
 
 	"kessai/internal/platform/clock"
+	"kessai/internal/platform/db"
 	"kessai/internal/platform/errs"
 	"kessai/internal/platform/status"
 )
@@ -262,4 +264,74 @@ func pageBounds(page, perPage int) (limit, offset int) {
 func jstDayStart(d string) time.Time {
 	t, _ := time.ParseInLocation(dateLayout, d, clock.JST)
 	return t.UTC()
+}
+
+// CountLimit bounds the totals of the list searches: a count stops at CountLimit+1 matches, so
+// it reads at most that many index entries however large the table, and a total above
+// CountLimit means "more than CountLimit" (shown as 「10,000件以上」).
+const CountLimit = 10_000
+
+// countBounded counts the rows of `SELECT 1`+from+w up to CountLimit+1.
+func countBounded(ctx context.Context, q db.Querier, from string, w *where) (int, error) {
+	var n int
+	err := q.QueryRowContext(ctx, `SELECT COUNT(*) FROM (SELECT 1`+from+w.sql()+` LIMIT ?) AS capped`,
+		append(w.args, CountLimit+1)...).Scan(&n)
+	return n, err
+}
+
+// keyset is a Sort's ORDER BY split into its columns, when every column is of the base table
+// (alias.) and all go one way: then the page after record id is
+// `(cols) < (SELECT cols FROM table alias WHERE alias.id = ?)` (> ascending), which an index on
+// the columns answers without reading the rows before it, however deep the page.
+func (s Sort) keyset(alias, table string) (cond string, ok bool) {
+	var cols []string
+	desc := -1
+	for _, part := range strings.Split(s.sql, ",") {
+		f := strings.Fields(part)
+		if len(f) == 0 || len(f) > 2 || !strings.HasPrefix(f[0], alias+".") {
+			return "", false
+		}
+		d := 0
+		if len(f) == 2 {
+			if !strings.EqualFold(f[1], "DESC") {
+				return "", false
+			}
+			d = 1
+		}
+		if desc >= 0 && d != desc {
+			return "", false
+		}
+		desc = d
+		cols = append(cols, f[0])
+	}
+	op := ">"
+	if desc == 1 {
+		op = "<"
+	}
+	list := strings.Join(cols, ", ")
+	return "(" + list + ") " + op + " (SELECT " + list + " FROM " + table + " " + alias + " WHERE " + alias + ".id = ?)", true
+}
+
+// pageOf adds the paging of one search to w and returns the LIMIT/OFFSET tail: after a record
+// ID (keyset, when the sort allows it) or by page number.
+func pageOf(w *where, s Sort, alias, table, after string, page, perPage int) (string, []any) {
+	limit, offset := pageBounds(page, perPage)
+	if after != "" {
+		if cond, ok := s.keyset(alias, table); ok {
+			w.add(cond, after)
+			offset = 0
+		}
+	}
+	return " ORDER BY " + s.sql + " LIMIT ? OFFSET ?", []any{limit, offset}
+}
+
+// KeysetSort reports whether the sort key of a list (orders, cases, customers) can page by
+// after=ID; the others page by number only.
+func KeysetSort(sorts []Sort, key, alias, table string) bool {
+	s, ok := findSort(sorts, key)
+	if !ok && len(sorts) > 0 {
+		s = sorts[0]
+	}
+	_, ok = s.keyset(alias, table)
+	return ok
 }

@@ -25,6 +25,9 @@ type OrderFilter struct {
 	ExternalRef           string // exact (e.g. the Rakuten order number)
 	IDs                   []string
 	Sort                  string // an OrderSorts key
+	// After pages by keyset: the rows after this order ID in the sort order (page is then
+	// ignored). Not part of the filter proper: bulk actions and exports ignore it.
+	After string
 }
 
 // OrderSorts are the sort orders of the order list.
@@ -32,7 +35,7 @@ var OrderSorts = []Sort{
 	{"-ordered_at", "受注日時の新しい順", "o.ordered_at DESC, o.number DESC"},
 	{"ordered_at", "受注日時の古い順", "o.ordered_at, o.number"},
 	{"number", "受注番号順", "o.number"},
-	{"-total", "合計の高い順", "o.total DESC, o.number"},
+	{"-total", "合計の高い順", "o.total DESC, o.number DESC"},
 	{"-updated", "更新の新しい順", "o.updated_at DESC, o.number DESC"},
 }
 
@@ -63,6 +66,7 @@ func (OrderFilter) FromQuery(v url.Values) (OrderFilter, error) {
 		ExternalRef:           q.str("external_ref"),
 		IDs:                   q.list("id"),
 		Sort:                  q.sort("sort", OrderSorts),
+		After:                 q.str("after"),
 	}
 	q.dateRange("ordered_from", "ordered_to", f.OrderedFrom, f.OrderedTo, "受注日")
 	return f, q.err()
@@ -123,13 +127,21 @@ func (f OrderFilter) where() *where {
 	return w
 }
 
-func (f OrderFilter) orderBy() string {
+func (f OrderFilter) sort() Sort {
 	s, ok := findSort(OrderSorts, f.Sort)
 	if !ok {
 		s = OrderSorts[0]
 	}
-	return " ORDER BY " + s.sql
+	return s
 }
+
+// Keyset reports whether f's sort pages by After.
+func (f OrderFilter) Keyset() bool { _, ok := f.sort().keyset("o", "orders"); return ok }
+
+// RecordID is the ID a keyset page continues after.
+func (o Order) RecordID() string { return o.ID }
+
+func (f OrderFilter) orderBy() string { return " ORDER BY " + f.sort().sql }
 
 // OrderRow is an order as a list shows it: with its customer and shop (lines are not loaded).
 type OrderRow struct {
@@ -146,17 +158,21 @@ const orderRowFrom = ` FROM orders o
 
 const orderRowColumns = orderColumns + `, COALESCE(cu.code, ''), COALESCE(cu.name, ''), sh.code, sh.name`
 
-// SearchOrders returns one page of the orders matching f and how many match in all.
+// SearchOrders returns one page of the orders matching f (after f.After when set) and how
+// many match in all, counted up to CountLimit+1.
 func (s *Store) SearchOrders(ctx context.Context, f OrderFilter, page, perPage int) ([]OrderRow, int, error) {
 	w := f.where()
-	var total int
-	if err := s.db.QueryRowContext(ctx, `SELECT COUNT(*)`+orderRowFrom+w.sql(), w.args...).Scan(&total); err != nil {
+	total, err := countBounded(ctx, s.db, orderCountFrom, w)
+	if err != nil {
 		return nil, 0, fmt.Errorf("count orders: %w", err)
 	}
-	limit, offset := pageBounds(page, perPage)
-	rows, err := s.listOrders(ctx, w, f.orderBy()+" LIMIT ? OFFSET ?", limit, offset)
+	tail, extra := pageOf(w, f.sort(), "o", "orders", f.After, page, perPage)
+	rows, err := s.listOrders(ctx, w, tail, extra...)
 	return rows, total, err
 }
+
+// orderCountFrom is what a count reads: the orders alone (the joins add nothing to a count).
+const orderCountFrom = ` FROM orders o`
 
 // ListOrders returns every order matching f; with lines it also loads their lines (one query
 // per 500 orders), as exports need.

@@ -88,7 +88,10 @@ func (p *Pages) listCases(w http.ResponseWriter, r *http.Request) {
 			p.fail(w, r, err)
 			return
 		}
-		l.Total = total
+		l.Total, l.CountLimit = total, CountLimit
+		if len(rows) > 0 && f.Keyset() {
+			l.NextAfter = rows[len(rows)-1].ID
+		}
 		for _, c := range rows {
 			l.Rows = append(l.Rows, caseRow(c, q.Get("kind") == ""))
 		}

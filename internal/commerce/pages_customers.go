@@ -42,7 +42,10 @@ func (p *Pages) listCustomers(w http.ResponseWriter, r *http.Request) {
 			p.fail(w, r, err)
 			return
 		}
-		l.Total = total
+		l.Total, l.CountLimit = total, CountLimit
+		if len(rows) > 0 && f.Keyset() {
+			l.NextAfter = rows[len(rows)-1].ID
+		}
 		for _, c := range rows {
 			bank := web.Cell{Text: "未登録", Muted: true}
 			if !c.Bank.IsZero() {

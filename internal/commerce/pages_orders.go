@@ -50,7 +50,10 @@ func (p *Pages) listOrders(w http.ResponseWriter, r *http.Request) {
 			p.fail(w, r, err)
 			return
 		}
-		l.Total = total
+		l.Total, l.CountLimit = total, CountLimit
+		if len(rows) > 0 && f.Keyset() {
+			l.NextAfter = rows[len(rows)-1].ID
+		}
 		for _, o := range rows {
 			l.Rows = append(l.Rows, web.Row{ID: o.ID, Cells: []web.Cell{
 				web.LinkCell(o.Number, "/orders/"+o.ID), web.Text(web.FormatJST(o.OrderedAt, "2006/01/02 15:04")),

@@ -149,6 +149,10 @@ type ListBody[T any] struct {
 	Page    int `json:"page"`
 	PerPage int `json:"per_page"`
 	Total   int `json:"total"`
+	// TotalCapped says the count stopped at a limit: there are more than Total-1 matches.
+	TotalCapped bool `json:"total_capped,omitempty"`
+	// NextAfter continues the list after the last item (after=…), at the cost of a first page.
+	NextAfter string `json:"next_after,omitempty"`
 }
 
 func urlQueryEscape(s string) string { return url.QueryEscape(s) }

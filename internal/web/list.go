@@ -27,7 +27,13 @@ type List struct {
 	Columns     []Column
 	Rows        []Row
 	Total       int
-	Paging      Paging
+	// CountLimit, when set, says the store stopped counting there: a Total above it is shown
+	// as 「10,000件以上」 and the pager numbers only the pages up to it.
+	CountLimit int
+	// NextAfter is the last row's ID when the store can page by keyset (after=ID): the pager's
+	// 次へ uses it past the numbered pages, so a deep page costs what the first one does.
+	NextAfter string
+	Paging    Paging
 	// PerPageOptions defaults to 20, 50, 100, 500.
 	PerPageOptions []int
 	// SortParam is the query key of the sort ("sort"); values are Column.Sort or "-"+Column.Sort.
@@ -186,6 +192,8 @@ func (l *List) RangeText() string {
 	switch {
 	case l.Total == 0:
 		return ""
+	case l.Continued():
+		return "（続きの" + Comma(int64(len(l.Rows))) + "件）"
 	case len(l.Rows) == 0:
 		return "（このページに該当はありません。最後のページは " + Comma(l.LastPage()) + " ページ目です）"
 	}
@@ -210,7 +218,7 @@ func (l *List) fieldNames() map[string]bool {
 // Hidden returns the query parameters a form must carry to keep the current list, without
 // the keys named in drop (and never page).
 func (l *List) Hidden(drop ...string) []KV {
-	skip := map[string]bool{"page": true}
+	skip := map[string]bool{"page": true, "after": true}
 	for _, d := range drop {
 		skip[d] = true
 	}
@@ -301,7 +309,7 @@ func (l *List) SortHref(c Column) string {
 	if !c.OneWay && l.Value(l.sortParam()) == c.Sort {
 		next = "-" + c.Sort
 	}
-	return l.href(l.sortParam(), next, "page", "")
+	return l.href(l.sortParam(), next, "page", "", "after", "")
 }
 
 // SortMark is ▲ or ▼ on the column the list is sorted by.
@@ -328,16 +336,50 @@ type PageLink struct {
 	Gap     bool
 }
 
-// LastPage is the number of the last page (1 when empty).
+// LastPage is the number of the last page (1 when empty); with a capped count, the last page
+// of the rows counted.
 func (l *List) LastPage() int {
 	if l.Paging.PerPage <= 0 || l.Total == 0 {
 		return 1
 	}
-	return (l.Total + l.Paging.PerPage - 1) / l.Paging.PerPage
+	n := l.Total
+	if l.Capped() {
+		n = l.CountLimit
+	}
+	return (n + l.Paging.PerPage - 1) / l.Paging.PerPage
 }
 
+// Capped reports whether the total is only a lower bound.
+func (l *List) Capped() bool { return l.CountLimit > 0 && l.Total > l.CountLimit }
+
+// TotalText is the count as the list head shows it: 「1,234」 or 「10,000件以上」's number part.
+func (l *List) TotalText() string {
+	if l.Capped() {
+		return Comma(int64(l.CountLimit)) + "以上"
+	}
+	return Comma(int64(l.Total))
+}
+
+// Continued reports whether the page was reached by keyset (after=ID), not by number.
+func (l *List) Continued() bool { return l.Value("after") != "" }
+
+// NextHref is the pager's 次へ: the next numbered page, or past the numbered pages (and on
+// every continued page) the keyset page after this one's last row; "" when there is none.
+func (l *List) NextHref() string {
+	switch {
+	case !l.Continued() && l.Paging.Page < l.LastPage():
+		return l.PageHref(l.Paging.Page + 1)
+	case l.NextAfter != "" && len(l.Rows) >= l.Paging.PerPage && (l.Continued() || l.Capped()):
+		return l.href("after", l.NextAfter, "page", "")
+	}
+	return ""
+}
+
+// FirstHref is the first page (the way back from continued pages).
+func (l *List) FirstHref() string { return l.href("after", "", "page", "") }
+
 // PageHref is the link to page n.
-func (l *List) PageHref(n int) string { return l.href("page", strconv.Itoa(n)) }
+func (l *List) PageHref(n int) string { return l.href("page", strconv.Itoa(n), "after", "") }
 
 // Pages are the pager's links: first, last and two either side of the current page.
 func (l *List) Pages() []PageLink {

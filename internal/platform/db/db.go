@@ -313,6 +313,38 @@ func Rebind(d Dialect, q string) string {
 	return b.String()
 }
 
+// Analyze refreshes the planner's statistics where they are missing or stale, so list
+// queries pick the index a filter needs. On SQLite `PRAGMA optimize` analyzes only the tables
+// that need it, each on a sample (analysis_limit), which keeps it to milliseconds at startup;
+// PostgreSQL's autovacuum keeps its own statistics, and a bulk import calls AnalyzeTables.
+func (db *DB) Analyze(ctx context.Context) error {
+	if db.dialect != SQLite {
+		return nil
+	}
+	if _, err := db.SQL.ExecContext(ctx, `PRAGMA analysis_limit = 1000`); err != nil {
+		return fmt.Errorf("analyze: %w", err)
+	}
+	if _, err := db.SQL.ExecContext(ctx, `PRAGMA optimize = 0x10002`); err != nil {
+		return fmt.Errorf("analyze: %w", err)
+	}
+	return nil
+}
+
+// AnalyzeTables refreshes the statistics of tables after a bulk load (both engines).
+func (db *DB) AnalyzeTables(ctx context.Context, tables ...string) error {
+	if db.dialect == SQLite {
+		if _, err := db.SQL.ExecContext(ctx, `PRAGMA analysis_limit = 1000`); err != nil {
+			return fmt.Errorf("analyze: %w", err)
+		}
+	}
+	for _, t := range tables {
+		if _, err := db.SQL.ExecContext(ctx, `ANALYZE `+t); err != nil {
+			return fmt.Errorf("analyze %s: %w", t, err)
+		}
+	}
+	return nil
+}
+
 // ErrNotFound is returned by store lookups that find no row; callers test with errors.Is.
 var ErrNotFound = errors.New("not found")
 
