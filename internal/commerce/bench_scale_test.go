@@ -125,7 +125,9 @@ func reportPercentiles(b *testing.B, ds []time.Duration) {
 		return
 	}
 	slices.Sort(ds)
-	pct := func(p float64) float64 { return float64(ds[min(len(ds)-1, int(float64(len(ds))*p))].Microseconds()) / 1000 }
+	pct := func(p float64) float64 {
+		return float64(ds[min(len(ds)-1, int(float64(len(ds))*p))].Microseconds()) / 1000
+	}
 	b.ReportMetric(pct(0.50), "p50-ms")
 	b.ReportMetric(pct(0.99), "p99-ms")
 }
