@@ -27,6 +27,8 @@ type Pages struct {
 	conn   *Connection
 	render *web.Renderer
 	tab    *template.Template
+	// Poller, when set, serves 【状態を更新】 (ask the bank about one transfer now).
+	Poller *Poller
 	// Enqueue, when set, runs a large execution as a job and returns the page that shows its
 	// progress.
 	Enqueue func(ctx context.Context, args ExecuteArgs) (string, error)
@@ -67,6 +69,7 @@ func (p *Pages) Routes(sh *web.Shell) {
 	sh.HandleFunc(http.MethodGet, "/transfers/{id}/edit", auth.PermOperate, "振込の修正フォーム", p.editForm)
 	sh.HandleFunc(http.MethodPost, "/transfers/{id}", auth.PermOperate, "振込を修正", p.update)
 	sh.HandleFunc(http.MethodPost, "/transfers/{id}/delete", auth.PermOperate, "振込を削除", p.delete)
+	sh.HandleFunc(http.MethodPost, "/transfers/{id}/refresh", auth.PermOperate, "振込の状態を銀行に照会（状態を更新）", p.refresh)
 }
 
 // AttentionItems are the top page's counts: 振込実行待ち, 承認待ち, エラー.
@@ -114,4 +117,27 @@ func kindNav(kind string) string {
 		return "ippan"
 	}
 	return "takuhai"
+}
+
+// refresh is 【状態を更新】 on the case's 銀行振込 tab.
+func (p *Pages) refresh(w http.ResponseWriter, r *http.Request) {
+	id := r.PathValue("id")
+	back := "/accounting/transfers"
+	if t, err := p.svc.Get(r.Context(), id); err == nil {
+		back = "/cases/" + t.CaseID + "?tab=transfer"
+	}
+	if p.Poller == nil {
+		p.render.Error(w, r, errs.Conflict("銀行への照会は使えません"))
+		return
+	}
+	t, changed, err := p.Poller.Refresh(r.Context(), id)
+	switch {
+	case err != nil:
+		web.SetFlashError(w, "銀行に照会できませんでした: "+errMessage(err))
+	case changed:
+		web.SetFlash(w, "銀行に照会しました。状態は「"+t.StatusLabel+"」になりました")
+	default:
+		web.SetFlash(w, "銀行に照会しました。状態は「"+t.StatusLabel+"」のまま変わりありません")
+	}
+	http.Redirect(w, r, back, http.StatusSeeOther)
 }

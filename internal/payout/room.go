@@ -81,7 +81,9 @@ func attach(ctx context.Context, h *room.Host) error {
 	RegisterAPI(h.API, svc, exec)
 
 	h.Resolve(OpRequest, NewResolver(svc, conn.Bank), 0)
-	if err := room.AddWorker(h, &PollWorker{Poller: NewPoller(svc, conn.Bank)}, "振込状況の確認"); err != nil {
+	poller := NewPoller(svc, conn.Bank)
+	pages.Poller = poller
+	if err := room.AddWorker(h, &PollWorker{Poller: poller}, "振込状況の確認"); err != nil {
 		return err
 	}
 	if err := room.AddWorker(h, &ExecuteWorker{Exec: exec}, "振込実行"); err != nil {
