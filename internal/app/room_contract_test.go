@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -15,7 +16,9 @@ import (
 	"kessai/internal/app"
 	"kessai/internal/app/apptest"
 	"kessai/internal/platform/auth"
+	"kessai/internal/platform/connection"
 	"kessai/internal/platform/db"
+	"kessai/internal/platform/errs"
 	"kessai/internal/platform/jobs"
 	"kessai/internal/room"
 	"kessai/internal/web"
@@ -75,6 +78,20 @@ func testRoom(ran chan struct{}, attached *int) room.Room {
 				Summary: "ウィジェットの一覧", Response: widget{}, Paged: true}, func(w http.ResponseWriter, r *http.Request) {
 				web.WriteJSON(w, http.StatusOK, map[string]any{"items": []widget{{ID: "w1", Name: "一号"}}, "page": 1, "per_page": 50, "total": 1})
 			})
+			if _, err := h.Connections.Declare(connection.Provider{Key: "testpay", Label: "テスト決済", Rooms: []string{"テスト部屋"},
+				Fields: []connection.Field{
+					{Name: "merchant_id", Label: "加盟店ID", Required: true},
+					{Name: "api_key", Label: "APIキー", Secret: true, Required: true},
+					{Name: "api_url", Label: "APIのURL", Endpoint: true, Production: "https://testpay.invalid"},
+				},
+				Test: func(ctx context.Context, c *connection.Conn) error {
+					if k, err := c.Secret("api_key"); err != nil || k != "good-key-1234567" {
+						return errs.E(errs.KindUnavailable, "APIキーが違います")
+					}
+					return nil
+				}}); err != nil {
+				return err
+			}
 			if err := room.AddWorker(h, &tickWorker{ran: ran}, "ウィジェットの定期確認"); err != nil {
 				return err
 			}
@@ -150,8 +167,28 @@ func TestRoomContract(t *testing.T) {
 		t.Errorf("the OpenAPI document lacks the room's operation")
 	}
 
+	// Its provider connection: listed on 外部連携設定, with the declared form and 接続テスト.
+	if res := admin.Get("/settings/integrations"); !strings.Contains(res.Body, "テスト決済") || !strings.Contains(res.Body, `href="/settings/connections/testpay"`) {
+		t.Errorf("外部連携設定 does not list the room's connection")
+	}
+	form := admin.Get("/settings/connections/testpay")
+	if form.Status != http.StatusOK || !strings.Contains(form.Body, `name="merchant_id"`) || !strings.Contains(form.Body, `type="password"`) {
+		t.Fatalf("connection form: %d %.300s", form.Status, form.Body)
+	}
+	if res := admin.PostForm("/settings/connections/testpay", url.Values{"merchant_id": {""}}); res.Status != http.StatusUnprocessableEntity ||
+		!strings.Contains(res.Body, "加盟店IDを入力してください") {
+		t.Errorf("an empty form: %d", res.Status)
+	}
+	if res := admin.PostForm("/settings/connections/testpay", url.Values{"merchant_id": {"M1"}, "api_key": {"good-key-1234567"}}); res.Status != http.StatusSeeOther {
+		t.Fatalf("save: %d %.300s", res.Status, res.Body)
+	}
+	admin.PostForm("/settings/connections/testpay/test", url.Values{})
+	if page := admin.Get("/settings/connections/testpay"); !strings.Contains(page.Body, `id="conn-state">有効`) || strings.Contains(page.Body, "good-key-1234567") {
+		t.Errorf("after 接続テスト the connection is not 有効, or the page shows the key")
+	}
+
 	covered := roleMatrix(t, inst)
-	for _, r := range []string{"GET /widgets", "POST /widgets", "GET /settings/widgets", "GET /api/v1/widgets"} {
+	for _, r := range []string{"GET /widgets", "POST /widgets", "GET /settings/widgets", "GET /api/v1/widgets", "POST /settings/connections/{provider}/test"} {
 		if !covered[r] {
 			t.Errorf("the role matrix did not walk %s", r)
 		}

@@ -13,6 +13,7 @@ import (
 	"kessai/internal/platform/bulk"
 	"kessai/internal/platform/clock"
 	"kessai/internal/platform/connection"
+	"kessai/internal/platform/connection/connectionweb"
 	"kessai/internal/platform/db"
 	"kessai/internal/platform/jobs"
 	"kessai/internal/platform/secrets"
@@ -56,6 +57,9 @@ func (a *App) wirePlatform(ctx context.Context) error {
 		Providers: &secrets.Store{Sealer: sealer, Audit: log, Log: a.Log, Now: a.Clock.Now},
 	}
 	a.Connections = connection.New(a.DB, a.Platform.Providers, a.Clock, a.Log.With("part", "connections"))
+	if _, err := connectionweb.Routes(a.Shell, a.Connections); err != nil {
+		return err
+	}
 	h := &authweb.Handler{Auth: svc, Render: a.Shell.Render, SecureCookies: strings.HasPrefix(a.Config.BaseURL, "https://")}
 	a.Platform.Web = h
 	if err := h.Routes(a.Shell); err != nil {

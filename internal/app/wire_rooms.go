@@ -10,6 +10,7 @@ import (
 
 	"kessai/internal/platform/attempt"
 	"kessai/internal/platform/clock"
+	"kessai/internal/platform/connection/connectionweb"
 	"kessai/internal/platform/jobs"
 	"kessai/internal/room"
 	"kessai/internal/web"
@@ -50,7 +51,7 @@ func (a *App) listConnections() {
 	for _, p := range a.Connections.Providers() {
 		link := p.Page
 		if link == "" {
-			link = "/settings/connections/" + p.Key
+			link = connectionweb.Link(p.Key, "")
 		}
 		a.Shell.AddIntegration(web.Integration{Label: p.Label, Room: strings.Join(p.Rooms, "、"), Link: link,
 			Status: func(ctx context.Context) (string, bool) {

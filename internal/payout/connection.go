@@ -246,15 +246,24 @@ func (c *Connection) Save(ctx context.Context, in SettingsInput) error {
 	next := cs
 	next.ClientID, next.AuthMethod, next.AuthBaseURL, next.APIBaseURL = in.ClientID, in.AuthMethod, in.AuthBaseURL, in.APIBaseURL
 	hasSecret := s != nil && s.HasSecret(secretClient)
-	if in.ClientSecret == "" && !hasSecret && !c.usesSandboxClient(next) {
+	oa, op, _ := c.endpoints(cs)
+	na, np, _ := c.endpoints(next)
+	// A secret is sent only to the host it was entered for: re-pointing the bank clears it, and
+	// a real client must type it again (the stored one would otherwise go to the new host).
+	moved := s != nil && (oa != na || op != np)
+	if moved && in.ClientSecret == "" && hasSecret {
+		hasSecret = false
+		if !c.usesSandboxClient(next) {
+			f.Add("client_secret", "接続先URLが変わったため、クライアントシークレットを入力し直してください（保存済みのシークレットは新しい接続先へ送りません）")
+		}
+	}
+	if in.ClientSecret == "" && !hasSecret && !c.usesSandboxClient(next) && f["client_secret"] == "" {
 		f.Add("client_secret", "クライアントシークレットを入力してください")
 	}
 	if err := f.Err(); err != nil {
 		return err
 	}
-	oa, op, _ := c.endpoints(cs)
-	na, np, _ := c.endpoints(next)
-	changed := s == nil || in.ClientSecret != "" || cs.ClientID != next.ClientID || cs.AuthMethod != next.AuthMethod || oa != na || op != np
+	changed := s == nil || in.ClientSecret != "" || cs.ClientID != next.ClientID || cs.AuthMethod != next.AuthMethod || moved
 	if !changed && next == cs {
 		return nil // nothing to store or audit
 	}
@@ -262,8 +271,11 @@ func (c *Connection) Save(ctx context.Context, in SettingsInput) error {
 	if changed {
 		next.Enabled, next.VerifiedAt, next.AccountID, next.AccountLabel, next.LastError = false, time.Time{}, "", "", ""
 		u.Clear = []string{secretToken}
-		if in.ClientSecret == "" && c.usesSandboxClient(next) && !hasSecret {
-			u.Secrets[secretClient] = c.SandboxClientSecret
+		switch {
+		case in.ClientSecret == "" && c.usesSandboxClient(next) && !hasSecret:
+			u.Secrets[secretClient] = c.SandboxClientSecret // the simulator's own, public secret
+		case moved && in.ClientSecret == "":
+			u.Clear = append(u.Clear, secretClient)
 		}
 	}
 	return c.save(ctx, u)

@@ -15,7 +15,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net/url"
-	"sort"
 	"strings"
 	"sync"
 	"time"
@@ -551,11 +550,4 @@ func (r *Registry) AnySandbox(ctx context.Context) bool {
 		}
 	}
 	return false
-}
-
-// sortedFields is p's fields with the public ones first (the form's order otherwise kept).
-func sortedFields(p *Provider) []Field {
-	out := append([]Field(nil), p.Fields...)
-	sort.SliceStable(out, func(i, j int) bool { return !out[i].Secret && out[j].Secret })
-	return out
 }
