@@ -3,6 +3,7 @@ package app_test
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"fmt"
 	"io"
 	"mime/multipart"
@@ -63,6 +64,8 @@ func TestSecurity(t *testing.T) {
 			{"locks are per account and address", secLocks},
 			{"password policy", secPasswordPolicy},
 			{"query bounds", secQueryBounds},
+			{"headers and cookies", secHeaders},
+			{"secure cookies behind https", secSecureCookies},
 		} {
 			t.Run(tt.name, func(t *testing.T) {
 				t.Parallel()
@@ -324,7 +327,10 @@ func tryLogin(t *testing.T, c *apptest.Client, email, password string) *apptest.
 }
 
 func secConcurrentLogins(t *testing.T, c *secCounts) {
-	inst := apptest.Start(t, apptest.Options{})
+	// On a machine busy with other tests 20 hashes two at a time may take longer than a
+	// request's 10 s (503 and a retry is the right answer then); this probe is about counting.
+	inst := apptest.Start(t, apptest.Options{Configure: func(cfg *app.Config) { cfg.RequestTimeout = 0 }})
+	inst.App.Platform.Auth.HashWait = 5 * time.Minute
 	count := func(n int, ip string, email func(i int) string) map[int]int {
 		clients := make([]*apptest.Client, n)
 		for i := range clients {
@@ -473,4 +479,95 @@ func secQueryBounds(t *testing.T, c *secCounts) {
 	// In range still works.
 	res := inst.API(t, key, "GET", "/api/v1/shops?page=100000", nil)
 	c.expect(t, "page 100,000", res.Status, res.Body, http.StatusOK)
+}
+
+func secHeaders(t *testing.T, c *secCounts) {
+	inst := apptest.Start(t, apptest.Options{})
+	viewer := inst.Client(t, auth.RoleViewer)
+	key := inst.APIKey(t, auth.RoleViewer)
+	for _, path := range []string{"/", "/customers", "/customers.csv", "/cases", "/jobs", "/login"} {
+		res := viewer.Get(path)
+		c.probes.Add(1)
+		csp := res.Header.Get("Content-Security-Policy")
+		script := ""
+		for _, d := range strings.Split(csp, ";") {
+			if d = strings.TrimSpace(d); strings.HasPrefix(d, "script-src") {
+				script = d
+			}
+		}
+		if script != "script-src 'self'" || !strings.Contains(csp, "frame-ancestors 'none'") {
+			t.Errorf("%s: Content-Security-Policy %q, want script-src 'self' only and frame-ancestors 'none'", path, csp)
+		}
+		if strings.Contains(res.Body, "<script>") || strings.Contains(res.Body, "javascript:") || regexp.MustCompile(` on[a-z]+="`).MatchString(res.Body) {
+			t.Errorf("%s: inline script in the page", path)
+		}
+		if cc := res.Header.Get("Cache-Control"); cc != "no-store" {
+			t.Errorf("%s: Cache-Control %q, want no-store", path, cc)
+		}
+	}
+	for _, path := range []string{"/api/v1/customers", "/api/v1/customers/export.csv", "/api/v1/orders", "/api/v1/transfers"} {
+		res := inst.API(t, key, "GET", path, nil)
+		c.probes.Add(1)
+		if cc := res.Header.Get("Cache-Control"); res.Status != http.StatusOK || cc != "no-store" {
+			t.Errorf("%s: %d, Cache-Control %q, want no-store", path, res.Status, cc)
+		}
+	}
+	if res := viewer.Get("/static/app.js"); res.Header.Get("Cache-Control") == "no-store" {
+		t.Errorf("static files should stay cacheable")
+	}
+	// The database file is readable by kessai's user only.
+	if path := filepath.Join(inst.App.Config.DataDir, "kessai.db"); inst.App.DB.Dialect() == "sqlite" {
+		for _, p := range []string{path, path + "-wal", path + "-shm"} {
+			c.probes.Add(1)
+			fi, err := os.Stat(p)
+			if err != nil {
+				t.Errorf("%s: %v", p, err)
+			} else if fi.Mode().Perm() != 0o600 {
+				t.Errorf("%s: mode %v, want 0600", p, fi.Mode().Perm())
+			}
+		}
+	}
+}
+
+func secSecureCookies(t *testing.T, c *secCounts) {
+	inst := apptest.Start(t, apptest.Options{Configure: func(cfg *app.Config) { cfg.BaseURL = "https://kessai.example.com" }})
+	plain := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	cookies := map[string]string{}
+	collect := func(res *http.Response) {
+		for _, sc := range res.Header.Values("Set-Cookie") {
+			name, _, _ := strings.Cut(sc, "=")
+			cookies[name] = sc
+		}
+		res.Body.Close()
+	}
+	do := func(method, path, session, csrf string) {
+		req, _ := http.NewRequest(method, inst.URL+path, nil)
+		if session != "" {
+			req.Header.Set("Cookie", "kessai_session="+session)
+			req.Header.Set("X-CSRF-Token", csrf)
+		}
+		res, err := plain.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		collect(res)
+	}
+	do("GET", "/login", "", "")
+	do("POST", "/logout", "", "")
+	l, err := inst.App.Platform.Auth.Login(context.Background(), auth.LoginRequest{Email: "admin@example.com", Password: "admin-password-1", IP: "127.0.0.1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	do("POST", "/settings/integrations/aozora/authorize", l.Token, l.Session.CSRFToken)
+	for _, name := range []string{"kessai_login", "kessai_flash", "kessai_session", "kessai_aozora_state"} {
+		c.probes.Add(1)
+		sc, ok := cookies[name]
+		if !ok {
+			t.Errorf("no %s cookie was set (got %v)", name, cookies)
+			continue
+		}
+		if !regexp.MustCompile(`(?i);\s*Secure(;|$)`).MatchString(sc) {
+			t.Errorf("%s without Secure behind an https base URL: %s", name, sc)
+		}
+	}
 }

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"strings"
 	"time"
 
 	"kessai/internal/api"
@@ -155,7 +156,7 @@ func New(ctx context.Context, cfg Config, log *slog.Logger, stdout io.Writer) (*
 	h = web.WithDeadline(a.Config.RequestTimeout, h)
 	// Bodies are capped (by route) before the auth middleware's CSRF check reads a form.
 	h = a.Shell.Bound(a.limits(), h)
-	h = web.WithSecurityHeaders(h)
+	h = web.WithSecurityHeaders(strings.HasPrefix(cfg.BaseURL, "https://"), h)
 	h = web.WithLogging(log, a.observe, h)
 	h = web.WithRequestID(h)
 	a.handler = h

@@ -42,6 +42,8 @@ type Service struct {
 	SessionTTL  time.Duration
 	IdleTimeout time.Duration
 	Throttle    Throttle
+	// HashWait is how long a login waits for a hashing slot before it is told to retry (503).
+	HashWait time.Duration
 
 	params    hashParams
 	dummyOnce sync.Once
@@ -55,11 +57,11 @@ type Service struct {
 }
 
 // HashConcurrency is how many password hashes run at once: on a 2-core machine more would
-// only queue for the CPU, and each holds 64 MiB. Logins beyond it wait (up to hashWait).
+// only queue for the CPU, and each holds 64 MiB. Logins beyond it wait (up to HashWait).
 const HashConcurrency = 2
 
-// hashWait is how long a login waits for a hashing slot before it is told to retry.
-const hashWait = 10 * time.Second
+// DefaultHashWait is how long a login waits for a hashing slot before it is told to retry.
+const DefaultHashWait = 10 * time.Second
 
 // NewService returns a Service with the default lifetimes and throttling rules.
 func NewService(d *db.DB, c clock.Clock, audit AuditFunc) *Service {
@@ -71,13 +73,14 @@ func NewService(d *db.DB, c clock.Clock, audit AuditFunc) *Service {
 		IdleTimeout: 2 * time.Hour,
 		Throttle:    DefaultThrottle,
 		params:      defaultParams,
+		HashWait:    DefaultHashWait,
 		hashSlots:   make(chan struct{}, HashConcurrency),
 	}
 }
 
-// acquireHash takes a hashing slot, waiting at most hashWait.
+// acquireHash takes a hashing slot, waiting at most HashWait.
 func (s *Service) acquireHash(ctx context.Context) (release func(), err error) {
-	t := time.NewTimer(hashWait)
+	t := time.NewTimer(s.HashWait)
 	defer t.Stop()
 	select {
 	case s.hashSlots <- struct{}{}:

@@ -74,6 +74,9 @@ func Open(ctx context.Context, url, dataDir string) (*DB, error) {
 // separate pool of read-only connections (ReadConns of them), which in WAL mode read the last
 // committed state without waiting for the writer.
 func OpenSQLite(ctx context.Context, path string) (*DB, error) {
+	if err := privateFile(path); err != nil {
+		return nil, err
+	}
 	dsn := "file:" + path + "?_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)" +
 		"&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)&_txlock=immediate&_time_format=sqlite"
 	sqldb, err := sql.Open("sqlite", dsn)
@@ -364,4 +367,21 @@ func IsUniqueViolation(err error) bool {
 	s := err.Error()
 	return strings.Contains(s, "UNIQUE constraint failed") || // SQLite
 		strings.Contains(s, "SQLSTATE 23505") // PostgreSQL (pgconn.PgError)
+}
+
+// privateFile creates the database file readable by kessai's user only (0600: it holds
+// personal data and sealed secrets), and tightens an existing one and its -wal and -shm
+// files (SQLite gives those the database file's mode when it creates them).
+func privateFile(path string) error {
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return fmt.Errorf("open sqlite %s: %w", path, err)
+	}
+	f.Close()
+	for _, p := range []string{path, path + "-wal", path + "-shm"} {
+		if err := os.Chmod(p, 0o600); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return fmt.Errorf("sqlite file mode %s: %w", p, err)
+		}
+	}
+	return nil
 }

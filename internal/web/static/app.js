@@ -24,6 +24,15 @@ document.addEventListener("DOMContentLoaded", () => {
   });
   document.querySelectorAll("input[type=checkbox][name=id]").forEach((cb) => cb.addEventListener("change", countSelected));
   countSelected();
+  // No inline script (the Content-Security-Policy forbids it): pages ask for behaviour with
+  // data- attributes. data-reload="ms" reloads the page (a job still running); data-back goes
+  // back in history (the link's href is the fallback).
+  document.querySelectorAll("[data-reload]").forEach((el) => {
+    setTimeout(() => location.reload(), Number(el.getAttribute("data-reload")) || 2000);
+  });
+  document.querySelectorAll("a[data-back]").forEach((a) => a.addEventListener("click", (e) => {
+    if (history.length > 1) { e.preventDefault(); history.back(); }
+  }));
   // Confirm before submitting forms that say so.
   // In the message, {n} is the number of rows checked in the form and {total} the sum of their
   // data-amount; with data-confirm-empty, nothing checked shows that text instead of sending.
