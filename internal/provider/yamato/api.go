@@ -40,7 +40,7 @@ type CreditRequest struct {
 	Address     string    // the whole address, starting with the prefecture
 	Tel         string    // 10 digits (11 for mobiles), no or exactly two hyphens
 	Email       string
-	TotalAmount int64  // 1–999,999 yen, the sum of the items' subtotals
+	TotalAmount int64   // 1–999,999 yen, the sum of the items' subtotals
 	SendDiv     SendDiv // SendSelf when empty
 	Items       []Item  // 1–10 lines
 	SendTo      *Destination

@@ -370,10 +370,10 @@ func (c *checker) signed(key, label string, chars, minus, pos, neg int) (int64, 
 // itemCodes are the code numbers of the item-line rules.
 type itemCodes struct {
 	nameZen, nameLen, nameCharset, first int
-	countDigits, countLen               int
-	priceChars, priceMinus, pricePos    int
-	priceNeg                            int
-	subChars, subMinus, subPos, subNeg  int
+	countDigits, countLen                int
+	priceChars, priceMinus, pricePos     int
+	priceNeg                             int
+	subChars, subMinus, subPos, subNeg   int
 }
 
 // items checks the 1–10 item lines and returns the sum of the subtotals; ok is false when a
