@@ -376,13 +376,23 @@ type itemCodes struct {
 	subChars, subMinus, subPos, subNeg   int
 }
 
+// itemKeys are the wire keys and labels of item line n (1-based), built once.
+var itemKeys = func() (k [ItemsMax + 1]struct{ name, count, price, sub, nameLabel, countLabel, priceLabel, subLabel string }) {
+	for i := 1; i <= ItemsMax; i++ {
+		k[i].name, k[i].count, k[i].price, k[i].sub = fmt.Sprintf("itemName%d", i), fmt.Sprintf("itemCount%d", i), fmt.Sprintf("unitPrice%d", i), fmt.Sprintf("subTotal%d", i)
+		k[i].nameLabel, k[i].countLabel = fmt.Sprintf("購入商品名称(%d)", i), fmt.Sprintf("購入商品数量(%d)", i)
+		k[i].priceLabel, k[i].subLabel = fmt.Sprintf("購入商品単価(%d)", i), fmt.Sprintf("購入商品小計(%d)", i)
+	}
+	return k
+}()
+
 // items checks the 1–10 item lines and returns the sum of the subtotals; ok is false when a
 // subtotal could not be read.
 func (c *checker) items(n itemCodes) (sum int64, ok bool) {
 	ok = true
 	for i := 1; i <= ItemsMax; i++ {
-		nk, ck, pk, sk := fmt.Sprintf("itemName%d", i), fmt.Sprintf("itemCount%d", i), fmt.Sprintf("unitPrice%d", i), fmt.Sprintf("subTotal%d", i)
-		nl := fmt.Sprintf("購入商品名称(%d)", i)
+		k := itemKeys[i]
+		nk, ck, pk, sk, nl := k.name, k.count, k.price, k.sub, k.nameLabel
 		present := c.get(nk) != "" || c.get(ck) != "" || c.get(pk) != "" || c.get(sk) != ""
 		if !present {
 			if i == 1 {
@@ -395,11 +405,11 @@ func (c *checker) items(n itemCodes) (sum int64, ok bool) {
 		} else {
 			c.zen(nk, nl, 0, n.nameZen, n.nameLen, n.nameCharset, ItemNameMax)
 		}
-		c.digitsMax(ck, fmt.Sprintf("購入商品数量(%d)", i), 0, n.countDigits, n.countLen, 4)
-		c.signed(pk, fmt.Sprintf("購入商品単価(%d)", i), n.priceChars, n.priceMinus, n.pricePos, n.priceNeg)
-		v, good := c.signed(sk, fmt.Sprintf("購入商品小計(%d)", i), n.subChars, n.subMinus, n.subPos, n.subNeg)
+		c.digitsMax(ck, k.countLabel, 0, n.countDigits, n.countLen, 4)
+		c.signed(pk, k.priceLabel, n.priceChars, n.priceMinus, n.pricePos, n.priceNeg)
+		v, good := c.signed(sk, k.subLabel, n.subChars, n.subMinus, n.subPos, n.subNeg)
 		if c.get(sk) == "" {
-			c.add(sk, fmt.Sprintf("購入商品小計(%d)", i), n.subChars, "小計を指定してください")
+			c.add(sk, k.subLabel, n.subChars, "小計を指定してください")
 			good = false
 		}
 		ok = ok && good
@@ -425,22 +435,19 @@ func (c *checker) freeField(charset, chars, length int) {
 	default:
 		if strings.ContainsFunc(s, func(r rune) bool { return r < 0x80 && !(isAlnum(string(r)) || r == '-' || r == '_') }) {
 			c.add(k, l, or(chars, charset), "英数字・カナ・「-」「_」で指定してください")
-		} else if len(encodeLen(s)) > 40 {
+		} else if cp932Len(s) > 40 {
 			c.add(k, l, length, "半角40文字以内で指定してください")
 		}
 	}
 }
 
-// encodeLen returns s as bytes counted the way CP932 does (one per half-width character).
-func encodeLen(s string) []byte {
-	b := make([]byte, 0, len(s))
+// cp932Len counts s the way CP932 does: one per half-width character, two per full-width.
+func cp932Len(s string) int {
+	n := 0
 	for _, r := range s {
-		b = append(b, 0)
-		if classify(string(r)) == allFull {
-			b = append(b, 0)
-		}
+		n += max(1, cp932Width(r))
 	}
-	return b
+	return n
 }
 
 func (c *checker) credit() {

@@ -2,6 +2,7 @@ package yamato
 
 import (
 	"strings"
+	"sync"
 	"unicode"
 	"unicode/utf8"
 
@@ -70,21 +71,44 @@ const (
 // classify tells whether s is all 全角, has 半角 characters, or has characters outside the
 // "指定された文字コード" (CP932, Windows-31J).
 func classify(s string) charClass {
-	enc := japanese.ShiftJIS.NewEncoder()
 	class := allFull
 	for _, r := range s {
-		if r == utf8.RuneError || unicode.IsControl(r) {
+		switch cp932Width(r) {
+		case 0:
 			return notEncoded
-		}
-		b, err := enc.String(string(r))
-		switch {
-		case err != nil:
-			return notEncoded
-		case len(b) == 1:
+		case 1:
 			class = hasHalf
 		}
 	}
 	return class
+}
+
+// cp932Widths holds, for every BMP rune, its CP932 length: 0 (not encodable), 1 or 2. Built on
+// first use by encoding each rune once, so the checks of a 100,000-row file allocate nothing.
+var cp932Widths = sync.OnceValue(func() *[0x10000]uint8 {
+	var t [0x10000]uint8
+	enc := japanese.ShiftJIS.NewEncoder()
+	var buf [8]byte
+	for r := rune(0); r < 0x10000; r++ {
+		if r == utf8.RuneError || unicode.IsControl(r) || r >= 0xD800 && r < 0xE000 {
+			continue
+		}
+		n := utf8.EncodeRune(buf[:], r)
+		out := make([]byte, 4)
+		nDst, _, err := enc.Transform(out, buf[:n], true)
+		enc.Reset()
+		if err == nil && nDst > 0 && nDst <= 2 {
+			t[r] = uint8(nDst)
+		}
+	}
+	return &t
+})
+
+func cp932Width(r rune) int {
+	if r >= 0x10000 || r < 0 {
+		return 0
+	}
+	return int(cp932Widths()[r])
 }
 
 // isHankakuKana reports whether s is only half-width katakana (with voiced marks), the
