@@ -211,7 +211,11 @@ func (r ShipmentRequest) Form() url.Values {
 		div = ProcessRegister
 	}
 	f.Set("processDiv", string(div))
-	f.Set("paymentNo", strings.ReplaceAll(halfDigits(r.TrackingNo), "-", ""))
+	no := halfDigits(r.TrackingNo)
+	if div != ProcessOther {
+		no = strings.ReplaceAll(no, "-", "") // ヤマト numbers are sent as 12 digits; others as given
+	}
+	f.Set("paymentNo", no)
 	f.Set("shipYmd", ymd(r.ShipDate))
 	f.Set("beforePaymentNo", strings.ReplaceAll(halfDigits(r.BeforeTrackingNo), "-", ""))
 	return f

@@ -67,8 +67,15 @@ func (s *Sim) testData() []testDatum {
 		{"郵便番号 " + PostCodeUnknown, "実在しない郵便番号（kaara029E）"},
 		{"送り状番号が " + TrackingInvestigate + " で始まる", fmt.Sprintf("%s後に 配送要調査", s.opts.DeliveryDelay)},
 		{"送り状番号が " + TrackingUnusable + " で始まる", "後払いに使えない送り状番号（kaasl015E）"},
-		{"決済依頼の直後", fmt.Sprintf("%s のあいだ、後続の呼び出しは「存在しない受注番号」", s.opts.FollowUpWindow)},
+		{"決済依頼の直後", followUp(s.opts.FollowUpWindow)},
 	}
+}
+
+func followUp(d time.Duration) string {
+	if d <= 0 {
+		return "待ち時間なし（設定で無効）"
+	}
+	return fmt.Sprintf("%s のあいだ、後続の呼び出しは「存在しない受注番号」", d)
 }
 
 func (s *Sim) render(w http.ResponseWriter, r *http.Request, status int, name string, d pageData) {
