@@ -202,10 +202,13 @@ func (s *Store) SearchCases(ctx context.Context, f CaseFilter, page, perPage int
 	if err != nil {
 		return nil, 0, fmt.Errorf("count cases: %w", err)
 	}
-	tail, extra := pageOf(w, f.sort(), "pc", "purchase_cases", f.After, page, perPage)
+	w, tail, extra := pageOf(s.db.Dialect(), w, f.sort(), "pc", "purchase_cases", caseKeyFrom, f.After, page, perPage)
 	rows, err := s.listCases(ctx, s.db, w, tail, extra...)
 	return rows, total, err
 }
+
+// caseKeyFrom is what a page's offset subquery reads: a sort may be by the customer's kana.
+const caseKeyFrom = ` FROM purchase_cases pc JOIN customers cu ON cu.id = pc.customer_id`
 
 // caseCountFrom is what a count reads: the cases, and their customers only when a condition
 // needs them.

@@ -102,7 +102,7 @@ func (s *Store) SearchCustomers(ctx context.Context, f CustomerFilter, page, per
 	if err != nil {
 		return nil, 0, fmt.Errorf("count customers: %w", err)
 	}
-	tail, extra := pageOf(w, f.sort(), "c", "customers", f.After, page, perPage)
+	w, tail, extra := pageOf(s.db.Dialect(), w, f.sort(), "c", "customers", ` FROM customers c`, f.After, page, perPage)
 	out, err := s.listCustomers(ctx, w, tail, extra...)
 	return out, total, err
 }

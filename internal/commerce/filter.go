@@ -312,9 +312,11 @@ func (s Sort) keyset(alias, table string) (cond string, ok bool) {
 	return "(" + list + ") " + op + " (SELECT " + list + " FROM " + table + " " + alias + " WHERE " + alias + ".id = ?)", true
 }
 
-// pageOf adds the paging of one search to w and returns the LIMIT/OFFSET tail: after a record
-// ID (keyset, when the sort allows it) or by page number.
-func pageOf(w *where, s Sort, alias, table, after string, page, perPage int) (string, []any) {
+// pageOf returns the conditions and the ORDER BY/LIMIT tail of one page of a search: after a
+// record ID (keyset, when the sort allows it) or by page number. A numbered page past the
+// first skips its offset inside a subquery that reads only the sort's index (SQLite's rowid,
+// PostgreSQL's id) from the minimal from, so the skipped rows are never joined or read whole.
+func pageOf(d db.Dialect, w *where, s Sort, alias, table, from, after string, page, perPage int) (*where, string, []any) {
 	limit, offset := pageBounds(page, perPage)
 	if after != "" {
 		if cond, ok := s.keyset(alias, table); ok {
@@ -322,7 +324,16 @@ func pageOf(w *where, s Sort, alias, table, after string, page, perPage int) (st
 			offset = 0
 		}
 	}
-	return " ORDER BY " + s.sql + " LIMIT ? OFFSET ?", []any{limit, offset}
+	if offset == 0 {
+		return w, " ORDER BY " + s.sql + " LIMIT ?", []any{limit}
+	}
+	key := alias + ".id"
+	if d == db.SQLite {
+		key = alias + ".rowid"
+	}
+	outer := &where{}
+	outer.add(key+" IN (SELECT "+key+from+w.sql()+" ORDER BY "+s.sql+" LIMIT ? OFFSET ?)", append(w.args, limit, offset)...)
+	return outer, " ORDER BY " + s.sql, nil
 }
 
 // KeysetSort reports whether the sort key of a list (orders, cases, customers) can page by

@@ -166,7 +166,7 @@ func (s *Store) SearchOrders(ctx context.Context, f OrderFilter, page, perPage i
 	if err != nil {
 		return nil, 0, fmt.Errorf("count orders: %w", err)
 	}
-	tail, extra := pageOf(w, f.sort(), "o", "orders", f.After, page, perPage)
+	w, tail, extra := pageOf(s.db.Dialect(), w, f.sort(), "o", "orders", orderCountFrom, f.After, page, perPage)
 	rows, err := s.listOrders(ctx, w, tail, extra...)
 	return rows, total, err
 }
