@@ -123,6 +123,11 @@ func TestStatusTables(t *testing.T) {
 			t.Errorf("%d cancellable %v", p, p.Cancellable())
 		}
 	}
+	for _, p := range rakuten.OrderProgresses() {
+		if p.CancelTaken() != (p == 800 || p == 900) {
+			t.Errorf("%d CancelTaken %v", p, p.CancelTaken())
+		}
+	}
 	if rakuten.OrderProgress(250).Label() != "不明なステータス(250)" {
 		t.Error("unknown label")
 	}
@@ -269,6 +274,18 @@ func TestClientUsesThrottle(t *testing.T) {
 	}
 	if len(f.slept) != 3 || f.now.Sub(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)) != 3*time.Second {
 		t.Errorf("4 calls at 1/s: slept %v", f.slept)
+	}
+}
+
+func TestThrottlesPerShop(t *testing.T) {
+	t.Parallel()
+	set := rakuten.NewThrottles(2)
+	a, b := set.For("shop-a"), set.For("shop-b")
+	if a != set.For("shop-a") || a == b || a.Interval() != 500*time.Millisecond {
+		t.Errorf("per shop: %p %p %v", a, b, a.Interval())
+	}
+	if rakuten.NewThrottles(0).For("x").Interval() != 0 {
+		t.Error("0 is off")
 	}
 }
 

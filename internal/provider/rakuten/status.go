@@ -77,6 +77,13 @@ func (p OrderProgress) Label() string {
 // Cancellable reports whether cancelOrder accepts an order in p (100, 200, 300 only).
 func (p OrderProgress) Cancellable() bool { return progressTable[p].Cancellable }
 
+// CancelTaken reports whether an order in p has taken a cancel request (800 キャンセル確定待ち
+// or 900 キャンセル確定): how a cancelOrder with an unknown outcome is settled by reading the
+// order. An order still in 100/200/300 did not take it.
+func (p OrderProgress) CancelTaken() bool {
+	return p == ProgressCancelRequested || p == ProgressCancelled
+}
+
 // CancellableAfterShipping reports whether cancelOrderAfterShipping is the cancel for p.
 func (p OrderProgress) CancellableAfterShipping() bool { return progressTable[p].Shipped }
 

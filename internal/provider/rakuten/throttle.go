@@ -70,3 +70,29 @@ func sleepCtx(ctx context.Context, d time.Duration) error {
 		return ctx.Err()
 	}
 }
+
+// Throttles hands out one Throttle per shop, so that every client of a shop (the poller, a
+// cancel sent from a page, a 接続テスト) shares the shop's pace while shops do not slow each
+// other down.
+type Throttles struct {
+	perSecond float64
+	mu        sync.Mutex
+	byShop    map[string]*Throttle
+}
+
+// NewThrottles returns a set whose throttles allow perSecond requests a second (0 = off).
+func NewThrottles(perSecond float64) *Throttles {
+	return &Throttles{perSecond: perSecond, byShop: map[string]*Throttle{}}
+}
+
+// For returns shop's throttle, creating it on first use.
+func (t *Throttles) For(shop string) *Throttle {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	th := t.byShop[shop]
+	if th == nil {
+		th = NewThrottle(t.perSecond)
+		t.byShop[shop] = th
+	}
+	return th
+}

@@ -252,14 +252,14 @@ func (s *Sim) controlRoutes(m *http.ServeMux) {
 		if !decodeControl(w, r, &req) {
 			return
 		}
-		if req.Count > 100000 {
-			controlResult(w, errors.New("count は100000件以内です"), nil)
-			return
-		}
 		var nums []string
 		methods := []rakuten.SettlementCode{req.Method}
 		if req.AllMethods {
 			methods = rakuten.SettlementCodes()
+		}
+		if max(req.Count, 1)*len(methods) > 100000 {
+			controlResult(w, errors.New("一度に作成できる注文は100000件までです"), nil)
+			return
 		}
 		for _, m := range methods {
 			n := req.NewOrder

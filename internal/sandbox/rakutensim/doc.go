@@ -72,6 +72,14 @@
 //	POST /_sim/shops/{shop}/expire-license-key        the key expires now
 //	POST /_sim/settings                               {"null_shipping_detail_id":true}
 //
+// # State
+//
+// With Options.StatePath every order, shop and setting is kept in one JSON file (written
+// atomically), so a restart of kessai keeps the sandbox. Spec (what kessai mounts) gathers
+// changes for a second (SaveDelay) and backs off when writes get slow, so 100,000 orders
+// do not mean a rewrite per call; a crash can lose that last second. An unreadable file is
+// moved aside and reported in Status. POST /_sim/orders creates at most 100,000 orders a call.
+//
 // # Assumptions (Rakuten's documents are silent or unconfirmed)
 //
 //   - The gateway answers ES01-01 for an expired licenseKey just as for a wrong one; kessai

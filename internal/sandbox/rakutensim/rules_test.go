@@ -5,11 +5,13 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"kessai/internal/platform/clock"
 	"kessai/internal/provider/rakuten"
 	"kessai/internal/sandbox/rakutensim"
 	"kessai/internal/sandbox/sim"
@@ -474,5 +476,47 @@ func TestSpecAndIndex(t *testing.T) {
 	_, _ = b.ReadFrom(res.Body)
 	if res.StatusCode != 200 || !strings.Contains(b.String(), rakutensim.DefaultLicenseKey) {
 		t.Errorf("index: %d %s", res.StatusCode, b.String())
+	}
+}
+
+func TestCorruptStateFileMovedAside(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	path := filepath.Join(dir, "rakuten.json")
+	if err := os.WriteFile(path, []byte("{not json"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	s := rakutensim.New(rakutensim.Options{Clock: clock.NewFrozen(start), StatePath: path})
+	st := s.Status()
+	if len(st.Warnings) != 1 || !strings.Contains(st.Warnings[0], "moved to") || st.Orders != 0 || len(st.Shops) != 1 {
+		t.Fatalf("status %+v", st)
+	}
+	matches, _ := filepath.Glob(path + ".corrupt-*")
+	if len(matches) != 1 {
+		t.Errorf("aside files %v", matches)
+	}
+	// And the Sim still works and saves.
+	if _, err := s.CreateOrders(rakutensim.NewOrder{}, 1); err != nil {
+		t.Fatal(err)
+	}
+	if st := rakutensim.New(rakutensim.Options{Clock: clock.NewFrozen(start), StatePath: path}).Status(); st.Orders != 1 {
+		t.Errorf("after save: %d orders", st.Orders)
+	}
+}
+
+// With SaveDelay, changes are gathered into one write; Flush writes at once.
+func TestDelayedSave(t *testing.T) {
+	t.Parallel()
+	path := filepath.Join(t.TempDir(), "rakuten.json")
+	s := rakutensim.New(rakutensim.Options{Clock: clock.NewFrozen(start), StatePath: path, SaveDelay: time.Hour})
+	if _, err := s.CreateOrders(rakutensim.NewOrder{}, 3); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(path); !os.IsNotExist(err) {
+		t.Fatalf("written before the delay: %v", err)
+	}
+	s.Flush()
+	if st := rakutensim.New(rakutensim.Options{Clock: clock.NewFrozen(start), StatePath: path}).Status(); st.Orders != 3 {
+		t.Errorf("after Flush: %d orders", st.Orders)
 	}
 }

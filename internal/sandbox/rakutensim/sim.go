@@ -36,6 +36,11 @@ type Options struct {
 	// CancelConfirmDelay is how long a cancel request (800) waits before Rakuten confirms it
 	// (900); 10 minutes.
 	CancelConfirmDelay time.Duration
+	// SaveDelay, when positive, gathers the changes of that long (on the wall clock: it is
+	// about disk writes) into one write of StatePath, and waits at least ten times as long as
+	// the last write took, so a sandbox with 100,000 orders is not rewritten on every call.
+	// Zero writes after every change. Flush writes at once.
+	SaveDelay time.Duration
 }
 
 // Sim plays RakutenPayOrderAPI over HTTP. It is an http.Handler; mount it with
@@ -49,6 +54,10 @@ type Sim struct {
 	byNumber map[string]*order
 	timed    map[string]*order // orders a time rule may still change
 	warnings []string
+
+	dirty     bool
+	saveTimer *time.Timer
+	lastSave  time.Duration // how long the last write took
 }
 
 // state is what StatePath holds.
@@ -195,15 +204,44 @@ func (s *Sim) load() error {
 	return nil
 }
 
-// saveLocked writes the state atomically (temp file and rename). Errors are kept for Status
-// rather than failing the API call that caused them.
+// saveLocked records that the state changed and writes it, now or after SaveDelay.
 func (s *Sim) saveLocked() {
 	if s.opts.StatePath == "" {
 		return
 	}
+	s.dirty = true
+	if s.opts.SaveDelay <= 0 {
+		s.flushLocked()
+		return
+	}
+	if s.saveTimer == nil {
+		s.saveTimer = time.AfterFunc(max(s.opts.SaveDelay, 10*s.lastSave), s.Flush)
+	}
+}
+
+// Flush writes pending changes to StatePath now.
+func (s *Sim) Flush() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.flushLocked()
+}
+
+// flushLocked writes the state atomically (temp file and rename). Errors are kept for Status
+// rather than failing the API call that caused them.
+func (s *Sim) flushLocked() {
+	if s.saveTimer != nil {
+		s.saveTimer.Stop()
+		s.saveTimer = nil
+	}
+	if !s.dirty || s.opts.StatePath == "" {
+		return
+	}
+	t0 := time.Now()
 	if err := writeJSONFile(s.opts.StatePath, s.st); err != nil {
 		s.warnings = append(s.warnings, err.Error())
 	}
+	s.lastSave = time.Since(t0)
+	s.dirty = false
 }
 
 func writeJSONFile(path string, v any) error {

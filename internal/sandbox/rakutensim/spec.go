@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 
 	"kessai/internal/platform/clock"
 	"kessai/internal/sandbox/sim"
@@ -16,7 +17,7 @@ const Name = "rakuten"
 // Spec builds the simulator for the sandbox home (inside kessai and in `kessai sandbox`); the
 // rakutenpay room lists it in its Simulators.
 var Spec = sim.Spec{Name: Name, New: func(env sim.Env) (sim.Simulator, error) {
-	s := New(Options{Clock: env.Clock, Prefix: env.Prefix, StatePath: env.StatePath})
+	s := New(Options{Clock: env.Clock, Prefix: env.Prefix, StatePath: env.StatePath, SaveDelay: time.Second})
 	return Describe(s), nil
 }}
 
