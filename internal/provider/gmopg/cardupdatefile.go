@@ -629,7 +629,7 @@ func (r *RequestReader) Read() (UpdateRequestRow, error) {
 		}
 		out.CardSeq = n
 	}
-	if b, _ := EncodeCP932(f[2]); len(b) > 50 {
+	if n := cp932Len(f[2]); n > 50 {
 		return out, &RowError{Row: row, Column: colFreeField, Value: f[2], Msg: "50バイトを超えています"}
 	}
 	return out, nil
@@ -721,4 +721,13 @@ func ReadErrorFile(r io.Reader) ([]FileErrorRow, error) {
 		n, _ := strconv.Atoi(f[0])
 		out = append(out, FileErrorRow{Row: n, Field: f[1], Message: f[2]})
 	}
+}
+
+// cp932Len is the length of s in CP932 bytes (ASCII without encoding it).
+func cp932Len(s string) int {
+	if isASCIIString(s) {
+		return len(s)
+	}
+	b, _ := EncodeCP932(s)
+	return len(b)
 }

@@ -103,3 +103,7 @@ func NotificationValues(n Notification) Values {
 	}
 	return v
 }
+
+// FromShop reports whether the notification names shopID. The passwords arrive masked, so this
+// is the only credential check a notification allows; read the state back before acting.
+func (n Notification) FromShop(shopID string) bool { return n.ShopID != "" && n.ShopID == shopID }

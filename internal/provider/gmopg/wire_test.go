@@ -251,3 +251,40 @@ func TestHTMLAnswerIsNotSuccess(t *testing.T) {
 		t.Errorf("an answer without Status on a capture = %v, want an unknown outcome", err)
 	}
 }
+
+func TestParseNotification(t *testing.T) {
+	t.Parallel()
+	// As GMO-PG posts it: a percent-encoded CP932 form, passwords masked, empty keys present.
+	body := "ShopID=tshop00012345&ShopPass=**********&AccessID=0123456789abcdef0123456789abcdef&AccessPass=********************************" +
+		"&OrderID=rc-1&Status=AUTH&JobCd=AUTH&Amount=3300&Tax=300&Currency=JPN&Forward=&Method=&PayTimes=&TranID=&Approve=&TranDate=" +
+		"&ErrCode=&ErrInfo=&PayType=O&RcOrderId=RC000000000001&RcOrderTime=20260302100500&RcUsePoint=100&RcUseCoupon=0&RcUseShopCoupon=0" +
+		"&ClientField1=%92%E8%8A%FA%95%D6%87%40"
+	n, err := gmopg.ParseNotification([]byte(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n.OrderID != "rc-1" || n.Status != gmopg.StatusAuth || n.Amount != 3300 || n.PayType != gmopg.PayTypeRecruit || n.RcUsePoint != 100 ||
+		n.IsPing() || n.Failed() || !n.FromShop("tshop00012345") || n.FromShop("other") || n.Values.Get("ClientField1") != "定期便①" {
+		t.Errorf("notification = %+v", n)
+	}
+	ping, err := gmopg.ParseNotification([]byte("ShopID=tshop00012345&ShopPass=**********&ErrCode=E00&ErrInfo=E00000000"))
+	if err != nil || !ping.IsPing() || ping.Failed() {
+		t.Errorf("ping = %+v, %v", ping, err)
+	}
+	failed, _ := gmopg.ParseNotification([]byte("ShopID=s&OrderID=o&Status=PAYFAIL&ErrCode=RC1&ErrInfo=RC1000009"))
+	if !failed.Failed() || failed.Errors[0].Info != "RC1000009" {
+		t.Errorf("failed = %+v", failed)
+	}
+	if _, err := gmopg.ParseNotification([]byte("OrderID=o")); err == nil {
+		t.Error("a notification without ShopID was accepted")
+	}
+	// What the simulator posts parses back to the same notification.
+	enc, err := gmopg.EncodeForm(gmopg.NotificationValues(n))
+	if err != nil {
+		t.Fatal(err)
+	}
+	back, err := gmopg.ParseNotification([]byte(enc))
+	if err != nil || back.OrderID != n.OrderID || back.RcOrderID != n.RcOrderID || back.Status != n.Status || back.Values.Get("ShopPass") != "**********" {
+		t.Errorf("round trip = %+v, %v", back, err)
+	}
+}

@@ -54,7 +54,7 @@ func (s *Sim) loadHostKey() (ssh.Signer, error) {
 		return nil, fmt.Errorf("gmopgsim: host key: %w", err)
 	}
 	b := pem.EncodeToMemory(block)
-	if err := writeFileAtomic(p, b); err != nil {
+	if err := writeFileAtomic(p, func(w io.Writer) error { _, err := w.Write(b); return err }); err != nil {
 		return nil, fmt.Errorf("gmopgsim: host key: %w", err)
 	}
 	return ssh.ParsePrivateKey(b)

@@ -1,6 +1,7 @@
 package gmopgsim
 
 import (
+	"bufio"
 	"context"
 	"crypto/rand"
 	"encoding/base64"
@@ -8,6 +9,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"os"
@@ -75,7 +77,9 @@ type Sim struct {
 	st            *state
 	faults        []armedFault
 	warnings      []string
-	authorizedKey string // SFTP public key allowed besides the password
+	authorizedKey string      // SFTP public key allowed besides the password
+	dirty         bool        // a deferred save is due
+	saveTimer     *time.Timer // runs the deferred save
 
 	deliverMu sync.Mutex    // one delivery run at a time, so notifications go out in order
 	kick      chan struct{} // wakes the background deliverer
@@ -189,7 +193,7 @@ func (s *Sim) statePath() string { return filepath.Join(s.opts.StateDir, "gmopgs
 type state struct {
 	Seq       int64              `json:"seq"`
 	NotifyURL string             `json:"notify_url"`
-	Members   map[string]*member `json:"members"`
+	Members   map[string]*member `json:"-"`     // written one by one after the rest
 	Trans     map[string]*tran   `json:"trans"` // by OrderID
 	Tokens    map[string]*token  `json:"tokens"`
 	Uploads   map[string]*upload `json:"uploads"` // card update requests by month
@@ -214,8 +218,10 @@ func (s *Sim) Reset() {
 	s.saveLocked()
 }
 
+// The state file is a stream of JSON values: the state without its members, then one value per
+// member, so a million members are written and read one at a time, never as one document.
 func (s *Sim) load() error {
-	b, err := os.ReadFile(s.statePath())
+	f, err := os.Open(s.statePath())
 	if errors.Is(err, os.ErrNotExist) {
 		return nil
 	}
@@ -223,7 +229,9 @@ func (s *Sim) load() error {
 		return fmt.Errorf("gmopgsim: read state: %w", err)
 	}
 	st := newState(s.opts.NotifyURL)
-	if err := json.Unmarshal(b, st); err != nil {
+	err = decodeState(bufio.NewReaderSize(f, 1<<20), st)
+	f.Close()
+	if err != nil {
 		aside := s.statePath() + ".corrupt-" + s.now().Format("20060102T150405")
 		_ = os.Rename(s.statePath(), aside)
 		return fmt.Errorf("gmopgsim: state file unreadable, moved to %s, starting empty: %w", aside, err)
@@ -240,25 +248,93 @@ func (s *Sim) load() error {
 	return nil
 }
 
-// saveLocked writes the state atomically. Errors are kept for Status rather than failing the
-// call that caused them.
-func (s *Sim) saveLocked() {
-	b, err := json.Marshal(s.st)
-	if err == nil {
-		err = writeFileAtomic(s.statePath(), b)
+func decodeState(r io.Reader, st *state) error {
+	dec := json.NewDecoder(r)
+	if err := dec.Decode(st); err != nil {
+		return err
 	}
-	if err != nil {
+	if st.Members == nil {
+		st.Members = map[string]*member{}
+	}
+	for {
+		var m member
+		err := dec.Decode(&m)
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		st.Members[m.ID] = &m
+	}
+}
+
+func encodeState(w io.Writer, st *state) error {
+	enc := json.NewEncoder(w)
+	if err := enc.Encode(st); err != nil {
+		return err
+	}
+	for _, m := range st.Members {
+		if err := enc.Encode(m); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// saveLocked writes the state atomically after a change. A small state (the sandbox and the
+// tests, up to largeState records) is written at once, so a restart right after a call still
+// knows it; a large one (a benchmark's million members) is written at most once a second, or
+// at Flush and Stop, so a call does not cost a rewrite of everything. Errors are kept for
+// Status rather than failing the call that caused them.
+func (s *Sim) saveLocked() {
+	if len(s.st.Members)+len(s.st.Trans) <= largeState {
+		s.flushLocked()
+		return
+	}
+	s.dirty = true
+	if s.saveTimer == nil {
+		s.saveTimer = time.AfterFunc(time.Second, s.Flush)
+	}
+}
+
+// largeState is the record count above which saves are deferred.
+const largeState = 5000
+
+// Flush writes a deferred state change now.
+func (s *Sim) Flush() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.dirty {
+		s.flushLocked()
+	}
+}
+
+func (s *Sim) flushLocked() {
+	if s.saveTimer != nil {
+		s.saveTimer.Stop()
+		s.saveTimer = nil
+	}
+	s.dirty = false
+	if err := writeFileAtomic(s.statePath(), func(w io.Writer) error { return encodeState(w, s.st) }); err != nil {
 		s.warnings = append(s.warnings, "gmopgsim: save state: "+err.Error())
 	}
 }
 
-func writeFileAtomic(path string, b []byte) error {
+// writeFileAtomic writes through a temporary file and a rename, so a crash never leaves half a
+// file.
+func writeFileAtomic(path string, write func(io.Writer) error) error {
 	tmp, err := os.CreateTemp(filepath.Dir(path), filepath.Base(path)+".tmp*")
 	if err != nil {
 		return err
 	}
 	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(b); err != nil {
+	bw := bufio.NewWriterSize(tmp, 1<<20)
+	if err := write(bw); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := bw.Flush(); err != nil {
 		tmp.Close()
 		return err
 	}
@@ -388,6 +464,7 @@ func (s *Sim) Stop() error {
 		ln.Close()
 		<-served
 	}
+	s.Flush()
 	if s.tempDir {
 		return os.RemoveAll(s.opts.StateDir)
 	}
