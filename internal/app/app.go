@@ -88,6 +88,18 @@ func newLogger(format string, w io.Writer) *slog.Logger {
 	return slog.New(slog.NewJSONHandler(w, nil))
 }
 
+// parseFlags parses args with fs and refuses anything left over: `--name 経理 花子` would
+// otherwise silently drop 花子.
+func parseFlags(fs *flag.FlagSet, args []string) error {
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if rest := fs.Args(); len(rest) > 0 {
+		return fmt.Errorf("%s: 余分な引数があります: %q。空白を含む値は引用符で囲んでください（例: --name \"経理 花子\"）", fs.Name(), rest)
+	}
+	return nil
+}
+
 // subFlags is a FlagSet that prints to stderr and doesn't exit.
 func subFlags(name string, stderr io.Writer) *flag.FlagSet {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)

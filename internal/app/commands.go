@@ -25,7 +25,7 @@ func apikeyCmd(ctx context.Context, args []string, getenv func(string) string, s
 	name := fs.String("name", "", "what the key is for, e.g. 倉庫システム連携")
 	roleFlag := fs.String("role", "", "role: admin, accountant, staff or viewer")
 	data := fs.String("data", "", "data directory (KESSAI_DATA_DIR)")
-	if err := fs.Parse(args[1:]); err != nil {
+	if err := parseFlags(fs, args[1:]); err != nil {
 		return err
 	}
 	role, err := auth.ParseRole(*roleFlag)
@@ -56,7 +56,7 @@ func userCmd(ctx context.Context, args []string, getenv func(string) string, std
 	roleFlag := fs.String("role", "", "role: admin, accountant, staff or viewer")
 	name := fs.String("name", "", "display name")
 	data := fs.String("data", "", "data directory (KESSAI_DATA_DIR)")
-	if err := fs.Parse(args[1:]); err != nil {
+	if err := parseFlags(fs, args[1:]); err != nil {
 		return err
 	}
 	role, err := auth.ParseRole(*roleFlag)

@@ -324,6 +324,15 @@ func TestAccountCommands(t *testing.T) {
 	if err != nil || key == "" {
 		t.Fatalf("apikey create: %q, %v", out, err)
 	}
+	// An unquoted name with a space leaves 花子 as an extra argument: refused, nobody created.
+	for _, args := range [][]string{
+		{"user", "create", "--email", "hanako@example.com", "--role", "accountant", "--name", "経理", "花子"},
+		{"apikey", "create", "--name", "倉庫", "システム", "--role", "staff"},
+	} {
+		if _, err := run(args...); err == nil || !strings.Contains(err.Error(), "余分な引数があります") || !strings.Contains(err.Error(), "システム") && !strings.Contains(err.Error(), "花子") {
+			t.Fatalf("%v: %v, want the extra argument refused", args, err)
+		}
+	}
 	out, err = run("user", "create", "--email", "hanako@example.com", "--role", "accountant", "--name", "花子")
 	pw := regexp.MustCompile(`パスワード（今回しか表示されません）: (\S+)`).FindStringSubmatch(out)
 	if err != nil || pw == nil {

@@ -23,7 +23,7 @@ func runSandbox(ctx context.Context, args []string, getenv func(string) string, 
 	fs := subFlags("sandbox", stderr)
 	addr := fs.String("addr", envOr(getenv, "KESSAI_SANDBOX_ADDR", "127.0.0.1:8090"), "address to listen on (KESSAI_SANDBOX_ADDR)")
 	dataDir := fs.String("data", envOr(getenv, "KESSAI_DATA_DIR", "./kessai-data"), "directory for the simulators' state files")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if err := os.MkdirAll(*dataDir, 0o700); err != nil {

@@ -201,3 +201,18 @@ func (s *Store) DeleteCard(ctx context.Context, id string, version int) error {
 		return s.audit.Record(ctx, tx, audit.Entry{Action: "card.delete", RecordType: "customer_card", RecordID: id, Before: before})
 	})
 }
+
+// ExpiryText writes a YYMM expiry as people read it on the card: MM/YY (2703 → 03/27).
+// Anything else is shown as stored.
+func ExpiryText(yymm string) string {
+	if len(yymm) != 4 || !bankaccount.AllDigits(yymm) {
+		return yymm
+	}
+	return yymm[2:] + "/" + yymm[:2]
+}
+
+// Expiry is the card's expiry as MM/YY.
+func (c Card) Expiry() string { return ExpiryText(c.ExpireYM) }
+
+// CardExpiry is the subscription's card expiry as MM/YY.
+func (r SubscriptionRow) CardExpiry() string { return ExpiryText(r.CardExpireYM) }

@@ -240,6 +240,10 @@ func TestSubscriptionFormAndStatusButtons(t *testing.T) {
 	if res.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, "請求するカードが必要です") || !strings.Contains(body, "************1111") {
 		t.Fatalf("no card: %d", res.StatusCode)
 	}
+	// Expiry as printed on the card (MM/YY), not the stored YYMM.
+	if !strings.Contains(body, "有効期限 12/28") || strings.Contains(body, "2812") {
+		t.Errorf("card expiry not shown as MM/YY")
+	}
 	form.Set("op", "cards")
 	if res, body := e.post(t, "/subscriptions", form); res.StatusCode != 200 || !strings.Contains(body, `value="`+card.ID+`"`) {
 		t.Errorf("cards: %d", res.StatusCode)
@@ -255,6 +259,12 @@ func TestSubscriptionFormAndStatusButtons(t *testing.T) {
 		t.Fatalf("created %+v %v", sb, err)
 	}
 	_, body = e.get(t, "/subscriptions/"+sb.ID)
+	if !strings.Contains(body, "有効期限 12/28") {
+		t.Errorf("subscription detail: card expiry not MM/YY")
+	}
+	if _, cust := e.get(t, "/customers/"+e.fx.customer.ID); !strings.Contains(cust, "<td>12/28</td>") {
+		t.Errorf("customer detail: card expiry not MM/YY")
+	}
 	if !strings.Contains(body, ">休止する</button>") || !strings.Contains(body, ">解約する</button>") || strings.Contains(body, ">再開する</button>") {
 		t.Errorf("active detail buttons wrong")
 	}

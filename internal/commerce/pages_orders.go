@@ -146,7 +146,7 @@ func (p *Pages) listSubscriptions(w http.ResponseWriter, r *http.Request) {
 		for _, s := range rows {
 			card := web.Cell{Text: "なし", Muted: true}
 			if s.CardMasked != "" {
-				card = web.Cell{Text: s.CardMasked, Detail: "有効期限 " + s.CardExpireYM + " " + CardStatuses.Label(s.CardStatus)}
+				card = web.Cell{Text: s.CardMasked, Detail: "有効期限 " + s.CardExpiry() + " " + CardStatuses.Label(s.CardStatus)}
 			}
 			l.Rows = append(l.Rows, web.Row{ID: s.ID, Cells: []web.Cell{
 				web.LinkCell(s.Code, "/subscriptions/"+s.ID), web.StatusCell(SubscriptionStatuses, s.Status),

@@ -261,7 +261,8 @@ func (h *Home) page(r *web.Renderer) http.HandlerFunc {
 			Data: struct {
 				State
 				CanMove bool
-			}{st, canMove}})
+				Steps   []clockStep
+			}{st, canMove, clockSteps}})
 	}
 }
 
@@ -387,17 +388,14 @@ func UntilNextDay(now time.Time, day int) time.Duration {
 	return 0
 }
 
+// clockStep is one of the page's 「+30分」 buttons: the value sent and its Japanese label.
+type clockStep struct{ Value, Label string }
+
+var clockSteps = []clockStep{{"30m", "30分"}, {"1h", "1時間"}, {"1d", "1日"}, {"7d", "7日"}, {"30d", "30日"}}
+
 func formatOffset(d time.Duration) string {
 	if d <= 0 {
-		return "0"
+		return "なし"
 	}
-	days := d / (24 * time.Hour)
-	rest := (d % (24 * time.Hour)).Round(time.Second)
-	switch {
-	case days > 0 && rest > 0:
-		return fmt.Sprintf("%d日%s", days, rest)
-	case days > 0:
-		return fmt.Sprintf("%d日", days)
-	}
-	return rest.String()
+	return clock.FormatDuration(d)
 }

@@ -223,3 +223,22 @@ func TestClockOffsetSurvivesRestart(t *testing.T) {
 		t.Fatalf("no saved offset: %v", err)
 	}
 }
+
+// Durations on the page are Japanese: 「+30分」 buttons, the offset, the flash after moving.
+func TestClockPageSaysDurationsInJapanese(t *testing.T) {
+	for _, st := range clockSteps {
+		d, err := ParseDuration(st.Value)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := clock.FormatDuration(d); got != st.Label {
+			t.Errorf("button %s labelled %q, but it moves the clock %s", st.Value, st.Label, got)
+		}
+	}
+	if got := formatOffset(26*time.Hour + 30*time.Minute); got != "1日2時間30分" {
+		t.Errorf("offset %q", got)
+	}
+	if got := formatOffset(0); got != "なし" {
+		t.Errorf("zero offset %q", got)
+	}
+}

@@ -87,13 +87,61 @@ func (rt *Router) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			r = r.WithContext(context.WithValue(r.Context(), uploadKey{}, st))
 		}
 	}
-	if strings.HasPrefix(r.URL.Path, "/api/") {
-		if _, pattern := rt.mux.Handler(r); pattern == "" {
+	if _, pattern := rt.mux.Handler(r); pattern == "" {
+		if strings.HasPrefix(r.URL.Path, "/api/") {
 			rt.mux.ServeHTTP(&apiMiss{ResponseWriter: w, r: r}, r)
+			return
+		}
+		if rt.render != nil {
+			rt.mux.ServeHTTP(&pageMiss{ResponseWriter: w, r: r, render: rt.render}, r)
 			return
 		}
 	}
 	rt.mux.ServeHTTP(w, r)
+}
+
+// pageMiss turns the mux's own 404 and 405 answers to a page into kessai's Japanese error page
+// (in the layout, with the way back), instead of net/http's English text.
+type pageMiss struct {
+	http.ResponseWriter
+	r        *http.Request
+	render   *Renderer
+	wrote    bool
+	replaced bool
+}
+
+func (m *pageMiss) WriteHeader(code int) {
+	if m.wrote {
+		return
+	}
+	m.wrote = true
+	switch code {
+	case http.StatusNotFound, http.StatusMethodNotAllowed:
+		m.replaced = true
+		m.ResponseWriter.Header().Del("Content-Type")
+		m.ResponseWriter.Header().Del("X-Content-Type-Options")
+		msg := "ページが見つかりません（" + m.r.URL.Path + "）。URL を確かめるか、メニューから開いてください"
+		if code == http.StatusMethodNotAllowed {
+			msg = "この操作はこのページではできません（" + m.r.Method + " " + m.r.URL.Path + "）。画面のボタンから操作してください"
+		}
+		title := "ページが見つかりません"
+		if code == http.StatusMethodNotAllowed {
+			title = "この操作はできません"
+		}
+		m.render.Render(m.ResponseWriter, m.r, code, "web/error.html", View{Title: title, Data: map[string]any{"Message": msg, "Status": code}})
+	default:
+		m.ResponseWriter.WriteHeader(code)
+	}
+}
+
+func (m *pageMiss) Write(b []byte) (int, error) {
+	if !m.wrote {
+		m.WriteHeader(http.StatusOK)
+	}
+	if m.replaced {
+		return len(b), nil
+	}
+	return m.ResponseWriter.Write(b)
 }
 
 // apiMiss turns the mux's own 404 and 405 answers into JSON error bodies (the Allow header the

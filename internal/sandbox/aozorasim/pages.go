@@ -72,7 +72,7 @@ func (s *Sim) handleIndex(w http.ResponseWriter, _ *http.Request) {
 
 func (s *Sim) handleMailbox(w http.ResponseWriter, _ *http.Request) {
 	s.renderPage(w, http.StatusOK, "mailbox", pageData{Title: "メールボックス", Mails: s.Mails(), To: ApproverAddress,
-		Window: s.opts.ApprovalWindow.String(), Faults: s.Faults()})
+		Window: clock.FormatDuration(s.opts.ApprovalWindow), Faults: s.Faults()})
 }
 
 // approvalData looks the token up for the approval page.

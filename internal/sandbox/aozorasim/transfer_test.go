@@ -68,6 +68,9 @@ func TestApprovalThroughPages(t *testing.T) {
 	if !strings.Contains(body, prefix+"/approve?token="+token) || !strings.Contains(body, "承認待ち") || !strings.Contains(body, "9999999") {
 		t.Fatalf("mailbox page lacks the link, the waiting mark or the scenarios:\n%s", body)
 	}
+	if !strings.Contains(body, "承認期限は依頼から30分") || strings.Contains(body, "30m0s") {
+		t.Errorf("mailbox page does not say the approval window in Japanese")
+	}
 	page := httpGet(t, e.srv.URL+prefix+"/approve?token="+token)
 	if !strings.Contains(page, res.ApplyNo) || !strings.Contains(page, "取引パスワード") {
 		t.Fatalf("approval page:\n%s", page)
