@@ -503,3 +503,23 @@ func TestAdminPageAndJSON(t *testing.T) {
 		t.Error("reset kept orders")
 	}
 }
+
+func TestSpec(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	e.approve(t, "SP-1")
+	d := yamatosim.Describe(e.sim)
+	if d.Name != "yamato" || d.Handler == nil || d.Control != "_sim/" {
+		t.Fatalf("Describe = %+v", d)
+	}
+	var facts []string
+	for _, f := range d.Summary() {
+		facts = append(facts, f.Label+"="+f.Value)
+	}
+	if got := strings.Join(facts, " "); !strings.Contains(got, "取引=1件") || !strings.Contains(got, "承認済み=1件") {
+		t.Errorf("summary = %s", got)
+	}
+	if !strings.Contains(d.Intro("http://h/sandbox/yamato"), "http://h/sandbox/yamato/kuroneko-atobarai-api/") {
+		t.Errorf("intro = %s", d.Intro("http://h/sandbox/yamato"))
+	}
+}

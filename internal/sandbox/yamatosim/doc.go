@@ -3,7 +3,8 @@
 // XML answers) with the provider's field rules and error codes, the transaction state machine,
 // and the 加盟店管理画面 of the CSV mode.
 //
-// Mount it with http.StripPrefix(prefix, sim). Below the prefix:
+// Mount it with http.StripPrefix(prefix, sim), or list Spec in a room's Simulators (the sandbox home
+// mounts it at /sandbox/yamato/). Below the prefix:
 //
 //	/kuroneko-atobarai-api/{API}APIAction_execute.action   the API; BaseURL gives the client's base
 //	/                                   admin screen: buyer CSV upload, credit results, result
