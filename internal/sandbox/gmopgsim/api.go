@@ -186,11 +186,9 @@ func (s *Sim) access(c *call) *tran {
 	if !isHex32(pass) {
 		c.fail(gmopg.InfoAccessPassFormat)
 	}
-	for _, t := range s.st.Trans {
-		if t.AccessID == id && t.AccessPass == pass && (c.get("OrderID") == "" || c.get("OrderID") == t.OrderID) {
-			t.settle(s.now())
-			return t
-		}
+	if t := s.byAccess[id]; t != nil && t.AccessPass == pass && (c.get("OrderID") == "" || c.get("OrderID") == t.OrderID) {
+		t.settle(s.now())
+		return t
 	}
 	c.fail(gmopg.InfoTranNotFound)
 	return nil
@@ -435,6 +433,7 @@ func (s *Sim) entry(c *call, pt gmopg.PayType, jobs ...gmopg.JobCd) *tran {
 	}
 	t.record(s.now(), "entry")
 	s.st.Trans[id] = t
+	s.byAccess[t.AccessID] = t
 	return t
 }
 

@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"net/http"
+	"net/http/httptest"
 	"runtime"
 	"testing"
 	"time"
@@ -112,4 +114,41 @@ func BenchmarkCardUpdateMonth1M(b *testing.B) {
 	}
 	b.ReportMetric(state, "sim-state-MB")
 	b.ReportMetric(float64(peak-min(base, peak))/1e6, "peak-live-MB")
+}
+
+// BenchmarkRecruitSales is the simulator answering captures from a bare client loop over real
+// HTTP (the floor the kantan room's bulk capture is measured against).
+func BenchmarkRecruitSales(b *testing.B) {
+	clk := clock.NewFrozen(start)
+	s, err := gmopgsim.New(gmopgsim.Options{Clock: clk, StateDir: b.TempDir(), Prefix: prefix})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Stop()
+	srv := httptest.NewServer(http.StripPrefix(prefix, s))
+	defer srv.Close()
+	c := gmopg.New(s.Config(srv.URL))
+	ctx := context.Background()
+	access := make([]gmopg.Access, b.N)
+	for i := range b.N {
+		a, err := c.EntryTranRecruit(ctx, gmopg.RecruitEntryInput{OrderID: fmt.Sprintf("bench-%07d", i), JobCd: gmopg.JobAuth, Amount: 1000})
+		if err != nil {
+			b.Fatal(err)
+		}
+		st, err := c.ExecTranRecruit(ctx, gmopg.RecruitExecInput{Access: a, RetURL: "http://x/r", ItemName: "item"})
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, _, err := s.Buy(st.AccessID, st.Token, gmopgsim.BuyerPay); err != nil {
+			b.Fatal(err)
+		}
+		access[i] = a
+	}
+	b.ResetTimer()
+	for i := range b.N {
+		if _, err := c.RecruitSales(ctx, access[i]); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "captures/s")
 }

@@ -291,22 +291,16 @@ func (s *Sim) Buy(accessID, tok string, action BuyerAction) (retURL string, back
 }
 
 func (s *Sim) startLocked(accessID, tok string) (*tran, error) {
-	for _, t := range s.st.Trans {
-		if t.AccessID != accessID || t.PayType != gmopg.PayTypeRecruit {
-			continue
-		}
-		if t.Token == "" || t.Token != tok {
-			return nil, ErrUnknownStart
-		}
-		if t.Status != gmopg.StatusReqSuccess {
-			return nil, ErrNotWaiting
-		}
-		if s.now().After(t.StartLimit) {
-			return nil, ErrStartExpired
-		}
-		return t, nil
+	t := s.byAccess[accessID]
+	switch {
+	case t == nil || t.PayType != gmopg.PayTypeRecruit || t.Token == "" || t.Token != tok:
+		return nil, ErrUnknownStart
+	case t.Status != gmopg.StatusReqSuccess:
+		return nil, ErrNotWaiting
+	case s.now().After(t.StartLimit):
+		return nil, ErrStartExpired
 	}
-	return nil, ErrUnknownStart
+	return t, nil
 }
 
 var startPage = template.Must(template.New("start").Parse(`<!doctype html>
