@@ -1,7 +1,6 @@
 package commerce
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"io"
@@ -807,18 +806,20 @@ func exportCSV(write func(r *http.Request, w io.Writer, tmpl string, enc jpcsv.E
 			}
 			enc = e
 		}
-		var buf bytes.Buffer
-		if err := write(r, &buf, r.URL.Query().Get("template"), enc); err != nil {
+		f, size, err := spool(func(out io.Writer) error { return write(r, out, r.URL.Query().Get("template"), enc) })
+		if err != nil {
 			web.WriteError(w, r, rowErrors(err))
 			return
 		}
+		defer closeSpool(f)
 		charset := "Shift_JIS"
 		if enc == jpcsv.UTF8 {
 			charset = "UTF-8"
 		}
 		w.Header().Set("Content-Type", "text/csv; charset="+charset)
 		w.Header().Set("Content-Disposition", `attachment; filename="`+path.Base(r.URL.Path)+`"`)
-		_, _ = w.Write(buf.Bytes())
+		w.Header().Set("Content-Length", strconv.FormatInt(size, 10))
+		_, _ = io.Copy(w, f)
 	}
 }
 

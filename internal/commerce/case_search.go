@@ -239,20 +239,28 @@ func (s *Store) CaseRowsByID(ctx context.Context, ids []string) ([]CaseRow, erro
 }
 
 func (s *Store) listCases(ctx context.Context, q db.Querier, w *where, tail string, extra ...any) ([]CaseRow, error) {
+	var out []CaseRow
+	err := eachCase(ctx, q, w, tail, extra, func(c CaseRow) error { out = append(out, c); return nil })
+	return out, err
+}
+
+// eachCase calls fn with each case row of the query as it is read (exports stream).
+func eachCase(ctx context.Context, q db.Querier, w *where, tail string, extra []any, fn func(CaseRow) error) error {
 	rows, err := q.QueryContext(ctx, `SELECT `+caseRowColumns+caseRowFrom+w.sql()+tail, append(w.args, extra...)...)
 	if err != nil {
-		return nil, fmt.Errorf("search cases: %w", err)
+		return fmt.Errorf("search cases: %w", err)
 	}
 	defer rows.Close()
-	var out []CaseRow
 	for rows.Next() {
 		r, err := scanCaseRow(rows)
 		if err != nil {
-			return nil, fmt.Errorf("search cases: %w", err)
+			return fmt.Errorf("search cases: %w", err)
 		}
-		out = append(out, r)
+		if err := fn(r); err != nil {
+			return err
+		}
 	}
-	return out, rows.Err()
+	return rows.Err()
 }
 
 // CaseIDs returns the IDs of every case matching f, in its sort order: what 「全N件を一括操作」

@@ -89,11 +89,9 @@ func (s *Store) ExportCases(ctx context.Context, w io.Writer, f CaseFilter, temp
 	if err != nil {
 		return err
 	}
-	rows, err := s.ListCases(ctx, f)
-	if err != nil {
-		return err
-	}
-	return t.Write(w, encodingOf(enc), rows)
+	return streamCSV(w, encodingOf(enc), t, func(fn func(CaseRow) error) error {
+		return eachCase(ctx, s.db, f.where(), f.orderBy(), nil, fn)
+	})
 }
 
 // ImportCases reads a case CSV (columns 買取種別, 店舗コード, 顧客番号 required; 状態, 受付日,

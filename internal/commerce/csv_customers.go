@@ -68,11 +68,9 @@ func (s *Store) ExportCustomers(ctx context.Context, w io.Writer, f CustomerFilt
 	if err != nil {
 		return err
 	}
-	rows, err := s.ListCustomers(ctx, f)
-	if err != nil {
-		return err
-	}
-	return t.Write(w, encodingOf(enc), rows)
+	return streamCSV(w, encodingOf(enc), t, func(fn func(Customer) error) error {
+		return s.eachCustomer(ctx, f.where(), f.orderBy(), nil, fn)
+	})
 }
 
 // ImportCustomers reads a customer CSV (氏名 required; フリガナ, メールアドレス, 電話番号, 郵便番号,

@@ -124,21 +124,68 @@ func (s *Store) ExportOrders(ctx context.Context, w io.Writer, f OrderFilter, te
 		return err
 	}
 	perLine := t.ID == TemplateStandard
-	orders, err := s.ListOrders(ctx, f, perLine)
+	cw, err := jpcsv.NewWriter(w, encodingOf(enc), t.Header())
 	if err != nil {
 		return err
 	}
-	var rows []orderLineRow
-	for _, o := range orders {
-		if !perLine || len(o.Lines) == 0 {
-			rows = append(rows, orderLineRow{OrderRow: o})
-			continue
+	// Orders stream from the database; with lines, 500 orders are held at a time while their
+	// lines are read in one query.
+	var batch []OrderRow
+	flush := func() error {
+		if len(batch) == 0 {
+			return nil
 		}
-		for _, l := range o.Lines {
-			rows = append(rows, orderLineRow{OrderRow: o, Line: l})
+		var lines map[string][]OrderLine
+		if perLine {
+			ids := make([]string, len(batch))
+			for i, o := range batch {
+				ids[i] = o.ID
+			}
+			if lines, err = orderLines(ctx, s.db, ids); err != nil {
+				return err
+			}
 		}
+		for _, o := range batch {
+			ls := lines[o.ID]
+			if len(ls) == 0 {
+				if err := cw.Write(t.Row(orderLineRow{OrderRow: o})); err != nil {
+					return err
+				}
+			}
+			for _, l := range ls {
+				if err := cw.Write(t.Row(orderLineRow{OrderRow: o, Line: l})); err != nil {
+					return err
+				}
+			}
+		}
+		batch = batch[:0]
+		return nil
 	}
-	return t.Write(w, encodingOf(enc), rows)
+	err = s.eachOrder(ctx, f.where(), f.orderBy(), nil, func(o OrderRow) error {
+		if batch = append(batch, o); len(batch) == 500 {
+			return flush()
+		}
+		return nil
+	})
+	if err == nil {
+		err = flush()
+	}
+	if err != nil {
+		return err
+	}
+	return cw.Close()
+}
+
+// streamCSV writes the header of t and one row per item each yields, as they come.
+func streamCSV[T any](w io.Writer, enc jpcsv.Encoding, t jpcsv.Template[T], each func(func(T) error) error) error {
+	cw, err := jpcsv.NewWriter(w, enc, t.Header())
+	if err != nil {
+		return err
+	}
+	if err := each(func(it T) error { return cw.Write(t.Row(it)) }); err != nil {
+		return err
+	}
+	return cw.Close()
 }
 
 // ImportOrders reads an order CSV with one row per line, grouped by 受注キー (rows of one key

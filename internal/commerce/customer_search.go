@@ -119,18 +119,26 @@ func (s *Store) CustomerIDs(ctx context.Context, f CustomerFilter) ([]string, er
 }
 
 func (s *Store) listCustomers(ctx context.Context, w *where, tail string, extra ...any) ([]Customer, error) {
+	var out []Customer
+	err := s.eachCustomer(ctx, w, tail, extra, func(c Customer) error { out = append(out, c); return nil })
+	return out, err
+}
+
+// eachCustomer calls fn with each customer of the query as it is read (exports stream).
+func (s *Store) eachCustomer(ctx context.Context, w *where, tail string, extra []any, fn func(Customer) error) error {
 	rows, err := s.db.QueryContext(ctx, `SELECT `+customerColumns+` FROM customers c`+w.sql()+tail, append(w.args, extra...)...)
 	if err != nil {
-		return nil, fmt.Errorf("search customers: %w", err)
+		return fmt.Errorf("search customers: %w", err)
 	}
 	defer rows.Close()
-	var out []Customer
 	for rows.Next() {
 		c, err := scanCustomer(rows)
 		if err != nil {
-			return nil, fmt.Errorf("search customers: %w", err)
+			return fmt.Errorf("search customers: %w", err)
 		}
-		out = append(out, c)
+		if err := fn(c); err != nil {
+			return err
+		}
 	}
-	return out, rows.Err()
+	return rows.Err()
 }

@@ -202,19 +202,27 @@ func (s *Store) OrderIDs(ctx context.Context, f OrderFilter) ([]string, error) {
 }
 
 func (s *Store) listOrders(ctx context.Context, w *where, tail string, extra ...any) ([]OrderRow, error) {
+	var out []OrderRow
+	err := s.eachOrder(ctx, w, tail, extra, func(r OrderRow) error { out = append(out, r); return nil })
+	return out, err
+}
+
+// eachOrder calls fn with each order row of the query as it is read (exports stream).
+func (s *Store) eachOrder(ctx context.Context, w *where, tail string, extra []any, fn func(OrderRow) error) error {
 	rows, err := s.db.QueryContext(ctx, `SELECT `+orderRowColumns+orderRowFrom+w.sql()+tail, append(w.args, extra...)...)
 	if err != nil {
-		return nil, fmt.Errorf("search orders: %w", err)
+		return fmt.Errorf("search orders: %w", err)
 	}
 	defer rows.Close()
-	var out []OrderRow
 	for rows.Next() {
 		var r OrderRow
 		if err := rows.Scan(append(orderDest(&r.Order), &r.CustomerCode, &r.CustomerName, &r.ShopCode, &r.ShopName)...); err != nil {
-			return nil, fmt.Errorf("search orders: %w", err)
+			return fmt.Errorf("search orders: %w", err)
 		}
 		fixOrderTimes(&r.Order)
-		out = append(out, r)
+		if err := fn(r); err != nil {
+			return err
+		}
 	}
-	return out, rows.Err()
+	return rows.Err()
 }

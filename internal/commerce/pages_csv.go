@@ -1,11 +1,12 @@
 package commerce
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
+	"os"
+	"strconv"
 
 	"kessai/internal/platform/errs"
 	"kessai/internal/platform/jpcsv"
@@ -20,8 +21,8 @@ func (p *Pages) export(w http.ResponseWriter, r *http.Request, what string, writ
 	if err != nil {
 		enc = jpcsv.CP932
 	}
-	var buf bytes.Buffer
-	if err := write(&buf, q.Get("template"), enc); err != nil {
+	f, size, err := spool(func(out io.Writer) error { return write(out, q.Get("template"), enc) })
+	if err != nil {
 		var es jpcsv.Errors
 		if errors.As(err, &es) {
 			err = errs.Invalid(es.Error()).Wrap(err)
@@ -36,7 +37,40 @@ func (p *Pages) export(w http.ResponseWriter, r *http.Request, what string, writ
 	name := fmt.Sprintf("%s_%s.csv", what, web.FormatJST(p.store.clock.Now(), "20060102_1504"))
 	w.Header().Set("Content-Type", "text/csv; charset="+charset)
 	w.Header().Set("Content-Disposition", `attachment; filename="`+name+`"`)
-	_, _ = w.Write(buf.Bytes())
+	w.Header().Set("Content-Length", strconv.FormatInt(size, 10))
+	defer closeSpool(f)
+	_, _ = io.Copy(w, f)
+}
+
+// spool runs write into a temporary file and returns it rewound, with its size. An export
+// streams from the database through the encoder into the file in a fixed amount of memory,
+// and nothing is sent when a row cannot be encoded (the caller answers write's error instead).
+func spool(write func(io.Writer) error) (*os.File, int64, error) {
+	f, err := os.CreateTemp("", "kessai-export-*.csv")
+	if err != nil {
+		return nil, 0, fmt.Errorf("export: temp file: %w", err)
+	}
+	// Unlinked at once where the system allows it (the file lives while it is open), so a
+	// crash leaves nothing behind; closeSpool removes it elsewhere.
+	_ = os.Remove(f.Name())
+	if err := write(f); err != nil {
+		f.Close()
+		return nil, 0, err
+	}
+	size, err := f.Seek(0, io.SeekCurrent)
+	if err == nil {
+		_, err = f.Seek(0, io.SeekStart)
+	}
+	if err != nil {
+		f.Close()
+		return nil, 0, fmt.Errorf("export: rewind: %w", err)
+	}
+	return f, size, nil
+}
+
+func closeSpool(f *os.File) {
+	f.Close()
+	_ = os.Remove(f.Name()) // where it could not be unlinked while open
 }
 
 // importKind is one record type's import page.

@@ -38,6 +38,15 @@ func (t Template[T]) Rows(items []T) [][]string {
 	return rows
 }
 
+// Row turns one item into its CSV fields.
+func (t Template[T]) Row(it T) []string {
+	row := make([]string, len(t.Columns))
+	for j, c := range t.Columns {
+		row[j] = c.Value(it)
+	}
+	return row
+}
+
 // Write exports items through the template with WriteAll: everything or nothing.
 func (t Template[T]) Write(w io.Writer, enc Encoding, items []T) error {
 	return WriteAll(w, enc, t.Header(), t.Rows(items))

@@ -1,12 +1,14 @@
 package jpcsv
 
 import (
+	"bufio"
 	"bytes"
 	"fmt"
 	"io"
 	"strings"
 	"unicode"
 
+	"golang.org/x/text/encoding"
 	"golang.org/x/text/encoding/japanese"
 )
 
@@ -14,60 +16,93 @@ import (
 // with a BOM, and writes it to w only if every field could be encoded. Otherwise it writes
 // nothing and returns Errors naming each bad character by row (header = row 1) and column.
 func WriteAll(w io.Writer, enc Encoding, header []string, rows [][]string) error {
-	var (
-		buf bytes.Buffer
-		c   Collector
-		sj  = japanese.ShiftJIS.NewEncoder()
-	)
-	if enc == UTF8 {
-		buf.Write(bom)
+	var buf bytes.Buffer
+	cw, err := NewWriter(&buf, enc, header)
+	if err != nil {
+		return err
 	}
-	column := func(i int) string {
-		if i < len(header) && header[i] != "" {
-			return header[i]
-		}
-		return fmt.Sprintf("%d列目", i+1)
-	}
-	var line strings.Builder
-	writeRow := func(row int, fields []string) {
-		line.Reset()
-		for i, f := range fields {
-			if i > 0 {
-				line.WriteByte(',')
-			}
-			line.WriteString(quote(f))
-		}
-		line.WriteString("\r\n")
-		if enc == UTF8 {
-			buf.WriteString(line.String())
-			return
-		}
-		// Encode the row in one go; only a failing row is encoded again field by field to
-		// name the bad characters.
-		if b, bad := encodeCP932(sj, line.String()); bad == nil {
-			buf.Write(b)
-			return
-		}
-		for i, f := range fields {
-			if _, bad := encodeCP932(sj, f); bad != nil {
-				c.Add(RowError{Row: row, Column: column(i), Value: f, Message: unencodableMessage(bad)})
-			}
+	for _, r := range rows {
+		if err := cw.Write(r); err != nil {
+			return err
 		}
 	}
-	if enc != UTF8 && enc != CP932 {
-		return fmt.Errorf("jpcsv: unsupported encoding %v", enc)
-	}
-	writeRow(1, header)
-	for i, r := range rows {
-		writeRow(i+2, r)
-	}
-	if err := c.Err(); err != nil {
+	if err := cw.Close(); err != nil {
 		return err
 	}
 	if _, err := w.Write(buf.Bytes()); err != nil {
 		return fmt.Errorf("jpcsv: write: %w", err)
 	}
 	return nil
+}
+
+// Writer encodes rows one at a time, so an export of any size streams through a fixed buffer.
+// A field that cannot be encoded is not written: its row is left out and the problem is kept,
+// and Close reports every one as Errors — the caller that promised all-or-nothing (an export
+// spooled to a file) then throws the output away.
+type Writer struct {
+	w      *bufio.Writer
+	enc    Encoding
+	sj     *encoding.Encoder
+	header []string
+	row    int
+	c      Collector
+	line   strings.Builder
+}
+
+// NewWriter writes the BOM (UTF-8) and the header row to w.
+func NewWriter(w io.Writer, enc Encoding, header []string) (*Writer, error) {
+	if enc != UTF8 && enc != CP932 {
+		return nil, fmt.Errorf("jpcsv: unsupported encoding %v", enc)
+	}
+	cw := &Writer{w: bufio.NewWriterSize(w, 64<<10), enc: enc, sj: japanese.ShiftJIS.NewEncoder(), header: header}
+	if enc == UTF8 {
+		cw.w.Write(bom)
+	}
+	return cw, cw.Write(header)
+}
+
+// Write encodes one row. It returns only errors of the underlying writer.
+func (cw *Writer) Write(fields []string) error {
+	cw.row++
+	cw.line.Reset()
+	for i, f := range fields {
+		if i > 0 {
+			cw.line.WriteByte(',')
+		}
+		cw.line.WriteString(quote(f))
+	}
+	cw.line.WriteString("\r\n")
+	if cw.enc == UTF8 {
+		_, err := cw.w.WriteString(cw.line.String())
+		return err
+	}
+	// Encode the row in one go; only a failing row is encoded again field by field to name
+	// the bad characters.
+	if b, bad := encodeCP932(cw.sj, cw.line.String()); bad == nil {
+		_, err := cw.w.Write(b)
+		return err
+	}
+	for i, f := range fields {
+		if _, bad := encodeCP932(cw.sj, f); bad != nil {
+			cw.c.Add(RowError{Row: cw.row, Column: cw.column(i), Value: f, Message: unencodableMessage(bad)})
+		}
+	}
+	return nil
+}
+
+func (cw *Writer) column(i int) string {
+	if i < len(cw.header) && cw.header[i] != "" {
+		return cw.header[i]
+	}
+	return fmt.Sprintf("%d列目", i+1)
+}
+
+// Close flushes what was written and returns the encoding problems of every row, if any.
+func (cw *Writer) Close() error {
+	if err := cw.w.Flush(); err != nil {
+		return fmt.Errorf("jpcsv: write: %w", err)
+	}
+	return cw.c.Err()
 }
 
 // quote applies RFC 4180 quoting. Line breaks inside a field become CRLF, as Excel writes them.
