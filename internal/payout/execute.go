@@ -197,6 +197,9 @@ func (e *Executor) claim(ctx context.Context, tx *db.Tx, bank Bank, id string) (
 		}
 		if prev, ok := e.reuseKey(ctx, tx, t.AttemptID, req); ok {
 			key, req.Transfers[0].EDIInfo = prev.IdempotencyKey, prev.EDI
+		} else if pa, until, open := e.svc.unproven(ctx, tx, t); open {
+			// The bank may still hold the earlier request: a new key would pay twice.
+			return refuseUnproven(t, pa, until, "別の依頼としての再実行（日付が変わった後・内容を変えた後の実行）は")
 		}
 		res, err := tx.ExecContext(ctx, `UPDATE transfers SET status = ?, idempotency_key = ?, attempt_id = ?,
 			source_account_id = ?, designated_date = ?, executed_by = ?, executed_at = ?, reason = '', apply_no = '',

@@ -2,12 +2,14 @@ package payout_test
 
 import (
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
 	"kessai/internal/payout"
 	"kessai/internal/platform/attempt"
 	"kessai/internal/platform/errs"
+	"kessai/internal/sandbox/aozorasim"
 )
 
 // killAt makes the room's executor "die" at step.
@@ -65,42 +67,69 @@ func TestResolverWaitsBeforeConcluding(t *testing.T) {
 	}
 }
 
-// TestLateAnswerOfAnOldAttempt: an answer for an attempt the transfer no longer belongs to (it
-// was edited and executed again meanwhile) never overwrites the transfer; it is audited as an
-// alert for a person to reconcile. (The bank then holds both requests: the residual case
-// resolve.go documents — the content changed, so the key could not be reused.)
+// TestLateAnswerOfAnOldAttempt: the janitor concluded "not found" while the sender stalled.
+// While that request may still reach the bank, the transfer cannot be edited, so the late
+// answer finds the transfer unchanged and it follows the bank (one request). Once the search
+// window has passed an edit is allowed; an answer for the attempt the transfer no longer
+// belongs to then never overwrites it: it is audited as an alert for a person to reconcile.
 func TestLateAnswerOfAnOldAttempt(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t)
-	tr := e.register(seller{bank: "0001", branch: "001", number: "1717171", kana: "ｻﾄｳ ﾊﾅｺ", amount: 9901, caseStatus: "stocked"})
-	other := e.open()
-	var second payout.Transfer
-	e.room.exec.StepHook = func(step attempt.Step) error {
-		if step != payout.StepBeforeSend {
-			return nil
-		}
-		e.advance(15 * time.Minute)
-		if _, err := other.janitor.Run(e.ctx); err != nil {
-			t.Error(err)
-		}
-		in := payout.Input{BankCode: "0001", BranchCode: "001", AccountType: "1", AccountNumber: "1717171", HolderName: "ｻﾄｳ ﾊﾅｺ", Amount: payout.Yen(9902)}
-		if _, err := other.svc.Update(e.ctx, tr.ID, in); err != nil {
-			t.Error(err)
-		}
-		var err error
-		if second, err = other.exec.ExecuteOne(e.ctx, tr.ID); err != nil {
-			t.Error(err)
-		}
-		return nil
-	}
-	if _, err := e.room.exec.ExecuteOne(e.ctx, tr.ID); err != nil {
-		t.Fatal(err)
-	}
-	got := e.get(tr.ID)
-	if got.ApplyNo != second.ApplyNo || got.Amount != 9902 || got.AttemptID != second.AttemptID {
-		t.Fatalf("transfer applyNo %s attempt %s, want the re-execution's %s %s", got.ApplyNo, got.AttemptID, second.ApplyNo, second.AttemptID)
-	}
-	if e.auditCount(tr.ID, "transfer.late_answer_alert") != 1 {
-		t.Fatal("no alert audited for the old attempt's late answer")
+	for _, afterWindow := range []bool{false, true} {
+		t.Run(map[bool]string{false: "within the search window", true: "after the search window"}[afterWindow], func(t *testing.T) {
+			t.Parallel()
+			e := newEnv(t, func(o *aozorasim.Options) { o.ApprovalWindow = 30 * 24 * time.Hour })
+			amount := int64(9901)
+			if afterWindow {
+				amount = 9911
+			}
+			tr := e.register(seller{bank: "0001", branch: "001", number: "1717171", kana: "ｻﾄｳ ﾊﾅｺ", amount: amount, caseStatus: "stocked"})
+			other := e.open()
+			var second payout.Transfer
+			e.room.exec.StepHook = func(step attempt.Step) error {
+				if step != payout.StepBeforeSend {
+					return nil
+				}
+				e.advance(15 * time.Minute)
+				if _, err := other.janitor.Run(e.ctx); err != nil {
+					t.Error(err)
+				}
+				if afterWindow {
+					// The window is on the wall clock; the business date stays, so the bank
+					// still accepts the old request when it finally leaves.
+					e.wall.Advance(time.Duration(payout.DefaultNotFoundDays) * 24 * time.Hour)
+				}
+				in := payout.Input{BankCode: "0001", BranchCode: "001", AccountType: "1", AccountNumber: "1717171", HolderName: "ｻﾄｳ ﾊﾅｺ", Amount: payout.Yen(amount + 1)}
+				_, err := other.svc.Update(e.ctx, tr.ID, in)
+				if !afterWindow {
+					if errs.KindOf(err) != errs.KindConflict || !strings.Contains(err.Error(), "確認できていません") {
+						t.Errorf("edit while the old request may arrive: %v, want refused with the reason", err)
+					}
+					return nil
+				}
+				if err != nil {
+					t.Error(err)
+				}
+				if second, err = other.exec.ExecuteOne(e.ctx, tr.ID); err != nil {
+					t.Error(err)
+				}
+				return nil
+			}
+			if _, err := e.room.exec.ExecuteOne(e.ctx, tr.ID); err != nil {
+				t.Fatal(err)
+			}
+			got := e.get(tr.ID)
+			if !afterWindow {
+				if got.Status != payout.StatusAwaitingApproval || got.ApplyNo == "" || e.simTransfers(amount) != 1 || e.simTransfers(amount+1) != 0 {
+					t.Fatalf("transfer %s applyNo %q; bank holds %d+%d; want 承認待ち following the one request", got.Status, got.ApplyNo, e.simTransfers(amount), e.simTransfers(amount+1))
+				}
+				return
+			}
+			if got.ApplyNo != second.ApplyNo || got.Amount != amount+1 || got.AttemptID != second.AttemptID {
+				t.Fatalf("transfer applyNo %s attempt %s, want the re-execution's %s %s", got.ApplyNo, got.AttemptID, second.ApplyNo, second.AttemptID)
+			}
+			if e.auditCount(tr.ID, "transfer.late_answer_alert") != 1 {
+				t.Fatal("no alert audited for the old attempt's late answer")
+			}
+		})
 	}
 }

@@ -14,14 +14,19 @@ import (
 )
 
 // Resolver settles transfer requests whose answer was lost (timeout, crash, 5xx after sending)
-// by asking the bank: it looks the request up in /transfer/status by period and finds it by the
-// EDI reference the request carried. It never sends the request again.
+// by asking the bank: it looks the request up in /transfer/status by period — a business day
+// either side of the dates it can carry, since the bank dates it by its own clock
+// (searchPeriod) — and finds it by the EDI reference the request carried. It never sends the
+// request again.
 //
-// "Not listed NotFoundAfter after it was sent ⇒ never received" is an inference, not the bank's
+// "Not listed NotFoundAfter after it was sent ⇒ エラー" is an inference, not the bank's
 // answer, so by itself it would be the kind of guess principle 2 forbids: the bank lists a
 // request only from 申請中 on (one still 依頼中/作成中 is invisible), and a sender that stalled
 // after MarkSending could still deliver it. It is kept because a transfer must not stay 送信中
-// forever, and it is made safe three ways:
+// forever, and it is made safe four ways:
+//   - the request is not taken as absent for NotFoundDays (absence.go): the poller keeps
+//     looking for it, and the transfer can be neither edited, deleted nor sent under a new
+//     key meanwhile, each refusal saying until when;
 //   - a stalled sender is bounded: its call deadline (CallTimeout, far below NotFoundAfter)
 //     starts before MarkSending, and an attempt still pending is failed by the janitor as never
 //     sent, which MarkSending then refuses — no inference needed there;
@@ -54,18 +59,39 @@ func (r *Resolver) Resolve(ctx context.Context, a attempt.Attempt) (attempt.Outc
 	if err != nil {
 		return attempt.Outcome{}, err
 	}
+	o, found, err := r.find(ctx, bank, a)
+	if err != nil || found {
+		return o, err
+	}
+	sent := a.SentAt
+	if sent.IsZero() {
+		sent = a.CreatedAt
+	}
+	// On the wall clock (the attempt log's): a sandbox clock moved ahead must not make a call
+	// still in flight look old enough to conclude about.
+	if r.svc.attempts.Now().Sub(sent) < r.NotFoundAfter {
+		return attempt.Outcome{State: attempt.Unknown}, nil // too young to conclude
+	}
+	return attempt.Outcome{State: attempt.Failed, Code: CodeNotFound,
+		Message: fmt.Sprintf("銀行の照会で振込依頼が見つかりませんでした。届いていた場合に備えて%sまで照会を続け、見つかれば承認待ちに戻します"+
+			"（それまで編集・削除・別の依頼としての再実行はできません。同じ日に内容を変えずに再実行すれば、同じ依頼として扱われ二重になりません）",
+			jst(sent.Add(r.svc.notFoundWindow())))}, nil
+}
+
+// find looks the attempt's request up at the bank by period and EDI reference, and reports
+// whether the bank lists it (with the outcome it shows).
+func (r *Resolver) find(ctx context.Context, bank Bank, a attempt.Attempt) (attempt.Outcome, bool, error) {
 	var req aozora.TransferRequest
 	if err := json.Unmarshal([]byte(a.RequestSummary), &req); err != nil || len(req.Transfers) != 1 {
-		return attempt.Outcome{}, fmt.Errorf("attempt %s: unreadable request summary: %v", a.ID, err)
+		return attempt.Outcome{}, false, fmt.Errorf("attempt %s: unreadable request summary: %v", a.ID, err)
 	}
 	item := req.Transfers[0]
-	from := aozora.DateOf(a.CreatedAt)
-	to := aozora.DateOf(r.svc.now())
+	from, to := searchPeriod(req.TransferDesignatedDate, a.CreatedAt, r.svc.now(), r.svc.attempts.Now())
 	q := aozora.StatusQuery{AccountID: req.AccountID, QueryKeyClass: aozora.QueryByPeriod, DateFrom: from, DateTo: to, TransferTerm: "1"}
 	for page := 0; page < 100; page++ {
 		res, err := bank.Client.TransferStatus(ctx, q)
 		if err != nil {
-			return attempt.Outcome{}, fmt.Errorf("attempt %s: status by period: %w", a.ID, err)
+			return attempt.Outcome{}, false, fmt.Errorf("attempt %s: status by period: %w", a.ID, err)
 		}
 		for _, d := range res.TransferDetails {
 			if !matches(d, item) {
@@ -74,11 +100,11 @@ func (r *Resolver) Resolve(ctx context.Context, a attempt.Attempt) (attempt.Outc
 			ans := bankAnswer{ApplyNo: d.ApplyNo(), BankStatus: string(d.TransferStatus), Reason: unableReason(d)}
 			rr, err := bank.Client.TransferRequestResult(ctx, req.AccountID, ans.ApplyNo)
 			if err != nil {
-				return attempt.Outcome{}, fmt.Errorf("attempt %s: request-result %s: %w", a.ID, ans.ApplyNo, err)
+				return attempt.Outcome{}, false, fmt.Errorf("attempt %s: request-result %s: %w", a.ID, ans.ApplyNo, err)
 			}
 			ans.Result = string(rr.ResultCode)
 			return attempt.Outcome{State: attempt.Succeeded, Code: ans.Result, Message: "銀行に照会して確認: " + rr.ResultCode.Label(),
-				Response: ans.String()}, nil
+				Response: ans.String()}, true, nil
 		}
 		var next string
 		for _, e := range res.TransferQueryBulkResponses {
@@ -91,17 +117,29 @@ func (r *Resolver) Resolve(ctx context.Context, a attempt.Attempt) (attempt.Outc
 		}
 		q.NextItemKey = next
 	}
-	sent := a.SentAt
-	if sent.IsZero() {
-		sent = a.CreatedAt
+	return attempt.Outcome{}, false, nil
+}
+
+// searchPeriod is the period of dates to search the bank for a request: from the business day
+// before the earliest date it can carry to the business day after the latest. The bank dates a
+// request by its own clock, which may be a little off kessai's: 40 seconds across midnight put a
+// request on the day before, and a weekend or holiday in between moves it further. So the search
+// starts a business day before the designated date and the day it was sent (wall clock), and
+// ends a business day after today on either clock.
+func searchPeriod(designated aozora.Date, sent, now, wall time.Time) (from, to aozora.Date) {
+	early, late := aozora.DateOf(sent), aozora.DateOf(now)
+	for _, d := range []aozora.Date{aozora.DateOf(wall), designated, aozora.DateOf(sent)} {
+		if d.IsZero() {
+			continue
+		}
+		if d.Before(early) {
+			early = d
+		}
+		if late.Before(d) {
+			late = d
+		}
 	}
-	// On the wall clock (the attempt log's): a sandbox clock moved ahead must not make a call
-	// still in flight look old enough to conclude about.
-	if r.svc.attempts.Now().Sub(sent) < r.NotFoundAfter {
-		return attempt.Outcome{State: attempt.Unknown}, nil // too young to conclude
-	}
-	return attempt.Outcome{State: attempt.Failed, Code: CodeNotFound,
-		Message: "銀行の照会で振込依頼が見つかりませんでした。同じ日に内容を変えずに再実行すれば、銀行に届いていた場合も同じ依頼として扱われ二重になりません"}, nil
+	return aozora.DateOf(clock.PrevBusinessDay(early.Time())), aozora.DateOf(clock.NextBusinessDay(late.Time()))
 }
 
 // Apply writes the settled outcome onto the transfer.
@@ -173,12 +211,27 @@ func (p *Poller) Poll(ctx context.Context) (PollReport, error) {
 		return rep, err
 	}
 	list = append(list, done...)
-	if len(list) == 0 {
+	lost, err := p.svc.notFoundTransfers(ctx)
+	if err != nil {
+		return rep, err
+	}
+	if len(list) == 0 && len(lost) == 0 {
 		return rep, nil
 	}
 	bank, err := p.bank(ctx)
 	if err != nil {
 		return rep, err
+	}
+	for _, t := range lost {
+		rep.Checked++
+		changed, err := p.recheck(ctx, bank, t)
+		if err != nil {
+			slog.WarnContext(ctx, "payout: look again for a request the bank did not list", "transfer", t.ID, "err", err)
+			continue
+		}
+		if changed {
+			rep.Changed++
+		}
 	}
 	for _, t := range list {
 		if t.ApplyNo == "" {

@@ -27,6 +27,10 @@ type Service struct {
 	audit    *audit.Log
 	attempts *attempt.Log
 	banks    *zengin.Master
+	// NotFoundDays is how many days a request the bank did not list is looked for again, and
+	// its transfer kept from being edited, deleted or sent under a new key
+	// (DefaultNotFoundDays when 0). See absence.go.
+	NotFoundDays int
 }
 
 // NewService returns the room's service. banks is the bank master used to check codes.
@@ -394,6 +398,9 @@ func (s *Service) Update(ctx context.Context, id string, in Input) (Transfer, er
 		if !t.Allows(ActEdit) {
 			return errs.Conflict(fmt.Sprintf("「%s」の振込は編集できません", t.StatusLabel))
 		}
+		if a, until, open := s.unproven(ctx, tx, t); open {
+			return refuseUnproven(t, a, until, "内容の編集は")
+		}
 		b, fields := check(s.banks, in)
 		if err := fields.Err(); err != nil {
 			return err
@@ -426,6 +433,9 @@ func (s *Service) Delete(ctx context.Context, id string) error {
 		}
 		if !t.Allows(ActDelete) {
 			return errs.Conflict(fmt.Sprintf("「%s」の振込は削除できません", t.StatusLabel))
+		}
+		if a, until, open := s.unproven(ctx, tx, t); open {
+			return refuseUnproven(t, a, until, "削除")
 		}
 		res, err := tx.ExecContext(ctx, `DELETE FROM transfers WHERE id = ? AND status = ?`, id, t.Status)
 		if err != nil {
