@@ -28,7 +28,9 @@ func (s skewed) Now() time.Time { return s.c.Now().Add(s.d) }
 // エラー and being paid again.
 func TestClockSkewAtMidnight(t *testing.T) {
 	t.Parallel()
-	at := func(y int, m time.Month, d, h, min, s int) time.Time { return time.Date(y, m, d, h, min, s, 0, clock.JST) }
+	at := func(y int, m time.Month, d, h, min, s int) time.Time {
+		return time.Date(y, m, d, h, min, s, 0, clock.JST)
+	}
 	tests := []struct {
 		name   string
 		kessai time.Time
