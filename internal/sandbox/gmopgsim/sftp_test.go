@@ -186,7 +186,7 @@ func TestCardUpdateUnreadableRequest(t *testing.T) {
 	e := started(t)
 	c := e.dial(e.sftpConfig())
 	good := string(requestFile(t, gmopg.UpdateRequestRow{MemberID: "a", CardSeq: -1}, gmopg.UpdateRequestRow{MemberID: "b", CardSeq: -1}))
-	truncated := strings.TrimSuffix(good, "\"#END\",\"2\"\r\n")
+	truncated := strings.Replace(good, "\"b\",\"\",\"\"\r\n", "", 1) // one record lost, the trailer says 2
 	bad := "\"a\",\"\",\"\"\r\n\"b c\",\"x\",\"\"\r\n\"#END\",\"2\"\r\n"
 	for month, body := range map[string]string{"202604": truncated, "202605": bad} {
 		if _, err := c.Upload(gmopg.RequestDir, gmopg.RequestFileName(gmopgsim.DefaultSiteID, month), strings.NewReader(body)); err != nil {
@@ -206,7 +206,7 @@ func TestCardUpdateUnreadableRequest(t *testing.T) {
 		f.Close()
 		switch month {
 		case "202604":
-			if err != nil || len(rows) != 1 || rows[0].Row != 3 || !strings.Contains(rows[0].Message, "終了レコード") {
+			if err != nil || len(rows) != 1 || rows[0].Row != 2 || !strings.Contains(rows[0].Message, "件数 2 とデータ行数 1") {
 				t.Errorf("truncated: %+v %v", rows, err)
 			}
 		case "202605":
@@ -217,6 +217,29 @@ func TestCardUpdateUnreadableRequest(t *testing.T) {
 	}
 	if err := e.sim.ProcessNow("202604"); err == nil {
 		t.Error("processed twice")
+	}
+}
+
+// TestCutOffUploadLeavesTheMonthOpen: an upload whose connection drops half way (the handle is
+// closed like a finished one) is discarded, so the retry of the same month is accepted.
+func TestCutOffUploadLeavesTheMonthOpen(t *testing.T) {
+	t.Parallel()
+	e := started(t)
+	c := e.dial(e.sftpConfig())
+	name := gmopg.RequestFileName(gmopgsim.DefaultSiteID, "202603")
+	whole := requestFile(t, gmopg.UpdateRequestRow{MemberID: "a", CardSeq: -1}, gmopg.UpdateRequestRow{MemberID: "b", CardSeq: -1})
+	_, err := c.Upload(gmopg.RequestDir, name, bytes.NewReader(whole[:len(whole)-15]))
+	if err == nil {
+		t.Fatal("a cut-off upload was accepted")
+	}
+	if ups := e.sim.Uploads(); len(ups) != 0 {
+		t.Fatalf("uploads after a cut-off = %+v", ups)
+	}
+	if _, err := c.Upload(gmopg.RequestDir, name, bytes.NewReader(whole)); err != nil {
+		t.Fatalf("retry of the month: %v", err)
+	}
+	if ok, err := c.Exists(gmopg.RequestDir, name); err != nil || !ok {
+		t.Errorf("the accepted request is not visible in /upload: %v %v", ok, err)
 	}
 }
 

@@ -14,6 +14,7 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"time"
 
@@ -237,6 +238,9 @@ func (w *uploadFile) WriteAt(p []byte, off int64) (int, error) { return w.f.Writ
 func (w *uploadFile) Close() error {
 	s := w.s
 	fi, err := w.f.Stat()
+	if err == nil {
+		err = endsWithTrailer(w.f, fi.Size())
+	}
 	cerr := w.f.Close()
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -253,6 +257,25 @@ func (w *uploadFile) Close() error {
 	}
 	w.u.Pending, w.u.UploadedAt, w.u.Size = false, s.now(), fi.Size()
 	s.saveLocked()
+	return nil
+}
+
+// trailerLine is the last record of a whole card update file.
+var trailerLine = regexp.MustCompile(`(^|\n)"?#END"?,"?[0-9]+"?\r\n$`)
+
+// endsWithTrailer refuses a file whose upload was cut off (the client's connection dropped,
+// which closes the handle like a finished upload does): without the trailer it is discarded
+// and the month stays open for the retry. Assumed behaviour; a file that ends well but is
+// otherwise damaged is accepted and answered with an error file at processing.
+func endsWithTrailer(f *os.File, size int64) error {
+	n := min(size, 64)
+	buf := make([]byte, n)
+	if _, err := f.ReadAt(buf, size-n); err != nil && err != io.EOF {
+		return err
+	}
+	if !trailerLine.Match(buf) {
+		return fmt.Errorf("終了レコード（\"#END\"）で終わっていないため受け付けませんでした（途中で切れたアップロード）: %w", os.ErrInvalid)
+	}
 	return nil
 }
 
