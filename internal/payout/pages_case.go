@@ -2,6 +2,7 @@ package payout
 
 import (
 	"bytes"
+	"fmt"
 	"html/template"
 	"net/http"
 	"strconv"
@@ -23,6 +24,16 @@ type formView struct {
 	Errors     map[string]string
 	Action     string
 	Account    string // 振込元口座 (automatic)
+	ReturnTo   string // 銀行振込一覧 with its search, when the edit was opened from there
+}
+
+// returnTo is where an edit goes back to: the 銀行振込一覧 it came from (only that list, never
+// another site), or "" for the case.
+func returnTo(v string) string {
+	if strings.HasPrefix(v, listPath) && !strings.ContainsAny(v, "\\\r\n") && (len(v) == len(listPath) || v[len(listPath)] == '?') {
+		return v
+	}
+	return ""
 }
 
 func (p *Pages) renderForm(w http.ResponseWriter, r *http.Request, status int, v formView) {
@@ -40,6 +51,18 @@ func (p *Pages) newForm(w http.ResponseWriter, r *http.Request) {
 	c, in, err := p.svc.Prefill(r.Context(), r.PathValue("id"))
 	if err != nil {
 		p.render.Error(w, r, err)
+		return
+	}
+	// Refuse at once what submitting would refuse: a case not 入庫完了, or one already paid.
+	if !commerce.CaseStatuses.Allows(c.Status, "transfer") {
+		p.render.Error(w, r, errs.Conflict(fmt.Sprintf("買取ケース %s は「%s」のため振込できません（入庫完了のケースのみ）", c.Code, commerce.CaseStatuses.Label(c.Status))))
+		return
+	}
+	if t, err := p.svc.ForCase(r.Context(), c.ID); err != nil {
+		p.render.Error(w, r, err)
+		return
+	} else if t != nil {
+		p.render.Error(w, r, errs.Conflict(fmt.Sprintf("買取ケース %s の振込はすでに登録されています（%s）。銀行振込タブから確認・修正してください", c.Code, t.StatusLabel)))
 		return
 	}
 	p.renderForm(w, r, http.StatusOK, formView{Case: c, In: in, Action: "/cases/" + c.ID + "/transfer"})
@@ -121,7 +144,8 @@ func (p *Pages) editForm(w http.ResponseWriter, r *http.Request) {
 		p.render.Error(w, r, err)
 		return
 	}
-	p.renderForm(w, r, http.StatusOK, formView{Case: c, Transfer: &t, In: inputOf(t), Action: "/transfers/" + t.ID})
+	p.renderForm(w, r, http.StatusOK, formView{Case: c, Transfer: &t, In: inputOf(t), Action: "/transfers/" + t.ID,
+		ReturnTo: returnTo(r.URL.Query().Get("return_to"))})
 }
 
 func (p *Pages) update(w http.ResponseWriter, r *http.Request) {
@@ -135,7 +159,7 @@ func (p *Pages) update(w http.ResponseWriter, r *http.Request) {
 		}
 		c, _, _ := p.svc.Prefill(r.Context(), cur.CaseID)
 		p.renderForm(w, r, http.StatusUnprocessableEntity, formView{Case: c, Transfer: &cur, In: in, AmountText: amountText,
-			Errors: withAmountError(e.Fields, amountErr), Action: "/transfers/" + cur.ID})
+			Errors: withAmountError(e.Fields, amountErr), Action: "/transfers/" + cur.ID, ReturnTo: returnTo(r.PostForm.Get("return_to"))})
 		return
 	}
 	if err != nil {
@@ -143,7 +167,11 @@ func (p *Pages) update(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	web.SetFlash(w, "振込を修正しました（振込実行待ち）")
-	http.Redirect(w, r, "/cases/"+t.CaseID+"?tab=transfer", http.StatusSeeOther)
+	back := "/cases/" + t.CaseID + "?tab=transfer"
+	if rt := returnTo(r.PostForm.Get("return_to")); rt != "" {
+		back = rt
+	}
+	http.Redirect(w, r, back, http.StatusSeeOther)
 }
 
 func (p *Pages) delete(w http.ResponseWriter, r *http.Request) {
@@ -168,9 +196,13 @@ func (p *Pages) CaseTab() commerce.CaseTab {
 			if err != nil {
 				return "", err
 			}
-			var atts any
+			var atts []AttemptView
 			if t != nil {
-				atts, _ = p.svc.Attempts(r.Context(), t.ID)
+				list, err := p.svc.Attempts(r.Context(), t.ID)
+				if err != nil {
+					return "", err
+				}
+				atts = AttemptViews(*t, list)
 			}
 			pr := auth.FromContext(r.Context())
 			var buf bytes.Buffer

@@ -194,7 +194,7 @@ func (p *Pages) executeSelected(w http.ResponseWriter, r *http.Request) {
 	_ = r.ParseForm()
 	ids := dedupe(r.PostForm["id"])
 	back := "/accounting/transfers"
-	if rt := r.PostForm.Get("return_to"); strings.HasPrefix(rt, listPath) && !strings.HasPrefix(rt, "//") {
+	if rt := returnTo(r.PostForm.Get("return_to")); rt != "" {
 		back = rt
 	} else if s := r.PostForm.Get("status"); s != "" {
 		back += "?" + url.Values{"status": {s}}.Encode()
