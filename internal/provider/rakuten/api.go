@@ -2,6 +2,7 @@ package rakuten
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"time"
 )
@@ -89,6 +90,31 @@ type getPaymentRequest struct {
 type GetPaymentResult struct {
 	Messages Messages      `json:"MessageModelList"`
 	Order    *OrderPayment `json:"OrderModel"`
+}
+
+// UnmarshalJSON reads the documented wrapper {MessageModelList, OrderModel:{orderNumber,
+// PaymentModelList}} and, because no real answer is public, also an OrderModelList of one or a
+// PaymentModelList at the top.
+func (r *GetPaymentResult) UnmarshalJSON(b []byte) error {
+	var w struct {
+		Messages Messages       `json:"MessageModelList"`
+		Order    *OrderPayment  `json:"OrderModel"`
+		Orders   []OrderPayment `json:"OrderModelList"`
+		Number   string         `json:"orderNumber"`
+		Payments []Payment      `json:"PaymentModelList"`
+	}
+	if err := json.Unmarshal(b, &w); err != nil {
+		return err
+	}
+	r.Messages, r.Order = w.Messages, w.Order
+	switch {
+	case r.Order != nil:
+	case len(w.Orders) > 0:
+		r.Order = &w.Orders[0]
+	case len(w.Payments) > 0:
+		r.Order = &OrderPayment{OrderNumber: w.Number, Payments: w.Payments}
+	}
+	return nil
 }
 
 // GetPayment reads an order's 支払明細 (PaymentModelList with paymentStatus and its datetimes).
