@@ -55,7 +55,9 @@ func (n Notification) IsPing() bool {
 // Failed reports whether the notification carries an error other than the ping.
 func (n Notification) Failed() bool { return len(n.Errors) > 0 && !n.IsPing() }
 
-// ParseNotification reads a notification body.
+// ParseNotification reads a notification body. The buyer's return to the RetURL is posted with
+// the same keys (Status, OrderID, the Rc… keys, ErrCode/ErrInfo), so it is read with this too;
+// like a notification, it is a hint to read the state back, not proof of payment.
 func ParseNotification(body []byte) (Notification, error) {
 	v, err := ParseForm(body)
 	if err != nil {

@@ -288,3 +288,52 @@ func TestParseNotification(t *testing.T) {
 		t.Errorf("round trip = %+v, %v", back, err)
 	}
 }
+
+func TestOutcomeClassification(t *testing.T) {
+	t.Parallel()
+	calls := map[string]func(c *gmopg.Client) error{
+		"read SearchTradeMulti": func(c *gmopg.Client) error {
+			_, err := c.SearchTradeMulti(context.Background(), "o", gmopg.PayTypeRecruit)
+			return err
+		},
+		"write EntryTranRecruit": func(c *gmopg.Client) error {
+			_, err := c.EntryTranRecruit(context.Background(), gmopg.RecruitEntryInput{OrderID: "o", JobCd: gmopg.JobAuth, Amount: 1})
+			return err
+		},
+		"money RecruitChange": func(c *gmopg.Client) error {
+			_, err := c.RecruitChange(context.Background(), gmopg.Access{OrderID: "o"}, 1, 0)
+			return err
+		},
+	}
+	tests := []struct {
+		answer  string
+		status  int
+		unknown map[string]bool // by call; absent means false
+	}{
+		{"ErrCode=E01&ErrInfo=E01110002", 200, nil},
+		{"ErrCode=M01&ErrInfo=M01235010", 200, nil},
+		{"ErrCode=E90&ErrInfo=E90010001", 200, map[string]bool{"money RecruitChange": true}},
+		{"ErrCode=E91&ErrInfo=E91099996", 200, map[string]bool{"money RecruitChange": true}},
+		{"ErrCode=E92&ErrInfo=E92000001", 200, nil},
+		{"", 500, map[string]bool{"money RecruitChange": true}},
+		{"<html>busy</html>", 200, map[string]bool{"money RecruitChange": true}},
+	}
+	for _, tt := range tests {
+		for name, call := range calls {
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+				w.WriteHeader(tt.status)
+				io.WriteString(w, tt.answer)
+			}))
+			c := gmopg.New(gmopg.Config{BaseURL: srv.URL, Retry: gmopg.RetryPolicy{MaxAttempts: 1}})
+			err := call(c)
+			srv.Close()
+			if err == nil {
+				t.Errorf("%s answered %q: no error", name, tt.answer)
+				continue
+			}
+			if got := gmopg.IsOutcomeUnknown(err); got != tt.unknown[name] {
+				t.Errorf("%s answered %d %q: IsOutcomeUnknown = %v (%v)", name, tt.status, tt.answer, got, err)
+			}
+		}
+	}
+}

@@ -32,7 +32,8 @@
 //
 // Card update: a request file uploaded to /upload for month YYYYMM (one per month; a second one
 // is refused, an assumption) is processed at 0:00 JST on Options.ResultDay (27) of that month on
-// the Sim's clock: the result file appears in /download, outcomes chosen by the stored card's
+// the Sim's clock (an upload cut off before its trailer is discarded and leaves the month open;
+// an accepted one stays visible in /upload): the result file appears in /download, outcomes chosen by the stored card's
 // number (CardUpdate* constants), and the stored cards are updated. An unreadable request gets
 // an error file instead. The layouts are gmopg's (cardupdatefile.go).
 //
