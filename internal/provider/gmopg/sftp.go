@@ -49,6 +49,19 @@ func (e *HostKeyError) Error() string {
 	return fmt.Sprintf("gmopg: sftp %s: ホスト鍵が登録済みの鍵と違います（登録 %s、提示 %s）", e.Addr, e.Want, e.Got)
 }
 
+// LoginError is a login the server refused: wrong login ID, password or key.
+type LoginError struct {
+	Addr string
+	User string
+	Err  error
+}
+
+func (e *LoginError) Error() string {
+	return fmt.Sprintf("gmopg: sftp %s: ログインID %s でログインできません（ログインID・パスワード・鍵を確認してください）: %v", e.Addr, e.User, e.Err)
+}
+
+func (e *LoginError) Unwrap() error { return e.Err }
+
 // MarshalHostKey writes a public key in authorized_keys format, the form SFTPConfig.HostKey
 // takes.
 func MarshalHostKey(k ssh.PublicKey) string {
@@ -114,6 +127,9 @@ func DialSFTP(ctx context.Context, cfg SFTPConfig) (*SFTPClient, error) {
 		conn.Close()
 		if he, ok := errors.AsType[*HostKeyError](err); ok {
 			return nil, he
+		}
+		if strings.Contains(err.Error(), "unable to authenticate") {
+			return nil, &LoginError{Addr: addr, User: cfg.User, Err: err}
 		}
 		return nil, fmt.Errorf("gmopg: sftp %s: login as %s: %w", addr, cfg.User, err)
 	}

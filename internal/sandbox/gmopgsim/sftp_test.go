@@ -254,7 +254,8 @@ func TestSFTPLoginAndHostKey(t *testing.T) {
 	wrongUser := good
 	wrongUser.User = "root"
 	for name, cfg := range map[string]gmopg.SFTPConfig{"wrong password": wrongPw, "wrong user": wrongUser} {
-		if c, err := gmopg.DialSFTP(ctx, cfg); err == nil || !strings.Contains(err.Error(), "unable to authenticate") {
+		var le *gmopg.LoginError
+		if c, err := gmopg.DialSFTP(ctx, cfg); !errors.As(err, &le) || le.User != cfg.User || !strings.Contains(err.Error(), "ログインできません") {
 			if c != nil {
 				c.Close()
 			}
