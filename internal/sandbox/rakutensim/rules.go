@@ -324,20 +324,29 @@ func (s *Sim) nextDue(o *order) time.Time {
 	return time.Time{}
 }
 
-// track keeps o in the timed set while a rule may still change it.
+// track keeps o in the timed set while a rule may still change it, and keeps nextAt, the
+// earliest due time of the set, so that a call with nothing due does not walk the set.
 func (s *Sim) track(o *order) {
-	if s.nextDue(o).IsZero() {
+	due := s.nextDue(o)
+	if due.IsZero() {
 		delete(s.timed, o.Number)
 		return
 	}
 	s.timed[o.Number] = o
+	if s.nextAt.IsZero() || due.Before(s.nextAt) {
+		s.nextAt = due
+	}
 }
 
 // tickLocked applies every rule that has come due, each at its own due time, so a clock moved
 // 10 days runs an NG's cancellation at day 7 and not at day 10.
 func (s *Sim) tickLocked() {
 	now := s.now()
+	if s.nextAt.IsZero() || s.nextAt.After(now) {
+		return
+	}
 	changed := false
+	s.nextAt = time.Time{}
 	for num, o := range s.timed {
 		for {
 			due := s.nextDue(o)
@@ -347,8 +356,11 @@ func (s *Sim) tickLocked() {
 			s.fireLocked(o, due)
 			changed = true
 		}
-		if s.nextDue(o).IsZero() {
+		due := s.nextDue(o)
+		if due.IsZero() {
 			delete(s.timed, num)
+		} else if s.nextAt.IsZero() || due.Before(s.nextAt) {
+			s.nextAt = due
 		}
 	}
 	if changed {

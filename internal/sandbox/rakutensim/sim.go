@@ -53,6 +53,7 @@ type Sim struct {
 	st       *state
 	byNumber map[string]*order
 	timed    map[string]*order // orders a time rule may still change
+	nextAt   time.Time         // the earliest due time in timed (zero: none)
 	warnings []string
 
 	dirty     bool
@@ -117,6 +118,7 @@ func (s *Sim) reset(st *state) {
 	s.st = st
 	s.byNumber = make(map[string]*order, len(st.Orders))
 	s.timed = map[string]*order{}
+	s.nextAt = time.Time{}
 	for _, o := range st.Orders {
 		s.byNumber[o.Number] = o
 		s.track(o)
