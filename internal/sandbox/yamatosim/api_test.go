@@ -523,3 +523,46 @@ func TestSpec(t *testing.T) {
 		t.Errorf("intro = %s", d.Intro("http://h/sandbox/yamato"))
 	}
 }
+
+func TestAdminPageDurationsInJapanese(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, func(o *yamatosim.Options) { o.FollowUpWindow = 5 * time.Second })
+	page := get(t, e.srv.URL+prefix+"/")
+	for _, s := range []string{"30分後に 0 ご利用可", "有効期限 10分", "1時間以内に3件目", "5秒 のあいだ"} {
+		if !strings.Contains(page, s) {
+			t.Errorf("page lacks %q", s)
+		}
+	}
+	if strings.Contains(page, "0s") {
+		t.Error("a Go duration on the page")
+	}
+}
+
+// Concurrent credits with one orderNo make one order: the rest are refused as kaara009E.
+func TestConcurrentCreditsOneOrderNo(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	const n = 8
+	errs := make(chan error, n)
+	for range n {
+		go func() {
+			_, err := e.client.Credit(e.ctx, order("CC-1", "山田 太郎"))
+			errs <- err
+		}()
+	}
+	ok, dup := 0, 0
+	for range n {
+		switch err := <-errs; {
+		case err == nil:
+			ok++
+		case code(err) == "kaara009E":
+			dup++
+		default:
+			t.Errorf("unexpected: %v", err)
+		}
+		_ = get(t, e.srv.URL+prefix+"/") // pages read while credits run
+	}
+	if ok != 1 || dup != n-1 || len(e.sim.Orders()) != 1 {
+		t.Errorf("ok %d, duplicates %d, orders %d", ok, dup, len(e.sim.Orders()))
+	}
+}

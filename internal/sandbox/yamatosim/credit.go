@@ -34,7 +34,7 @@ func (s *Sim) decideLocked(o *Order, now time.Time) {
 		if strings.Contains(o.Name, NameRefused) {
 			o.ResolveTo = yamato.CreditNG
 		}
-		o.log(now, "審査中（%s後に %s）", s.opts.ReviewDelay, o.ResolveTo.Label())
+		o.log(now, "審査中（%s後に %s）", clock.FormatDuration(s.opts.ReviewDelay), o.ResolveTo.Label())
 	case strings.Contains(o.Name, NameRefused):
 		o.Result = yamato.CreditNG
 	case strings.Contains(o.Name, NameOverMax) || o.Total > s.opts.CreditLimit:

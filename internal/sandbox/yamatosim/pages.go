@@ -58,16 +58,17 @@ type pageData struct {
 type testDatum struct{ When, Then string }
 
 func (s *Sim) testData() []testDatum {
+	o := s.options()
 	return []testDatum{
 		{"氏名に「" + NameRefused + "」を含む", "1 ご利用不可"},
-		{"氏名に「" + NameOverMax + "」を含む、または金額が" + fmtYen(s.opts.CreditLimit) + "を超える", "2 限度額超過"},
-		{"氏名に「" + NameReview + "」を含む", fmt.Sprintf("3 審査中 → %s後に 0 ご利用可（「不可」も含むと 1 ご利用不可）", s.opts.ReviewDelay)},
-		{"送り先区分 3・4（SMS認証）", fmt.Sprintf("3 審査中。認証コード %s で ご利用可（有効期限 %s、%d回まで）", SMSCode, s.opts.SMSValidity, s.opts.SMSMaxTries)},
-		{fmt.Sprintf("同じ住所への注文が%s以内に%d件目", s.opts.RepeatWindow, s.opts.RepeatLimit), "その注文は ご利用不可。先の与信OK（未出荷）は ご利用不可・取消済 に変わる"},
+		{"氏名に「" + NameOverMax + "」を含む、または金額が" + fmtYen(o.CreditLimit) + "を超える", "2 限度額超過"},
+		{"氏名に「" + NameReview + "」を含む", fmt.Sprintf("3 審査中 → %s後に 0 ご利用可（「不可」も含むと 1 ご利用不可）", clock.FormatDuration(o.ReviewDelay))},
+		{"送り先区分 3・4（SMS認証）", fmt.Sprintf("3 審査中。認証コード %s で ご利用可（有効期限 %s、%d回まで）", SMSCode, clock.FormatDuration(o.SMSValidity), o.SMSMaxTries)},
+		{fmt.Sprintf("同じ住所への注文が%s以内に%d件目", clock.FormatDuration(o.RepeatWindow), o.RepeatLimit), "その注文は ご利用不可。先の与信OK（未出荷）は ご利用不可・取消済 に変わる"},
 		{"郵便番号 " + PostCodeUnknown, "実在しない郵便番号（kaara029E）"},
-		{"送り状番号が " + TrackingInvestigate + " で始まる", fmt.Sprintf("%s後に 配送要調査", s.opts.DeliveryDelay)},
+		{"送り状番号が " + TrackingInvestigate + " で始まる", fmt.Sprintf("%s後に 配送要調査", clock.FormatDuration(o.DeliveryDelay))},
 		{"送り状番号が " + TrackingUnusable + " で始まる", "後払いに使えない送り状番号（kaasl015E）"},
-		{"決済依頼の直後", followUp(s.opts.FollowUpWindow)},
+		{"決済依頼の直後", followUp(o.FollowUpWindow)},
 	}
 }
 
@@ -75,7 +76,7 @@ func followUp(d time.Duration) string {
 	if d <= 0 {
 		return "待ち時間なし（設定で無効）"
 	}
-	return fmt.Sprintf("%s のあいだ、後続の呼び出しは「存在しない受注番号」", d)
+	return fmt.Sprintf("%s のあいだ、後続の呼び出しは「存在しない受注番号」", clock.FormatDuration(d))
 }
 
 func (s *Sim) render(w http.ResponseWriter, r *http.Request, status int, name string, d pageData) {
@@ -83,7 +84,7 @@ func (s *Sim) render(w http.ResponseWriter, r *http.Request, status int, name st
 	d.BaseURL = s.BaseURL("")
 	d.StoreCode, d.Password, d.SMSCode = DefaultStoreCode, DefaultPassword, SMSCode
 	d.Now = s.now()
-	d.Opts = s.opts
+	d.Opts = s.options()
 	d.Test = s.testData()
 	d.Statuses = yamato.Statuses
 	var buf bytes.Buffer

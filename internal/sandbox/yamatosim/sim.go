@@ -132,6 +132,13 @@ func (s *Sim) SetFollowUpWindow(d time.Duration) {
 
 func (s *Sim) now() time.Time { return s.opts.Clock.Now() }
 
+// options returns the options as they are now (the follow-up window can change).
+func (s *Sim) options() Options {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.opts
+}
+
 // Order is one transaction as the provider holds it.
 type Order struct {
 	OrderNo      string              `json:"order_no"`
@@ -378,7 +385,7 @@ func (s *Sim) Status() Status {
 	orders := s.Orders()
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	st := Status{Orders: len(orders), FollowUpWindow: s.opts.FollowUpWindow.String(), Warnings: slices.Clone(s.warnings)}
+	st := Status{Orders: len(orders), FollowUpWindow: followUp(s.opts.FollowUpWindow), Warnings: slices.Clone(s.warnings)}
 	for _, code := range yamato.Statuses {
 		n := 0
 		for _, o := range orders {

@@ -32,7 +32,7 @@ func Describe(s *Sim) sim.Simulator {
 					facts = append(facts, sim.Fact{Label: c.Label, Value: strconv.Itoa(c.N) + "件"})
 				}
 			}
-			facts = append(facts, sim.Fact{Label: "決済依頼直後の待ち時間", Value: followUp(s.opts.FollowUpWindow)})
+			facts = append(facts, sim.Fact{Label: "決済依頼直後の待ち時間", Value: st.FollowUpWindow})
 			for _, w := range st.Warnings {
 				facts = append(facts, sim.Fact{Label: "警告", Value: w})
 			}
