@@ -57,6 +57,16 @@ func buyerColumns() []string {
 	return cols
 }
 
+// buyerItemCols and buyerDestCols are the column names of 明細NN and 送付先NN, built once.
+var buyerItemCols, buyerDestCols = func() (items [ItemsMax + 1][4]string, dests [11][5]string) {
+	for i := 1; i <= 10; i++ {
+		nn := zenNN(i)
+		items[i] = [4]string{"明細" + nn + "商品名", "明細" + nn + "数量", "明細" + nn + "単価", "明細" + nn + "小計"}
+		dests[i] = [5]string{"送付先" + nn + "郵便番号", "送付先" + nn + "住所①", "送付先" + nn + "住所②", "送付先" + nn + "名称", "送付先" + nn + "電話番号"}
+	}
+	return
+}()
+
 // BuyerDestination is one 送付先 group of the buyer CSV.
 type BuyerDestination struct {
 	PostCode, Address1, Address2, Name, Tel string
@@ -231,8 +241,8 @@ func parseBuyer(rec jpcsv.Record, now time.Time) (BuyerRow, error) {
 	b.ShipDate, _ = time.ParseInLocation("20060102", g("出荷予定日"), clock.JST)
 	b.Total, _ = strconv.ParseInt(g("請求金額合計"), 10, 64)
 	for i := 1; i <= ItemsMax; i++ {
-		nn := zenNN(i)
-		name, count, price, sub := g("明細"+nn+"商品名"), g("明細"+nn+"数量"), g("明細"+nn+"単価"), g("明細"+nn+"小計")
+		c := buyerItemCols[i]
+		name, count, price, sub := g(c[0]), g(c[1]), g(c[2]), g(c[3])
 		if name == "" && count == "" && price == "" && sub == "" {
 			continue
 		}
@@ -243,9 +253,8 @@ func parseBuyer(rec jpcsv.Record, now time.Time) (BuyerRow, error) {
 		b.Items = append(b.Items, it)
 	}
 	for i := 1; i <= 10; i++ {
-		nn := zenNN(i)
-		d := BuyerDestination{PostCode: g("送付先" + nn + "郵便番号"), Address1: g("送付先" + nn + "住所①"), Address2: g("送付先" + nn + "住所②"),
-			Name: g("送付先" + nn + "名称"), Tel: g("送付先" + nn + "電話番号")}
+		c := buyerDestCols[i]
+		d := BuyerDestination{PostCode: g(c[0]), Address1: g(c[1]), Address2: g(c[2]), Name: g(c[3]), Tel: g(c[4])}
 		if d != (BuyerDestination{}) {
 			for len(b.Destinations) < i-1 {
 				b.Destinations = append(b.Destinations, BuyerDestination{})

@@ -37,7 +37,7 @@ func IsNotFound(err error) bool {
 
 var notFoundCodes = map[string]bool{
 	"kaars008E": true, "kaast008E": true, "kaasl008E": true, "kaacl008E": true,
-	"kaakk008E": true, "kaarr008E": true, "kaasa020E": true,
+	"kaakk008E": true, "kaarr008E": true,
 }
 
 // IsSystemError reports whether the provider answered one of its exception codes (err0001–
@@ -101,7 +101,7 @@ func Describe(code string) string {
 	if len(code) == 9 && code[8] == 'E' {
 		switch code[2:5] {
 		case "ara", "ars", "ast", "asl", "acl", "akk", "arr", "asa", "asd":
-			return "入力項目の誤り（項目ごとの規則は provider/yamato の Validate を参照）"
+			return "入力項目の誤りです（項目と規則はヤマトのエラーコード表のとおり）"
 		}
 	}
 	return ""

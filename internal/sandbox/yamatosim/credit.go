@@ -55,11 +55,12 @@ func addressKey(o *Order) string {
 
 // repeatRuleLocked applies the repeated-order rule: the RepeatLimit-th order to one address
 // within RepeatWindow is refused and the earlier approved, unshipped orders there withdrawn.
+// Orders are grouped by the address they were placed to (a later reduction's new address does
+// not move them).
 func (s *Sim) repeatRuleLocked(o *Order, now time.Time) {
-	key := addressKey(o)
 	var recent []*Order
-	for _, p := range s.st.Orders {
-		if p != o && addressKey(p) == key && now.Sub(p.CreatedAt) < s.opts.RepeatWindow && p.Status != yamato.StatusCancelled {
+	for _, p := range s.placedToLocked(o) {
+		if now.Sub(p.CreatedAt) < s.opts.RepeatWindow && p.Status != yamato.StatusCancelled {
 			recent = append(recent, p)
 		}
 	}
@@ -75,6 +76,25 @@ func (s *Sim) repeatRuleLocked(o *Order, now time.Time) {
 			s.withdrawLocked(p, now, "同じ住所への短時間の注文の繰り返し")
 		}
 	}
+}
+
+// placedToLocked records the new order o under its address and returns the orders placed to
+// that address before it. The index is built on first use (and after a load or reset), so a
+// 100,000-row upload does not compare every pair.
+func (s *Sim) placedToLocked(o *Order) []*Order {
+	if s.byAddress == nil {
+		s.byAddress = map[string][]*Order{}
+		for _, p := range s.st.Orders {
+			if p != o {
+				k := addressKey(p)
+				s.byAddress[k] = append(s.byAddress[k], p)
+			}
+		}
+	}
+	k := addressKey(o)
+	prev := s.byAddress[k]
+	s.byAddress[k] = append(prev[:len(prev):len(prev)], o)
+	return prev
 }
 
 // tickLocked applies what the clock brings: reviews resolve, SMS codes expire, parcels are

@@ -275,3 +275,37 @@ func TestFaults(t *testing.T) {
 		t.Error("unknown fault accepted")
 	}
 }
+
+// A larger upload through the JSON API: the repeat rule applies inside one file too, and the
+// admin page shows the newest 200 orders.
+func TestLargeBuyerUpload(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	var rows []yamato.BuyerRow
+	for i := range 300 {
+		r := order(fmt.Sprintf("BIG-%03d", i), "山田 太郎")
+		if i < 3 {
+			r.Address = "東京都港区芝公園4-2-8" // the same address three times
+		}
+		rows = append(rows, yamato.BuyerRowFrom(r))
+	}
+	var file bytes.Buffer
+	if err := yamato.WriteBuyerCSV(&file, e.clk.Now(), rows); err != nil {
+		t.Fatal(err)
+	}
+	body := postJSON(t, e.srv.URL+prefix+"/_sim/buyer-csv?name=big.csv", file.String(), http.StatusOK)
+	if !strings.Contains(body, `"file_name":"big.csv"`) {
+		t.Errorf("batch = %s", body)
+	}
+	results := map[yamato.CreditResult]int{}
+	for _, o := range e.sim.Orders() {
+		results[o.Result]++
+	}
+	if results[yamato.CreditOK] != 297 || results[yamato.CreditNG] != 3 {
+		t.Errorf("results %v, want 297 OK and 3 NG (the third order to one address and the two before it)", results)
+	}
+	page := get(t, e.srv.URL+prefix+"/")
+	if !strings.Contains(page, "全300件のうち新しい200件") {
+		t.Error("page does not say it shows 200 of 300")
+	}
+}

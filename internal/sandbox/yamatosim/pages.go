@@ -47,6 +47,7 @@ type pageData struct {
 	SMSCode               string
 	Now                   time.Time
 	Orders                []Order
+	TotalOrders           int
 	Batches               []Batch
 	Batch                 *Batch
 	RowErrors             yamato.RowErrors
@@ -97,8 +98,16 @@ func (s *Sim) render(w http.ResponseWriter, r *http.Request, status int, name st
 	_, _ = w.Write(buf.Bytes())
 }
 
+// pageOrders caps the order list of the admin screen; /_sim/orders has them all.
+const pageOrders = 200
+
 func (s *Sim) indexData() pageData {
-	return pageData{Title: "クロネコ代金後払い サンドボックス", Orders: s.Orders(), Batches: s.Batches()}
+	orders := s.Orders()
+	d := pageData{Title: "クロネコ代金後払い サンドボックス", Orders: orders, Batches: s.Batches(), TotalOrders: len(orders)}
+	if len(orders) > pageOrders {
+		d.Orders = orders[:pageOrders]
+	}
+	return d
 }
 
 func (s *Sim) pageIndex(w http.ResponseWriter, r *http.Request) {

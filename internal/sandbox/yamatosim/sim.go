@@ -94,10 +94,11 @@ type Sim struct {
 	opts Options
 	mux  *http.ServeMux
 
-	mu       sync.Mutex
-	st       *state
-	fault    *faultState
-	warnings []string
+	mu        sync.Mutex
+	st        *state
+	byAddress map[string][]*Order // orders by the address they were placed to; nil = rebuild
+	fault     *faultState
+	warnings  []string
 }
 
 // New returns a simulator; with StatePath the saved state is loaded. A state file that cannot
@@ -221,6 +222,7 @@ func (s *Sim) Reset() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.st = newState()
+	s.byAddress = nil
 	s.fault = nil
 	s.saveLocked()
 }
