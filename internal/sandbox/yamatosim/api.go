@@ -75,7 +75,11 @@ func (s *Sim) handleAPI(w http.ResponseWriter, r *http.Request) {
 
 func (s *Sim) run(ep endpoint, f url.Values, now time.Time) (answer, string) {
 	if errs := yamato.Validate(ep.api, f); len(errs) > 0 {
-		return answer{}, errs[0].Code // the provider answers one code: the first broken rule
+		code := errs[0].Code // the provider answers one code: the first broken rule
+		if code == "kaara052E" && s.opts.Enclosed {
+			code = "kaara053E" // the same rule, worded for merchants with the 同梱 option
+		}
+		return answer{}, code
 	}
 	switch {
 	case f.Get("ycfStrCode") != DefaultStoreCode:

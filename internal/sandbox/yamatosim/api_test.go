@@ -446,6 +446,27 @@ func TestErrorCodes(t *testing.T) {
 	}
 }
 
+// With the 同梱 option, sendDiv 2 is accepted and a bad sendDiv gets the option's code.
+func TestEnclosedOption(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, func(o *yamatosim.Options) { o.Enclosed = true })
+	r := order("ENC-1", "山田 太郎")
+	r.SendDiv = yamato.SendEnclosed
+	if a, err := e.client.Credit(e.ctx, r); err != nil || a.Decision() != yamato.Approved {
+		t.Fatalf("enclosed credit: %+v %v", a, err)
+	}
+	f, _ := order("ENC-2", "山田 太郎").Form()
+	f.Set("sendDiv", "7")
+	if a := e.raw(t, yamato.APICredit, f); a.ErrorCode != "kaara053E" {
+		t.Errorf("bad sendDiv with the option: %s, want kaara053E", a.ErrorCode)
+	}
+	red := yamato.ReductionRequest{OrderNo: "ENC-1", PostCode: "1000005", Address: "東京都千代田区1-1", SendDiv: "1",
+		Items: []yamato.Item{{Name: "りんご", Count: 1, UnitPrice: 100, SubTotal: 100}}, TotalAmount: 100}
+	if _, err := e.client.ReduceAmount(e.ctx, red); err != nil {
+		t.Errorf("enclosed reduction: %v", err)
+	}
+}
+
 // Reissues: at most seven, and the items must add up to the registered total.
 func TestReissueLimits(t *testing.T) {
 	t.Parallel()
