@@ -731,3 +731,58 @@ func cp932Len(s string) int {
 	b, _ := EncodeCP932(s)
 	return len(b)
 }
+
+// FileErrors is every problem found in a file, in row order: *RowError values and at most one
+// *FileError (last).
+type FileErrors []error
+
+func (es FileErrors) Error() string {
+	parts := make([]string, 0, min(len(es), 5)+1)
+	for _, e := range es[:min(len(es), 5)] {
+		parts = append(parts, e.Error())
+	}
+	if len(es) > 5 {
+		parts = append(parts, fmt.Sprintf("ほか%d件", len(es)-5))
+	}
+	return "洗替結果ファイルに誤りがあります: " + strings.Join(parts, "; ")
+}
+
+func (es FileErrors) Unwrap() []error { return es }
+
+// CheckResultFile reads a whole result file without applying anything and reports every
+// problem with its row number (up to maxErrors, 100 when ≤ 0): bad records, a truncated or
+// damaged file, and, when known is not nil, 会員IDs known says were not in the request. It
+// returns the number of data records. Apply a file only after it checked clean; read it again
+// with NewResultReader to apply it.
+func CheckResultFile(r io.Reader, known func(memberID string) bool, maxErrors int) (int, error) {
+	if maxErrors <= 0 {
+		maxErrors = 100
+	}
+	rr := NewResultReader(r)
+	var errs FileErrors
+	rows := 0
+	for len(errs) < maxErrors {
+		row, err := rr.Read()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			var re *RowError
+			if !errors.As(err, &re) {
+				errs = append(errs, err)
+				break
+			}
+			rows++
+			errs = append(errs, err)
+			continue
+		}
+		rows++
+		if known != nil && !known(row.MemberID) {
+			errs = append(errs, &RowError{Row: rr.Row(), Column: colMemberID, Value: row.MemberID, Msg: "洗替依頼に含まれていない会員IDです"})
+		}
+	}
+	if len(errs) > 0 {
+		return rows, errs
+	}
+	return rows, nil
+}

@@ -301,3 +301,42 @@ func BenchmarkCardUpdateFiles1M(b *testing.B) {
 	b.ReportMetric(float64(peak-min(base, peak))/1e6, "peak-heap-MB")
 	b.ReportMetric(float64(n), "rows/file")
 }
+
+func TestCheckResultFile(t *testing.T) {
+	t.Parallel()
+	good1 := `"m1","0","","0","","2701","2701","",""`
+	good2 := `"m2","0","","1","","2701","","",""`
+	sent := map[string]bool{"m1": true, "m2": true}
+	known := func(id string) bool { return sent[id] }
+	tests := []struct {
+		name string
+		file string
+		rows int
+		want []string // substrings of the errors, in order
+	}{
+		{"clean", resultFile(good1, good2, `"#END","2"`), 2, nil},
+		{"unknown member", resultFile(good1, `"zz","0","","0","","2701","2701","",""`, `"#END","2"`), 2, []string{"2行目 会員ID「zz」: 洗替依頼に含まれていない"}},
+		{"bad row and truncated", resultFile(good1, `"m2","0","","9","","2701","","",""`), 2, []string{"2行目 洗替結果", "3行目）: 終了レコード"}},
+	}
+	for _, tt := range tests {
+		rows, err := gmopg.CheckResultFile(strings.NewReader(tt.file), known, 0)
+		if rows != tt.rows {
+			t.Errorf("%s: rows = %d, want %d", tt.name, rows, tt.rows)
+		}
+		if tt.want == nil {
+			if err != nil {
+				t.Errorf("%s: %v", tt.name, err)
+			}
+			continue
+		}
+		var fe gmopg.FileErrors
+		if !errors.As(err, &fe) || len(fe) != len(tt.want) {
+			t.Fatalf("%s: err = %v, want %d errors", tt.name, err, len(tt.want))
+		}
+		for i, w := range tt.want {
+			if !strings.Contains(fe[i].Error(), w) {
+				t.Errorf("%s: error %d = %q, want %q", tt.name, i, fe[i], w)
+			}
+		}
+	}
+}
