@@ -172,8 +172,13 @@ func TestAPIEndToEnd(t *testing.T) {
 	viewer := client{t, inst.URL, inst.APIKey(t, auth.RoleViewer)}
 	anon := client{t, inst.URL, ""}
 
+	// Shops are settings: staff may read them, only an admin key makes one (like the page).
 	var shop commerce.Shop
-	if r := staff.call("POST", "/api/v1/shops", "", map[string]any{"code": "main", "name": "本店"}, &shop); r.status != 201 {
+	if r := staff.call("POST", "/api/v1/shops", "", map[string]any{"code": "main", "name": "本店"}, nil); r.status != 403 {
+		t.Fatalf("staff creates a shop: %d %s, want 403", r.status, r.raw)
+	}
+	admin := client{t, inst.URL, inst.APIKey(t, auth.RoleAdmin)}
+	if r := admin.call("POST", "/api/v1/shops", "", map[string]any{"code": "main", "name": "本店"}, &shop); r.status != 201 {
 		t.Fatalf("create shop: %d %s", r.status, r.raw)
 	}
 	var cu commerce.Customer
@@ -250,7 +255,7 @@ func TestAPIConcurrentDuplicatePost(t *testing.T) {
 	inst := apptest.Start(t, apptest.Options{})
 	staff := client{t, inst.URL, inst.APIKey(t, auth.RoleStaff)}
 	var shop commerce.Shop
-	staff.call("POST", "/api/v1/shops", "", map[string]any{"code": "main", "name": "本店"}, &shop)
+	client{t, inst.URL, inst.APIKey(t, auth.RoleAdmin)}.call("POST", "/api/v1/shops", "", map[string]any{"code": "main", "name": "本店"}, &shop)
 	var cu commerce.Customer
 	staff.call("POST", "/api/v1/customers", "", map[string]any{"name": "山田 太郎"}, &cu)
 	body := map[string]any{"kind": "ippan", "shop_id": shop.ID, "customer_id": cu.ID, "purchase_amount": 1000}

@@ -3,6 +3,7 @@ package app_test
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -56,6 +57,33 @@ func policyProblems(routes []web.Route) []string {
 		for _, m := range minimumPerm {
 			if strings.HasPrefix(rt.Pattern, m.prefix) && rank < permRank[m.perm] {
 				out = append(out, name+": under "+m.prefix+" needs at least "+string(m.perm)+", declares "+string(rt.Perm))
+			}
+		}
+	}
+	return out
+}
+
+// operationMismatches lists the API routes that change state with another permission than
+// the page doing the same operation: one permission per operation, whichever door it comes
+// through. The page of an API route is found by its path: /api/v1/shops/{id} is the operation
+// of a page route ending in /shops/{id} (POST for POST and PATCH, …/delete for DELETE).
+func operationMismatches(routes []web.Route) []string {
+	var out []string
+	for _, api := range routes {
+		if !api.IsAPI() || !api.IsStateChanging() {
+			continue
+		}
+		rest := strings.TrimPrefix(api.Pattern, "/api/v1")
+		page := rest
+		if api.Method == http.MethodDelete {
+			page += "/delete"
+		}
+		for _, ui := range routes {
+			if ui.IsAPI() || ui.Method != http.MethodPost || (ui.Pattern != page && !strings.HasSuffix(ui.Pattern, page)) {
+				continue
+			}
+			if ui.Perm != api.Perm {
+				out = append(out, fmt.Sprintf("%s %s needs %s but the page's %s %s needs %s", api.Method, api.Pattern, api.Perm, ui.Method, ui.Pattern, ui.Perm))
 			}
 		}
 	}
@@ -131,6 +159,9 @@ func roleMatrix(t *testing.T, inst *apptest.Instance) map[string]bool {
 	routes := inst.App.Shell.Routes()
 	for _, p := range policyProblems(routes) {
 		t.Errorf("permission policy: %s", p)
+	}
+	for _, p := range operationMismatches(routes) {
+		t.Errorf("one permission per operation: %s", p)
 	}
 	clients := map[auth.Role]*apptest.Client{}
 	keys := map[auth.Role]string{}
@@ -263,6 +294,21 @@ func TestGuardAndPolicyCatchWrongPermissions(t *testing.T) {
 		got := policyProblems([]web.Route{tt.route})
 		if (len(got) > 0) != tt.bad {
 			t.Errorf("policy on %+v: %v, want a problem: %v", tt.route, got, tt.bad)
+		}
+	}
+	// The same operation through the page and the API must need the same permission.
+	ops := []struct {
+		routes []web.Route
+		bad    bool
+	}{
+		{[]web.Route{{Method: "POST", Pattern: "/settings/shops", Perm: auth.PermAdmin}, {Method: "POST", Pattern: "/api/v1/shops", Perm: auth.PermOperate}}, true},
+		{[]web.Route{{Method: "POST", Pattern: "/settings/shops/{id}", Perm: auth.PermAdmin}, {Method: "PATCH", Pattern: "/api/v1/shops/{id}", Perm: auth.PermAdmin}}, false},
+		{[]web.Route{{Method: "POST", Pattern: "/transfers/{id}/delete", Perm: auth.PermMoney}, {Method: "DELETE", Pattern: "/api/v1/transfers/{id}", Perm: auth.PermOperate}}, true},
+		{[]web.Route{{Method: "GET", Pattern: "/settings/shops", Perm: auth.PermAdmin}, {Method: "GET", Pattern: "/api/v1/shops", Perm: auth.PermView}}, false},
+	}
+	for _, tt := range ops {
+		if got := operationMismatches(tt.routes); (len(got) > 0) != tt.bad {
+			t.Errorf("operationMismatches(%+v) = %v, want a problem: %v", tt.routes, got, tt.bad)
 		}
 	}
 	if got := concretePath("/cases/{id}/files/{name...}"); got != "/cases/rolematrix_dummy_id/files/rolematrix_dummy_id" {

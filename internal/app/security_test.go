@@ -65,6 +65,8 @@ func TestSecurity(t *testing.T) {
 			{"password policy", secPasswordPolicy},
 			{"query bounds", secQueryBounds},
 			{"headers and cookies", secHeaders},
+			{"API keys die with their owner", secKeyOwner},
+			{"one permission per operation", secSamePermission},
 			{"secure cookies behind https", secSecureCookies},
 		} {
 			t.Run(tt.name, func(t *testing.T) {
@@ -134,7 +136,9 @@ func (b repeatReader) Read(p []byte) (int, error) {
 func secBodies(t *testing.T, c *secCounts) {
 	uploads := t.TempDir()
 	inst := apptest.Start(t, apptest.Options{Configure: func(cfg *app.Config) { cfg.UploadDir = uploads }})
-	sysBefore := tempFiles(t, os.TempDir())
+	// net/http's own multipart files go to the system temp dir (ours to UploadDir).
+	sysMultipart := func() []string { m, _ := filepath.Glob(filepath.Join(os.TempDir(), "multipart-*")); return m }
+	sysBefore := sysMultipart()
 	anon := inst.Anonymous(t)
 	viewer := inst.Client(t, auth.RoleViewer)
 
@@ -173,7 +177,7 @@ func secBodies(t *testing.T, c *secCounts) {
 	if left := tempFiles(t, uploads); len(left) > 0 {
 		t.Errorf("upload dir keeps %v", left)
 	}
-	if after := tempFiles(t, os.TempDir()); len(after) > len(sysBefore) {
+	if after := sysMultipart(); len(after) > len(sysBefore) {
 		t.Errorf("temp dir: %d multipart files before, %d after: %v", len(sysBefore), len(after), after)
 	}
 }
@@ -570,4 +574,73 @@ func secSecureCookies(t *testing.T, c *secCounts) {
 			t.Errorf("%s without Secure behind an https base URL: %s", name, sc)
 		}
 	}
+}
+
+var keyRE = regexp.MustCompile(`kessai_[A-Za-z0-9_-]{20,}`)
+
+func secKeyOwner(t *testing.T, c *secCounts) {
+	inst := apptest.Start(t, apptest.Options{})
+	owner := inst.Client(t, auth.RoleAdmin)
+	root := inst.Anonymous(t)
+	root.Login("admin@example.com", "admin-password-1")
+	page := owner.PostForm("/settings/apikeys", url.Values{"name": {"連携"}, "role": {"admin"}})
+	key := keyRE.FindString(page.Body)
+	if key == "" {
+		t.Fatalf("no key on the page: %d", page.Status)
+	}
+	api := func(what, method, path string, body any, want int) {
+		t.Helper()
+		res := inst.API(t, key, method, path, body)
+		c.expect(t, what, res.Status, res.Body, want)
+	}
+	api("fresh admin key: shops", "GET", "/api/v1/shops", nil, http.StatusOK)
+	api("fresh admin key: simulator mails", "GET", "/sandbox/aozora/_sim/mails", nil, http.StatusOK)
+	// The page shows when the key was last used.
+	if !regexp.MustCompile(`key-last-used">\d{4}/\d{2}/\d{2}`).MatchString(owner.Get("/settings/apikeys").Body) {
+		t.Errorf("the API キー page does not show the last use")
+	}
+	// Disabling the owner stops the key.
+	res := root.PostForm("/settings/users/"+owner.User.ID+"/disable", nil)
+	c.expect(t, "disable the key's owner", res.Status, res.Body, http.StatusSeeOther)
+	api("owner disabled: shops", "GET", "/api/v1/shops", nil, http.StatusUnauthorized)
+	api("owner disabled: simulator mails", "GET", "/sandbox/aozora/_sim/mails", nil, http.StatusUnauthorized)
+	api("owner disabled: create a shop", "POST", "/api/v1/shops", map[string]any{"code": "x1", "name": "x"}, http.StatusUnauthorized)
+	// Downgrading the owner limits it.
+	root.PostForm("/settings/users/"+owner.User.ID+"/enable", nil)
+	res = root.PostForm("/settings/users/"+owner.User.ID+"/role", url.Values{"role": {"staff"}})
+	c.expect(t, "downgrade the key's owner", res.Status, res.Body, http.StatusSeeOther)
+	api("owner is staff: read shops", "GET", "/api/v1/shops", nil, http.StatusOK)
+	api("owner is staff: create a shop", "POST", "/api/v1/shops", map[string]any{"code": "x2", "name": "x"}, http.StatusForbidden)
+	api("owner is staff: simulator faults", "GET", "/sandbox/aozora/_sim/mails", nil, http.StatusForbidden)
+	// An expiry ends it.
+	if _, err := inst.App.DB.ExecContext(context.Background(), `UPDATE api_keys SET expires_at = ? WHERE prefix = ?`,
+		time.Now().Add(-time.Minute).UTC(), key[:len(auth.APIKeyPrefix)+6]); err != nil {
+		t.Fatal(err)
+	}
+	res = inst.API(t, key, "GET", "/api/v1/shops", nil)
+	c.expect(t, "expired key", res.Status, res.Body, http.StatusUnauthorized)
+	if !strings.Contains(res.Body, "有効期限") {
+		t.Errorf("expired key: %s", res.Body)
+	}
+	res = root.PostForm("/settings/apikeys", url.Values{"name": {"過去"}, "role": {"viewer"}, "expires": {"2020-01-01"}})
+	c.expect(t, "a key expiring in the past", res.Status, res.Body, http.StatusUnprocessableEntity)
+}
+
+func secSamePermission(t *testing.T, c *secCounts) {
+	inst := apptest.Start(t, apptest.Options{})
+	staff := inst.APIKey(t, auth.RoleStaff)
+	admin := inst.APIKey(t, auth.RoleAdmin)
+	res := inst.API(t, staff, "POST", "/api/v1/shops", map[string]any{"code": "s1", "name": "スタッフの店"})
+	c.expect(t, "staff key creates a shop", res.Status, res.Body, http.StatusForbidden)
+	res = inst.API(t, admin, "POST", "/api/v1/shops", map[string]any{"code": "a1", "name": "管理者の店"})
+	c.expect(t, "admin key creates a shop", res.Status, res.Body, http.StatusCreated)
+	id := regexp.MustCompile(`"id":"([^"]+)"`).FindStringSubmatch(res.Body)
+	if id == nil {
+		t.Fatalf("no shop id: %s", res.Body)
+	}
+	res = inst.API(t, staff, "PATCH", "/api/v1/shops/"+id[1], map[string]any{"name": "改名"})
+	c.expect(t, "staff key renames a shop", res.Status, res.Body, http.StatusForbidden)
+	staffC := inst.Client(t, auth.RoleStaff)
+	res = staffC.PostForm("/settings/shops", url.Values{"code": {"s2"}, "name": {"x"}})
+	c.expect(t, "staff creates a shop on the page", res.Status, res.Body, http.StatusForbidden)
 }

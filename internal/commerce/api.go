@@ -157,9 +157,9 @@ func RegisterAPI(v1 *api.API, s *Store) {
 		Summary: "店舗の一覧", Paged: true, Response: Shop{}}, listJSON(noFilter, h.shopPage, asIs[Shop]))
 	v1.Handle(api.Operation{Method: http.MethodGet, Path: "/api/v1/shops/{id}", Perm: auth.PermView, ID: "getShop", Tag: tShop,
 		Summary: "店舗を取得", PathParams: idParam, Response: Shop{}}, getJSON(s.GetShop, asIs[Shop]))
-	v1.Handle(api.Operation{Method: http.MethodPost, Path: "/api/v1/shops", Perm: auth.PermOperate, ID: "createShop", Tag: tShop,
+	v1.Handle(api.Operation{Method: http.MethodPost, Path: "/api/v1/shops", Perm: auth.PermAdmin, ID: "createShop", Tag: tShop,
 		Summary: "店舗を登録", Request: ShopInput{}, Response: Shop{}}, createJSON("/api/v1/shops/", h.createShop, asIs[Shop]))
-	v1.Handle(api.Operation{Method: http.MethodPatch, Path: "/api/v1/shops/{id}", Perm: auth.PermOperate, ID: "updateShop", Tag: tShop,
+	v1.Handle(api.Operation{Method: http.MethodPatch, Path: "/api/v1/shops/{id}", Perm: auth.PermAdmin, ID: "updateShop", Tag: tShop,
 		Summary: "店舗名を変更", PathParams: idParam, Request: ShopInput{}, Response: Shop{}}, decodeThen(h.updateShop, asIs[Shop]))
 
 	v1.Handle(api.Operation{Method: http.MethodGet, Path: "/api/v1/customers", Perm: auth.PermView, ID: "listCustomers", Tag: tCustomer,

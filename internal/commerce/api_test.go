@@ -19,8 +19,9 @@ import (
 
 // apiClient talks to the commerce API over real HTTP as a staff (スタッフ) API key.
 type apiClient struct {
-	t   *testing.T
-	url string
+	t    *testing.T
+	url  string
+	role auth.Role // "" is the default staff key
 }
 
 func newAPI(t *testing.T) (*apiClient, fixture) {
@@ -37,6 +38,9 @@ func newAPIStore(t *testing.T) (*apiClient, fixture, *commerce.Store) {
 	commerce.RegisterAPI(api.New(r), s)
 	h := http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
 		p := &auth.Principal{Kind: auth.KindAPIKey, ID: "key_test", Name: "test", Role: auth.RoleStaff}
+		if role := req.Header.Get("X-Test-Role"); role != "" {
+			p.Role = auth.Role(role) // a test's own key of another role (apiClient.role)
+		}
 		r.ServeHTTP(w, req.WithContext(auth.WithPrincipal(req.Context(), p)))
 	})
 	srv := httptest.NewServer(h)
@@ -57,6 +61,9 @@ func (c *apiClient) do(method, path string, body any, out any) (int, web.ErrorBo
 		rd = bytes.NewReader(j)
 	}
 	req, _ := http.NewRequest(method, c.url+path, rd)
+	if c.role != "" {
+		req.Header.Set("X-Test-Role", string(c.role))
+	}
 	res, err := http.DefaultClient.Do(req)
 	if err != nil {
 		c.t.Fatal(err)
@@ -205,7 +212,12 @@ func TestAPICustomersAndShops(t *testing.T) {
 		t.Errorf("get deleted: %d", st)
 	}
 
+	// Shops are settings: the API, like the page, is for administrators.
 	var sh commerce.Shop
+	if st, _ := c.do("POST", "/api/v1/shops", map[string]any{"code": "rakuten", "name": "楽天市場店"}, nil); st != 403 {
+		t.Fatalf("staff creating a shop: %d, want 403", st)
+	}
+	c.role = auth.RoleAdmin
 	if st, eb := c.do("POST", "/api/v1/shops", map[string]any{"code": "rakuten", "name": "楽天市場店"}, &sh); st != 201 {
 		t.Fatalf("create shop: %d %+v", st, eb)
 	}

@@ -456,10 +456,79 @@ func TestThrottleByIP(t *testing.T) {
 	}
 }
 
+// A key belongs to its owner: disabling the owner stops it, downgrading the owner limits it,
+// and an expiry ends it.
+func TestAPIKeyOwnerAndExpiry(t *testing.T) {
+	t.Parallel()
+	s, c, _ := newTestService(t)
+	sys := WithPrincipal(context.Background(), System("test"))
+	mustUser(t, s, "root@example.com", RoleAdmin) // keeps an admin when the owner is demoted
+	owner := mustUser(t, s, "owner@example.com", RoleAdmin)
+	as := WithPrincipal(context.Background(), &Principal{Kind: KindUser, ID: owner.ID, Name: owner.Email, Role: RoleAdmin})
+	key, k, err := s.CreateAPIKey(as, "連携", RoleAdmin)
+	if err != nil || k.OwnerID != owner.ID {
+		t.Fatalf("create: %+v, %v", k, err)
+	}
+	expiring, _, err := s.CreateAPIKeyUntil(as, "期限つき", RoleViewer, c.Now().Add(time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	role := func(key string) (Role, error) {
+		p, err := s.APIKeyPrincipal(sys, key)
+		if err != nil {
+			return "", err
+		}
+		return p.Role, nil
+	}
+	if r, err := role(key); r != RoleAdmin || err != nil {
+		t.Fatalf("fresh key: %v %v", r, err)
+	}
+	if _, err := s.SetRole(sys, owner.ID, RoleStaff); err != nil {
+		t.Fatal(err)
+	}
+	if r, err := role(key); r != RoleStaff || err != nil {
+		t.Fatalf("owner demoted to staff: key acts as %v (%v), want staff", r, err)
+	}
+	if _, err := s.SetDisabled(sys, owner.ID, true); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := role(key); errs.KindOf(err) != errs.KindUnauthenticated || !strings.Contains(errs.As(err).Message, "無効") {
+		t.Fatalf("owner disabled: %v", err)
+	}
+	if _, err := s.SetDisabled(sys, owner.ID, false); err != nil {
+		t.Fatal(err)
+	}
+	if r, err := role(expiring); r != RoleViewer || err != nil {
+		t.Fatalf("before expiry: %v %v", r, err)
+	}
+	c.Advance(time.Hour)
+	if _, err := role(expiring); errs.KindOf(err) != errs.KindUnauthenticated || !strings.Contains(errs.As(err).Message, "有効期限") {
+		t.Fatalf("after expiry: %v", err)
+	}
+	// Nobody makes a key stronger than themself, or one that expired already.
+	staff := WithPrincipal(context.Background(), &Principal{Kind: KindUser, ID: owner.ID, Name: owner.Email, Role: RoleStaff})
+	if _, _, err := s.CreateAPIKey(staff, "昇格", RoleAdmin); errs.As(err) == nil || errs.As(err).Fields["role"] == "" {
+		t.Fatalf("staff making an admin key: %v", err)
+	}
+	if _, _, err := s.CreateAPIKeyUntil(as, "過去", RoleViewer, c.Now().Add(-time.Minute)); errs.As(err) == nil || errs.As(err).Fields["expires"] == "" {
+		t.Fatalf("expiry in the past: %v", err)
+	}
+	// A key from the CLI belongs to the installation: no owner to follow.
+	cli, k2, err := s.CreateAPIKey(WithPrincipal(context.Background(), System("cli")), "CLI", RoleAccountant)
+	if err != nil || k2.OwnerID != "" {
+		t.Fatalf("cli key: %+v %v", k2, err)
+	}
+	if r, err := role(cli); r != RoleAccountant || err != nil {
+		t.Fatalf("cli key: %v %v", r, err)
+	}
+}
+
 func TestAPIKeys(t *testing.T) {
 	t.Parallel()
 	s, _, rec := newTestService(t)
-	ctx := WithPrincipal(context.Background(), &Principal{Kind: KindUser, ID: "usr_1", Name: "admin@example.com", Role: RoleAdmin})
+	owner := mustUser(t, s, "admin@example.com", RoleAdmin)
+	rec.events, rec.actors = nil, nil
+	ctx := WithPrincipal(context.Background(), &Principal{Kind: KindUser, ID: owner.ID, Name: "admin@example.com", Role: RoleAdmin})
 	key, k, err := s.CreateAPIKey(ctx, "倉庫システム", RoleStaff)
 	if err != nil {
 		t.Fatal(err)

@@ -2,14 +2,18 @@ package authweb
 
 import (
 	"net/http"
+	"strings"
+	"time"
 
 	"kessai/internal/platform/auth"
+	"kessai/internal/platform/clock"
 	"kessai/internal/platform/errs"
 	"kessai/internal/web"
 )
 
 type apiKeysView struct {
 	Keys   []*auth.APIKey
+	Now    time.Time
 	Roles  []auth.Role
 	Form   map[string]string
 	Error  string
@@ -25,7 +29,7 @@ func (h *Handler) renderKeys(w http.ResponseWriter, r *http.Request, status int,
 		h.Render.Error(w, r, err)
 		return
 	}
-	v.Keys, v.Roles = keys, auth.Roles
+	v.Keys, v.Roles, v.Now = keys, auth.Roles, h.Auth.Clock.Now()
 	h.Render.Render(w, r, status, "auth/apikeys.html", web.View{Title: "APIキー", Nav: "settings", Data: v})
 }
 
@@ -34,8 +38,23 @@ func (h *Handler) apiKeys(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *Handler) createAPIKey(w http.ResponseWriter, r *http.Request) {
-	name, role := r.PostFormValue("name"), auth.Role(r.PostFormValue("role"))
-	key, k, err := h.Auth.CreateAPIKey(r.Context(), name, role)
+	name, role, exp := r.PostFormValue("name"), auth.Role(r.PostFormValue("role")), strings.TrimSpace(r.PostFormValue("expires"))
+	var expires time.Time
+	var err error
+	if exp != "" {
+		// The key works through the whole of the day given (JST).
+		var day time.Time
+		if day, err = time.ParseInLocation("2006-01-02", exp, clock.JST); err == nil {
+			expires = day.AddDate(0, 0, 1)
+		} else {
+			err = errs.Invalid("入力内容を確認してください").Field("expires", "有効期限は YYYY-MM-DD の日付で入力してください")
+		}
+	}
+	var key string
+	var k *auth.APIKey
+	if err == nil {
+		key, k, err = h.Auth.CreateAPIKeyUntil(r.Context(), name, role, expires)
+	}
 	if err != nil {
 		e := errs.As(err)
 		if e == nil || e.Kind == errs.KindInternal {
@@ -43,7 +62,7 @@ func (h *Handler) createAPIKey(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		h.renderKeys(w, r, web.StatusOf(e.Kind), apiKeysView{Error: e.Message, Fields: e.Fields,
-			Form: map[string]string{"name": name, "role": string(role)}})
+			Form: map[string]string{"name": name, "role": string(role), "expires": exp}})
 		return
 	}
 	h.renderKeys(w, r, http.StatusOK, apiKeysView{NewKey: key, NewKeyName: k.Name})
