@@ -109,3 +109,40 @@ func (q SearchQuery) request(w Window, page int) SearchRequest {
 			Sort: []SortModel{{Column: 1, Direction: 1}}},
 	}
 }
+
+// Orders yields every order matching q, reading them with getOrder as SearchAll finds them,
+// MaxGetOrder per call, so an import never holds more than one batch of numbers. Orders that
+// vanished between the search and the read (INFO_102) are skipped.
+func (c *Client) Orders(ctx context.Context, q SearchQuery) iter.Seq2[Order, error] {
+	return func(yield func(Order, error) bool) {
+		batch := make([]string, 0, MaxGetOrder)
+		flush := func() bool {
+			if len(batch) == 0 {
+				return true
+			}
+			r, err := c.GetOrder(ctx, batch)
+			batch = batch[:0]
+			if err != nil {
+				yield(Order{}, err)
+				return false
+			}
+			for _, o := range r.Orders {
+				if !yield(o, nil) {
+					return false
+				}
+			}
+			return true
+		}
+		for n, err := range c.SearchAll(ctx, q) {
+			if err != nil {
+				yield(Order{}, err)
+				return
+			}
+			batch = append(batch, n)
+			if len(batch) == MaxGetOrder && !flush() {
+				return
+			}
+		}
+		flush()
+	}
+}

@@ -221,6 +221,8 @@ type SearchRequest struct {
 	StartDatetime     DateTime          `json:"startDatetime"`
 	EndDatetime       DateTime          `json:"endDatetime"`
 	OrderProgressList []OrderProgress   `json:"orderProgressList,omitempty"`
+	SubStatusIDList   []int             `json:"subStatusIdList,omitempty"` // [-1]: no sub-status (needs orderProgressList)
+	OrderTypeList     []int             `json:"orderTypeList,omitempty"`   // 1 通常購入, 4 定期購入, 5 頒布会, 6 予約商品
 	SettlementMethod  *SettlementCode   `json:"settlementMethod,omitempty"`
 	Pagination        PaginationRequest `json:"PaginationRequestModel"`
 }

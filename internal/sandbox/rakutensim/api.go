@@ -107,6 +107,9 @@ func (s *Sim) handleSearch(sh *Shop, body []byte) (int, any) {
 	case end.Sub(start) > rakuten.MaxWindow:
 		c.add("013", "startDatetimeからendDatetimeまでの期間は63日以内で指定して下さい。")
 	}
+	if slices.Contains(req.SubStatusIDList, -1) && len(req.OrderProgressList) == 0 {
+		c.add("015", "subStatusIdListに-1を指定する場合はorderProgressListを指定して下さい。")
+	}
 	if start.Before(s.now().AddDate(0, 0, -rakuten.MaxPastSearchDays)) {
 		c.add("014", "startDatetimeは730日前以降の日時を指定して下さい。")
 	}
@@ -126,6 +129,12 @@ func (s *Sim) handleSearch(sh *Shop, body []byte) (int, any) {
 			continue
 		}
 		if req.SettlementMethod != nil && *req.SettlementMethod != o.Method {
+			continue
+		}
+		// Every sandbox order is orderType 1 (通常購入) without a sub-status; [-1] in
+		// subStatusIdList means "no sub-status".
+		if len(req.OrderTypeList) > 0 && !slices.Contains(req.OrderTypeList, 1) ||
+			len(req.SubStatusIDList) > 0 && !slices.Contains(req.SubStatusIDList, -1) {
 			continue
 		}
 		t := o.dateFor(req.DateType)

@@ -357,3 +357,56 @@ func TestConfirmOrder(t *testing.T) {
 		}
 	}
 }
+
+func TestOrdersStreamsSearchAndGet(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	e.clk.Advance(time.Hour)
+	want := e.create(t, rakutensim.NewOrder{OrderedAt: start}, 250)
+	e.create(t, rakutensim.NewOrder{OrderedAt: start, Confirmed: true}, 5) // filtered out by progress
+	e.resetCalls()
+	var got []string
+	q := rakuten.SearchQuery{DateType: rakuten.DateOrdered, Start: start, End: start.Add(time.Hour),
+		OrderProgressList: []rakuten.OrderProgress{rakuten.ProgressAwaitingConfirm}}
+	for o, err := range e.client.Orders(ctx, q) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, o.OrderNumber)
+	}
+	if !slices.Equal(got, want) || e.callCount("getOrder") != 3 || e.callCount("searchOrder") != 1 {
+		t.Errorf("%d orders, %d getOrder, %d searchOrder", len(got), e.callCount("getOrder"), e.callCount("searchOrder"))
+	}
+	// Stopping early stops the calls.
+	e.resetCalls()
+	for range e.client.Orders(ctx, q) {
+		break
+	}
+	if e.callCount("getOrder") != 1 {
+		t.Errorf("early stop: %d getOrder calls", e.callCount("getOrder"))
+	}
+}
+
+func TestSearchSubStatusAndOrderType(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	e.clk.Advance(time.Hour)
+	n := e.create(t, rakutensim.NewOrder{OrderedAt: start}, 1)
+	req := func(sub, typ []int, progress []rakuten.OrderProgress) rakuten.SearchRequest {
+		return rakuten.SearchRequest{DateType: 1, StartDatetime: rakuten.At(start), EndDatetime: rakuten.At(start.Add(time.Hour)),
+			SubStatusIDList: sub, OrderTypeList: typ, OrderProgressList: progress, Pagination: rakuten.PaginationRequest{RecordsAmount: 30, Page: 1}}
+	}
+	_, err := e.client.SearchOrder(ctx, req([]int{-1}, nil, nil))
+	fieldErr(t, err, [2]string{"SEARCH_ORDER_ERROR_015", ""})
+	for _, tt := range []struct {
+		sub, typ []int
+		hits     int
+	}{{[]int{-1}, nil, 1}, {[]int{7}, nil, 0}, {nil, []int{1, 4}, 1}, {nil, []int{5}, 0}} {
+		r, err := e.client.SearchOrder(ctx, req(tt.sub, tt.typ, []rakuten.OrderProgress{100}))
+		if err != nil || len(r.OrderNumbers) != tt.hits || tt.hits == 1 && r.OrderNumbers[0] != n[0] {
+			t.Errorf("sub %v type %v: %v %v", tt.sub, tt.typ, r.OrderNumbers, err)
+		}
+	}
+	_, err = e.client.SearchOrder(ctx, req(nil, []int{2}, nil))
+	fieldErr(t, err, [2]string{"SEARCH_ORDER_ERROR_011", "orderTypeList"})
+}

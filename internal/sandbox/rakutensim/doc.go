@@ -86,7 +86,8 @@
 //     knows the expiry date from its settings. Rakuten publishes no rate limit: none is enforced.
 //   - Message codes other than _009/_010/_011, INFO_101/102 and the confirm/cancel/shipping codes
 //     seen in public answers are the Sim's: SEARCH_ORDER_ERROR_012 (end before start), _013
-//     (window over 63 days), _014 (start over 730 days ago), _023 (a page beyond the first
+//     (window over 63 days), _014 (start over 730 days ago), _015 (subStatusIdList [-1] without
+//     orderProgressList), _023 (a page beyond the first
 //     15,000 hits; Rakuten's _023 exists but its meaning was not read); GET_ORDER/CONFIRM_ORDER
 //     _ERROR_012 (over 100 numbers); CONFIRM_ORDER_ERROR_101, CANCEL_ORDER_ERROR_101 and
 //     UPDATE_ORDERSHIPPING_ERROR_101 (unknown order); CANCEL_ORDER_ERROR_102 and
@@ -94,6 +95,8 @@
 //   - confirmOrder answers HTTP 200 with one message per order even when some are refused.
 //   - getPayment's answer is {MessageModelList, OrderModel:{orderNumber, PaymentModelList}}
 //     with one payment per order; its version is accepted from 1 to 10.
+//   - Every sandbox order is orderType 1 without a sub-status: orderTypeList without 1, or
+//     subStatusIdList without -1, finds nothing.
 //   - searchOrder sorts by 注文日時 ascending unless SortModelList says descending; both ends
 //     of the window are included; pages beyond the last are empty.
 //   - A payment-method change and an amount change are ChangeReasonModel changeType 9
