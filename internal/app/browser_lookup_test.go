@@ -52,3 +52,49 @@ func TestBrowserPrefilledBankNames(t *testing.T) {
 		}
 	}
 }
+
+// evalString reads a JavaScript expression's string value.
+func evalString(t *testing.T, p *browsertest.Page, js string) string {
+	t.Helper()
+	v, err := chromedp.Run(p.Ctx, chromedp.Evaluate[string](js))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v
+}
+
+// TestBrowserBankChangeClearsBranch: a branch chosen for one bank is cleared when the bank
+// changes, so 0005 is never sent with みずほ's branch 001 still in the field.
+func TestBrowserBankChangeClearsBranch(t *testing.T) {
+	t.Parallel()
+	inst := apptest.Start(t, apptest.Options{})
+	cfg := inst.App.Config
+	p := browsertest.New(t, browsertest.Options{})
+	p.Goto(inst.URL + "/login")
+	p.Fill("email", cfg.AdminEmail)
+	p.Fill("password", cfg.AdminPass)
+	p.ClickAndWait("ログイン")
+	p.WaitText("対応が必要なもの")
+	p.Goto(inst.URL + "/customers/new")
+	p.Fill("#bank_code", "0001")
+	p.Fill("#branch_code", "001")
+	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline) && evalString(t, p, `document.querySelector("#branch_name").value`) == ""; {
+		time.Sleep(100 * time.Millisecond)
+	}
+	if got := evalString(t, p, `document.querySelector("#branch_name").value`); !strings.Contains(got, "東京") {
+		t.Fatalf("branch name for 0001-001: %q", got)
+	}
+	p.Fill("#bank_code", "0005")
+	if got := evalString(t, p, `document.querySelector("#branch_code").value + "|" + document.querySelector("#branch_name").value`); got != "|" {
+		t.Errorf("after the bank changed, branch = %q, want it cleared", got)
+	}
+	// Typing the same bank again (no change) keeps a branch chosen for it.
+	p.Fill("#branch_code", "001")
+	setValue(t, p, "#bank_code", "0005")
+	if err := chromedp.Do(p.Ctx, chromedp.Evaluate[chromedp.Void](`document.querySelector("#bank_code").dispatchEvent(new Event("change"))`)); err != nil {
+		t.Fatal(err)
+	}
+	if got := evalString(t, p, `document.querySelector("#branch_code").value`); got != "001" {
+		t.Errorf("the same bank cleared the branch: %q", got)
+	}
+}

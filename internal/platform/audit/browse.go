@@ -131,7 +131,8 @@ func likeEscape(s string) string { return strings.ReplaceAll(s, "%", "") }
 
 // Change is one field of an entry's before/after, for display.
 type Change struct {
-	Field   string
+	Field   string // in Japanese (FieldLabel)
+	Key     string // as stored
 	Before  string
 	After   string
 	Changed bool
@@ -160,7 +161,7 @@ func (r Record) Changes() []Change {
 	var out []Change
 	for _, k := range names {
 		b, a := show(before[k]), show(after[k])
-		out = append(out, Change{Field: k, Before: b, After: a, Changed: b != a})
+		out = append(out, Change{Field: FieldLabel(k), Key: k, Before: b, After: a, Changed: b != a})
 	}
 	return out
 }
@@ -182,6 +183,10 @@ func show(v json.RawMessage) string {
 	}
 	var s string
 	if json.Unmarshal(v, &s) == nil {
+		// Times are stored in UTC; people read them in JST like every time on the screens.
+		if t, err := time.Parse(time.RFC3339Nano, s); err == nil && len(s) >= len("2006-01-02T15:04:05Z") {
+			return t.In(clock.JST).Format("2006/01/02 15:04:05")
+		}
 		return s
 	}
 	return string(v)

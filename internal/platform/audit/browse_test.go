@@ -52,9 +52,12 @@ func TestListFilters(t *testing.T) {
 
 func TestChanges(t *testing.T) {
 	t.Parallel()
-	r := audit.Record{Before: `{"role":"staff","email":"a@b.jp"}`, After: `{"role":"accountant","email":"a@b.jp","n":3}`}
+	r := audit.Record{Before: `{"role":"staff","email":"a@b.jp","updated_at":"2026-03-31T15:30:00Z"}`,
+		After: `{"role":"accountant","email":"a@b.jp","n":3,"updated_at":"2026-03-31T15:45:00.123Z"}`}
 	got := r.Changes()
-	want := []audit.Change{{"email", "a@b.jp", "a@b.jp", false}, {"n", "", "3", true}, {"role", "staff", "accountant", true}}
+	// Field names in Japanese (the stored key beside them), times in JST.
+	want := []audit.Change{{"メールアドレス", "email", "a@b.jp", "a@b.jp", false}, {"n", "n", "", "3", true},
+		{"ロール", "role", "staff", "accountant", true}, {"更新日時", "updated_at", "2026/04/01 00:30:00", "2026/04/01 00:45:00", true}}
 	if len(got) != len(want) {
 		t.Fatalf("Changes = %+v", got)
 	}

@@ -122,6 +122,24 @@ document.addEventListener("DOMContentLoaded", () => {
     const fill = () => { if (nameInput && names[input.value]) nameInput.value = names[input.value]; };
     input.addEventListener("input", () => { clearTimeout(timer); timer = setTimeout(load, 150); fill(); });
     input.addEventListener("change", fill);
+    // A branch belongs to its bank: when the bank it was looked up under changes, the branch
+    // (its code, name and choices) is cleared rather than silently kept for the new bank.
+    if (input.dataset.lookupParam) {
+      const parent = document.querySelector(input.dataset.lookupParam.split("=")[1]);
+      if (parent) {
+        let bank = parent.value;
+        const changed = () => {
+          if (parent.value === bank) return;
+          bank = parent.value;
+          input.value = "";
+          if (nameInput) nameInput.value = "";
+          names = {};
+          if (list) list.replaceChildren();
+        };
+        parent.addEventListener("input", changed);
+        parent.addEventListener("change", changed);
+      }
+    }
     // A code the page came with (an edit, a form shown again, a transfer prefilled from the
     // customer) gets its name at once, unless the page already shows one.
     if (nameInput && input.value && !nameInput.value) load();

@@ -42,7 +42,21 @@ func Routes(sh *web.Shell, d *db.DB) error {
 		pages := (total + paging.PerPage - 1) / paging.PerPage
 		sh.Render.Render(w, r, http.StatusOK, "audit/list.html", web.View{Title: "操作履歴", Nav: "settings", Data: map[string]any{
 			"Filter": f, "Items": items, "Total": int64(total), "Page": paging.Page, "Pages": pages,
+			"Actions": audit.ActionChoices(), "RecordTypes": audit.RecordTypeChoices(),
+			// A code typed into the URL (a prefix such as user.) stays selectable.
+			"OtherAction":     unknown(f.Action, audit.ActionChoices()),
+			"OtherRecordType": unknown(f.RecordType, audit.RecordTypeChoices()),
 		}})
 	})
 	return nil
+}
+
+// unknown returns v when it is not one of the choices ("" when it is, or empty).
+func unknown(v string, cs []audit.Choice) string {
+	for _, c := range cs {
+		if c.Code == v {
+			return ""
+		}
+	}
+	return v
 }

@@ -37,8 +37,13 @@ func TestAuditPage(t *testing.T) {
 		want   []string
 		absent []string
 	}{
-		{auth.RoleAccountant, "", 200, []string{"全4件", "user.role_change", "accountant", "漏洩のため", "倉庫システム", "2026/03/31 23:30:00"}, nil},
-		{auth.RoleAdmin, "?action=user.&per_page=1&page=2", 200, []string{"全2件", "user.create", "2 / 2 ページ", "前へ"}, []string{"case.create", "次へ"}},
+		{auth.RoleAccountant, "", 200, []string{"全4件", "user.role_change", "accountant", "漏洩のため", "倉庫システム", "2026/03/31 23:30:00",
+			// Pickers, not codes to type; field names in Japanese.
+			`<select name="action">`, `<option value="transfer.execute" >振込実行</option>`, `<select name="record_type">`,
+			`<option value="purchase_case" >買取ケース</option>`, `<td title="role">ロール</td>`}, []string{`<td>role</td>`}},
+		{auth.RoleAdmin, "?action=user.&per_page=1&page=2", 200, []string{"全2件", "ユーザー登録</a>", "2 / 2 ページ", "前へ",
+			`<option value="user." selected>user.</option>`}, []string{"買取ケース登録</a>", "次へ"}},
+		{auth.RoleAdmin, "?action=user.create", 200, []string{`<option value="user.create" selected>ユーザー登録</option>`}, nil},
 		{auth.RoleAdmin, "?from=bad", 422, []string{"日付は"}, nil},
 		{auth.RoleStaff, "", 403, []string{"権限がありません"}, []string{"user.create"}},
 		{auth.RoleViewer, "", 403, nil, []string{"user.create"}},
