@@ -280,6 +280,8 @@ func (c *checker) tel(key, label string, missing, chars, hyphens, length, zero i
 		c.add(key, label, chars, "半角数字と「-」で指定してください")
 	case strings.Contains(s, "-") && strings.Count(s, "-") != 2:
 		c.add(key, label, hyphens, "「-」を入れるときはちょうど2つにしてください（例: 03-1234-5678）")
+	case d == "":
+		c.add(key, label, length, "電話番号の数字がありません")
 	case d[0] != '0':
 		c.add(key, label, zero, "「0」で始まる電話番号を指定してください")
 	case isMobile(d) && len(d) != 11:

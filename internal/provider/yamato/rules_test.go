@@ -77,6 +77,7 @@ var CreditRuleCases = []RuleCase{
 	{"tel mobile 10", APICredit, map[string]string{"telNum": "090-1234-567"}, "telNum", "kaara040E"},
 	{"tel fixed 11", APICredit, map[string]string{"telNum": "03-1234-56789"}, "telNum", "kaara040E"},
 	{"tel not 0", APICredit, map[string]string{"telNum": "3312345678"}, "telNum", "kaara093E"},
+	{"tel only hyphens", APICredit, map[string]string{"telNum": "--"}, "telNum", "kaara040E"},
 	{"tel mobile ok", APICredit, map[string]string{"telNum": "09012345678"}, "", ""},
 	{"email not ascii", APICredit, map[string]string{"email": "たろう@example.jp"}, "email", "kaara043E"},
 	{"email 65", APICredit, map[string]string{"email": strings.Repeat("a", 54) + "@example.jp"}, "email", "kaara044E"},
@@ -306,4 +307,25 @@ func TestTextConversions(t *testing.T) {
 	if _, _, ok := SplitAddress(strings.Repeat("東", 51)); ok {
 		t.Error("51 characters split without complaint")
 	}
+}
+
+// No form makes the rules panic; the seeds run with every go test.
+func FuzzValidate(f *testing.F) {
+	for _, s := range []string{"--", "-", "", "0", "０３", "\xff", "-1-", "1-", "00000000000000000000", "東京都", "🍎"} {
+		f.Add(s, s)
+	}
+	f.Fuzz(func(t *testing.T, a, b string) {
+		for _, api := range APIs {
+			form := goodCredit()
+			for _, k := range []string{"telNum", "postCode", "sendTelNum", "sendPostCode", "totalAmount", "unitPrice1", "subTotal1",
+				"itemCount1", "orderYmd", "shipYmd", "requestDate", "paymentNo", "processDiv", "ninCode", "address1", "billPostCode"} {
+				form.Set(k, a)
+			}
+			form.Set("address2", b)
+			form.Set("sendDiv", b)
+			form.Set("requestContents", b)
+			form.Set("reasonReissue", a)
+			_ = Validate(api, form)
+		}
+	})
 }
