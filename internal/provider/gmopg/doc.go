@@ -20,6 +20,10 @@
 // every attempt is bounded by Config.Timeout. IsOutcomeUnknown tells a caller when a money call
 // may have happened and must be settled by asking GMO-PG.
 //
+// The 接続テスト is CheckShop, CheckSite and CheckSFTP: calls that create nothing and whose "not
+// found" answer proves the credentials. CheckResultFile reads a card update result whole and
+// reports every bad row before anything is applied.
+//
 // The package keeps no state, never logs, and imports nothing of kessai's but platform/clock, so
 // it works the same against GMO-PG and against the simulator in internal/sandbox/gmopgsim.
 package gmopg
