@@ -152,3 +152,16 @@ func (q *Queue) CountByKindState(ctx context.Context) ([]KindStateCount, error) 
 	}
 	return out, rows.Err()
 }
+
+// OnRecordsClock moves a time River stamped (on the wall clock) onto the business clock the
+// records use, so ジョブ管理 and the records agree after the sandbox clock was moved: it adds
+// the clock's current offset from the wall clock (zero for the system clock).
+func (q *Queue) OnRecordsClock(wall time.Time) time.Time {
+	if wall.IsZero() {
+		return wall
+	}
+	if o, ok := q.cfg.Clock.(interface{ Offset() time.Duration }); ok {
+		return wall.Add(o.Offset())
+	}
+	return wall
+}

@@ -55,6 +55,8 @@ func (h *Handler) list(w http.ResponseWriter, r *http.Request) {
 	}
 	rows := make([]listRow, len(list))
 	for i, j := range list {
+		j.CreatedAt, j.ScheduledAt = h.Queue.OnRecordsClock(j.CreatedAt), h.Queue.OnRecordsClock(j.ScheduledAt)
+		j.StartedAt, j.FinishedAt = h.Queue.OnRecordsClock(j.StartedAt), h.Queue.OnRecordsClock(j.FinishedAt)
 		rows[i].Job = j
 		rows[i].Status, _ = jobs.States.Get(j.State)
 		rows[i].KindLabel = h.Queue.KindLabel(j.Kind)
@@ -105,13 +107,27 @@ func (h *Handler) load(r *http.Request) (*detailData, error) {
 	case err != nil:
 		return nil, err
 	default:
+		// Times on the records' clock (River stamps the wall clock).
+		shown := *row
+		shown.CreatedAt, shown.ScheduledAt = h.Queue.OnRecordsClock(row.CreatedAt), h.Queue.OnRecordsClock(row.ScheduledAt)
+		if row.AttemptedAt != nil {
+			t := h.Queue.OnRecordsClock(*row.AttemptedAt)
+			shown.AttemptedAt = &t
+		}
+		if row.FinalizedAt != nil {
+			t := h.Queue.OnRecordsClock(*row.FinalizedAt)
+			shown.FinalizedAt = &t
+		}
+		row = &shown
 		d.Job, d.Kind = row, row.Kind
 		d.State, _ = jobs.States.Get(jobs.StateOf(row.State))
 		d.Args = prettyJSON(row.EncodedArgs)
 		d.Link = h.Queue.Link(row.Kind, row.EncodedArgs)
 		// Newest attempt first.
 		for i := len(row.Errors) - 1; i >= 0; i-- {
-			d.Errors = append(d.Errors, row.Errors[i])
+			e := row.Errors[i]
+			e.At = h.Queue.OnRecordsClock(e.At)
+			d.Errors = append(d.Errors, e)
 		}
 		d.CanRetry = jobs.States.Allows(d.State.Code, "retry")
 		d.CanCancel = jobs.States.Allows(d.State.Code, "cancel")

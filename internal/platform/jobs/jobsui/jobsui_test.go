@@ -210,3 +210,63 @@ func TestPages(t *testing.T) {
 }
 
 func jsonNum(id int64) string { b, _ := json.Marshal(id); return string(b) }
+
+// ジョブ管理 shows times on the records' clock: with the sandbox clock 40 days ahead, a job run
+// now is listed 40 days ahead, as the records it wrote are.
+func TestTimesOnTheRecordsClock(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	d := dbtest.Open(t, jobs.Migrations, audit.Migrations)
+	clk := clock.NewSandbox()
+	clk.Advance(40 * 24 * time.Hour)
+	q, err := jobs.New(ctx, d, jobs.Config{Clock: clk, PollInterval: 20 * time.Millisecond, ScheduleEvery: time.Hour})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := jobs.AddWorker(q, reporter{}); err != nil {
+		t.Fatal(err)
+	}
+	if err := q.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		sctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+		defer cancel()
+		q.Stop(sctx)
+		q.Close()
+	})
+	id, _, err := q.Insert(ctx, reportArgs{}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		if row, err := q.Get(ctx, id); err != nil {
+			t.Fatal(err)
+		} else if row.State == rivertype.JobStateCompleted {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("job did not complete")
+		}
+	}
+	render, err := web.NewRenderer(clk, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sh := web.NewShell(render)
+	if err := (&jobsui.Handler{Queue: q, Render: render, Audit: &audit.Log{}, DB: d}).Routes(sh); err != nil {
+		t.Fatal(err)
+	}
+	for _, path := range []string{"/jobs", "/jobs/" + jsonNum(id)} {
+		req := httptest.NewRequest(http.MethodGet, path, nil)
+		req.Header.Set("X-Test-Role", string(auth.RoleAdmin))
+		rec := httptest.NewRecorder()
+		withRole(sh).ServeHTTP(rec, req)
+		body := rec.Body.String()
+		want := web.FormatJST(clk.Now(), "2006/01/02")
+		wall := web.FormatJST(time.Now(), "2006/01/02")
+		if rec.Code != 200 || !strings.Contains(body, want) || strings.Contains(body, wall) {
+			t.Errorf("%s: %d; want times on %s (the records' clock), not %s (the wall clock)", path, rec.Code, want, wall)
+		}
+	}
+}
