@@ -16,6 +16,7 @@ import (
 	"kessai/internal/platform/audit"
 	"kessai/internal/platform/clock"
 	"kessai/internal/platform/db"
+	"kessai/internal/platform/jpcsv"
 )
 
 // BenchmarkScale measures the lists at issue 13's size — 1,000,000 orders, 1,000,000 cases,
@@ -258,4 +259,53 @@ func insertMany(b *testing.B, d *db.DB, n int, head string, cols int, row func(i
 			b.Fatal(err)
 		}
 	}
+}
+
+// BenchmarkScaleExport exports every order of the scale dataset (standard template, one row
+// per order: the dataset has no lines) into a file, in CP932 and in UTF-8, and reports the
+// process's peak RSS after each (run it alone: scripts/bench-scale does, and measures the
+// floor, sqlite3 -csv | iconv, beside it).
+func BenchmarkScaleExport(b *testing.B) {
+	if os.Getenv("KESSAI_BENCH_SCALE") != "1" {
+		b.Skip("set KESSAI_BENCH_SCALE=1 (scripts/bench-scale)")
+	}
+	n := 1_000_000
+	if v := os.Getenv("KESSAI_BENCH_ORDERS"); v != "" {
+		n, _ = strconv.Atoi(v)
+	}
+	d := scaleDB(b, n)
+	c := clock.NewFrozen(testNow)
+	s := commerce.NewStore(d, c, &audit.Log{Now: c.Now})
+	for _, enc := range []jpcsv.Encoding{jpcsv.CP932, jpcsv.UTF8} {
+		b.Run(enc.String(), func(b *testing.B) {
+			for b.Loop() {
+				f, err := os.CreateTemp(b.TempDir(), "export-*.csv")
+				if err != nil {
+					b.Fatal(err)
+				}
+				if err := s.ExportOrders(context.Background(), f, commerce.OrderFilter{}, commerce.TemplateStandard, enc); err != nil {
+					b.Fatal(err)
+				}
+				st, _ := f.Stat()
+				f.Close()
+				b.ReportMetric(float64(st.Size())/1e6, "file-MB")
+			}
+			b.ReportMetric(peakRSSMB(), "peak-rss-MB")
+		})
+	}
+}
+
+// peakRSSMB is the process's high-water resident set (VmHWM), in MB.
+func peakRSSMB() float64 {
+	b, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if f := strings.Fields(line); len(f) >= 2 && f[0] == "VmHWM:" {
+			kb, _ := strconv.ParseFloat(f[1], 64)
+			return kb / 1024
+		}
+	}
+	return 0
 }

@@ -103,8 +103,8 @@ func (f CaseFilter) Query() url.Values {
 	return v
 }
 
-func (f CaseFilter) where() *where {
-	w := &where{}
+func (f CaseFilter) where(d db.Dialect) *where {
+	w := &where{d: d}
 	if f.Kind != "" {
 		w.add("pc.kind = ?", f.Kind)
 	}
@@ -197,7 +197,7 @@ func scanCaseRow(r scanner) (CaseRow, error) {
 // set) of the cases matching f, and how many match in all (up to CountLimit+1). One query for the rows (customers and shops joined), one for
 // the count.
 func (s *Store) SearchCases(ctx context.Context, f CaseFilter, page, perPage int) ([]CaseRow, int, error) {
-	w := f.where()
+	w := f.where(s.db.Dialect())
 	total, err := countBounded(ctx, s.db, caseCountFrom(w), w)
 	if err != nil {
 		return nil, 0, fmt.Errorf("count cases: %w", err)
@@ -221,7 +221,7 @@ func caseCountFrom(w *where) string {
 
 // ListCases returns every case matching f, in its sort order (for exports and bulk jobs).
 func (s *Store) ListCases(ctx context.Context, f CaseFilter) ([]CaseRow, error) {
-	return s.listCases(ctx, s.db, f.where(), f.orderBy())
+	return s.listCases(ctx, s.db, f.where(s.db.Dialect()), f.orderBy())
 }
 
 // CaseRowsByID returns the rows of the given cases, in the order of ids (unknown IDs are
@@ -266,7 +266,7 @@ func eachCase(ctx context.Context, q db.Querier, w *where, tail string, extra []
 // CaseIDs returns the IDs of every case matching f, in its sort order: what 「全N件を一括操作」
 // acts on.
 func (s *Store) CaseIDs(ctx context.Context, f CaseFilter) ([]string, error) {
-	w := f.where()
+	w := f.where(s.db.Dialect())
 	return queryIDs(ctx, s.db, `SELECT pc.id`+caseRowFrom+w.sql()+f.orderBy(), w.args)
 }
 

@@ -125,9 +125,13 @@ func cellText(rec jpcsv.Record, col string) string { return strings.TrimSpace(re
 
 // cellInt reads a yen amount or a count: "1,000", "￥1,000", "1000円" and full-width digits are
 // accepted. Empty is 0.
+// numberMarks are what people write around a number in a sheet (1,000円, ¥500, 10%); one
+// replacer for every cell (building one per cell was a tenth of an import's CPU).
+var numberMarks = strings.NewReplacer(",", "", "¥", "", "円", "", "\\", "", "%", "")
+
 func cellInt(c *jpcsv.Collector, rec jpcsv.Record, col string) int64 {
 	v := strings.TrimSpace(norm.NFKC.String(rec.Get(col)))
-	v = strings.NewReplacer(",", "", "¥", "", "円", "", "\\", "", "%", "").Replace(v)
+	v = numberMarks.Replace(v)
 	if v == "" {
 		return 0
 	}

@@ -90,7 +90,7 @@ func (s *Store) ExportCases(ctx context.Context, w io.Writer, f CaseFilter, temp
 		return err
 	}
 	return streamCSV(w, encodingOf(enc), t, func(fn func(CaseRow) error) error {
-		return eachCase(ctx, s.db, f.where(), f.orderBy(), nil, fn)
+		return eachCase(ctx, s.db, f.where(s.db.Dialect()), f.orderBy(), nil, fn)
 	})
 }
 

@@ -69,7 +69,7 @@ func (s *Store) ExportCustomers(ctx context.Context, w io.Writer, f CustomerFilt
 		return err
 	}
 	return streamCSV(w, encodingOf(enc), t, func(fn func(Customer) error) error {
-		return s.eachCustomer(ctx, f.where(), f.orderBy(), nil, fn)
+		return s.eachCustomer(ctx, f.where(s.db.Dialect()), f.orderBy(), nil, fn)
 	})
 }
 

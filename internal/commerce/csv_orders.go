@@ -161,7 +161,7 @@ func (s *Store) ExportOrders(ctx context.Context, w io.Writer, f OrderFilter, te
 		batch = batch[:0]
 		return nil
 	}
-	err = s.eachOrder(ctx, f.where(), f.orderBy(), nil, func(o OrderRow) error {
+	err = s.eachOrder(ctx, f.where(s.db.Dialect()), f.orderBy(), nil, func(o OrderRow) error {
 		if batch = append(batch, o); len(batch) == 500 {
 			return flush()
 		}

@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"net/url"
+
+	"kessai/internal/platform/db"
 )
 
 // CustomerFilter is a search of customers. The zero value matches every customer.
@@ -61,8 +63,8 @@ func (f CustomerFilter) Query() url.Values {
 	return v
 }
 
-func (f CustomerFilter) where() *where {
-	w := &where{}
+func (f CustomerFilter) where(d db.Dialect) *where {
+	w := &where{d: d}
 	w.customerText("c", f.Text)
 	if f.Prefecture != "" {
 		w.add("c.prefecture = ?", f.Prefecture)
@@ -97,7 +99,7 @@ func (f CustomerFilter) orderBy() string { return " ORDER BY " + f.sort().sql }
 // SearchCustomers returns one page of the customers matching f (after f.After when set) and
 // how many match in all, counted up to CountLimit+1.
 func (s *Store) SearchCustomers(ctx context.Context, f CustomerFilter, page, perPage int) ([]Customer, int, error) {
-	w := f.where()
+	w := f.where(s.db.Dialect())
 	total, err := countBounded(ctx, s.db, ` FROM customers c`, w)
 	if err != nil {
 		return nil, 0, fmt.Errorf("count customers: %w", err)
@@ -109,12 +111,12 @@ func (s *Store) SearchCustomers(ctx context.Context, f CustomerFilter, page, per
 
 // ListCustomers returns every customer matching f (for exports and bulk jobs).
 func (s *Store) ListCustomers(ctx context.Context, f CustomerFilter) ([]Customer, error) {
-	return s.listCustomers(ctx, f.where(), f.orderBy())
+	return s.listCustomers(ctx, f.where(s.db.Dialect()), f.orderBy())
 }
 
 // CustomerIDs returns the IDs of every customer matching f.
 func (s *Store) CustomerIDs(ctx context.Context, f CustomerFilter) ([]string, error) {
-	w := f.where()
+	w := f.where(s.db.Dialect())
 	return queryIDs(ctx, s.db, `SELECT c.id FROM customers c`+w.sql()+f.orderBy(), w.args)
 }
 

@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"kessai/internal/platform/clock"
 	"kessai/internal/platform/db"
@@ -186,6 +187,7 @@ func (w queryWriter) boolean(key string, v *bool) {
 
 // where collects SQL conditions and their arguments.
 type where struct {
+	d     db.Dialect // free text is matched through the engine's own index
 	conds []string
 	args  []any
 	// joins is set when a condition reads the customer (alias cu), so a count can skip the join
@@ -224,19 +226,43 @@ func contains(s string) string { return "%" + likeEscaper.Replace(s) + "%" }
 const escape = ` ESCAPE '\'`
 
 // customerText adds a condition matching free text against a customer's name, kana, code, email
-// and phone, case-insensitively and with hiragana found as katakana.
+// and phone, case-insensitively and with hiragana found as katakana. On SQLite a text of three
+// characters or more is looked up in customers_fts (FTS5 trigram: substring matches from an
+// index); on PostgreSQL the same LIKEs are answered by pg_trgm GIN indexes on each expression.
 func (w *where) customerText(alias, text string) {
 	if text == "" {
 		return
 	}
 	w.joins = true
-	lower := contains(strings.ToLower(text))
-	kanaText := contains(normalizeKanaName(text))
-	phone := contains(strings.ReplaceAll(normalizePhone(text), "-", ""))
+	lowerText := strings.ToLower(text)
+	kanaText := normalizeKanaName(text)
+	phoneText := strings.ReplaceAll(normalizePhone(text), "-", "")
+	if q, ok := trigramQuery(lowerText, kanaText, phoneText); ok && w.d == db.SQLite {
+		w.add(alias+`.id IN (SELECT id FROM customers_fts WHERE customers_fts MATCH ?)`, q)
+		return
+	}
+	lower := contains(lowerText)
 	w.add(`(LOWER(`+alias+`.name) LIKE ?`+escape+` OR `+alias+`.name_kana LIKE ?`+escape+
 		` OR LOWER(`+alias+`.code) LIKE ?`+escape+` OR LOWER(`+alias+`.email) LIKE ?`+escape+
 		` OR REPLACE(`+alias+`.phone, '-', '') LIKE ?`+escape+`)`,
-		lower, kanaText, lower, lower, phone)
+		lower, contains(kanaText), lower, lower, contains(phoneText))
+}
+
+// trigramQuery is an FTS5 query matching any of terms as a substring: each becomes a quoted
+// phrase, which the trigram tokenizer matches anywhere in a value. It is false when a term is
+// shorter than a trigram (the index cannot answer it; the LIKEs scan instead).
+func trigramQuery(terms ...string) (string, bool) {
+	var parts []string
+	for _, t := range terms {
+		if utf8.RuneCountInString(t) < 3 {
+			return "", false
+		}
+		p := `"` + strings.ReplaceAll(t, `"`, `""`) + `"`
+		if !slices.Contains(parts, p) {
+			parts = append(parts, p)
+		}
+	}
+	return strings.Join(parts, " OR "), true
 }
 
 // customerIn matches records whose customer (column col) matches text as customerText does. The
@@ -245,7 +271,7 @@ func (w *where) customerIn(col, text string) {
 	if text == "" {
 		return
 	}
-	sub := &where{}
+	sub := &where{d: w.d}
 	sub.customerText("cu", text)
 	w.add(col+" IN (SELECT cu.id FROM customers cu"+sub.sql()+")", sub.args...)
 }

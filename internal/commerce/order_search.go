@@ -6,6 +6,8 @@ import (
 	"net/url"
 	"strings"
 	"time"
+
+	"kessai/internal/platform/db"
 )
 
 // OrderFilter is a search of orders. The zero value matches every order.
@@ -94,8 +96,8 @@ func (f OrderFilter) Query() url.Values {
 	return v
 }
 
-func (f OrderFilter) where() *where {
-	w := &where{}
+func (f OrderFilter) where(d db.Dialect) *where {
+	w := &where{d: d}
 	if f.ShopID != "" {
 		w.add("o.shop_id = ?", f.ShopID)
 	}
@@ -161,7 +163,7 @@ const orderRowColumns = orderColumns + `, COALESCE(cu.code, ''), COALESCE(cu.nam
 // SearchOrders returns one page of the orders matching f (after f.After when set) and how
 // many match in all, counted up to CountLimit+1.
 func (s *Store) SearchOrders(ctx context.Context, f OrderFilter, page, perPage int) ([]OrderRow, int, error) {
-	w := f.where()
+	w := f.where(s.db.Dialect())
 	total, err := countBounded(ctx, s.db, orderCountFrom, w)
 	if err != nil {
 		return nil, 0, fmt.Errorf("count orders: %w", err)
@@ -177,7 +179,7 @@ const orderCountFrom = ` FROM orders o`
 // ListOrders returns every order matching f; with lines it also loads their lines (one query
 // per 500 orders), as exports need.
 func (s *Store) ListOrders(ctx context.Context, f OrderFilter, withLines bool) ([]OrderRow, error) {
-	rows, err := s.listOrders(ctx, f.where(), f.orderBy())
+	rows, err := s.listOrders(ctx, f.where(s.db.Dialect()), f.orderBy())
 	if err != nil || !withLines {
 		return rows, err
 	}
@@ -197,7 +199,7 @@ func (s *Store) ListOrders(ctx context.Context, f OrderFilter, withLines bool) (
 
 // OrderIDs returns the IDs of every order matching f.
 func (s *Store) OrderIDs(ctx context.Context, f OrderFilter) ([]string, error) {
-	w := f.where()
+	w := f.where(s.db.Dialect())
 	return queryIDs(ctx, s.db, `SELECT o.id`+orderRowFrom+w.sql()+f.orderBy(), w.args)
 }
 

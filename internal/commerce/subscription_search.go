@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"net/url"
 	"strings"
+
+	"kessai/internal/platform/db"
 )
 
 // SubscriptionFilter is a search of subscriptions. The zero value matches every subscription.
@@ -81,8 +83,8 @@ func (f SubscriptionFilter) Query() url.Values {
 	return v
 }
 
-func (f SubscriptionFilter) where() *where {
-	w := &where{}
+func (f SubscriptionFilter) where(d db.Dialect) *where {
+	w := &where{d: d}
 	w.in("sb.status", f.Statuses)
 	if f.Code != "" {
 		w.add("LOWER(sb.code) LIKE ?"+escape, contains(strings.ToLower(f.Code)))
@@ -146,7 +148,7 @@ const subscriptionRowColumns = subscriptionColumns + `, cu.code, cu.name, sh.cod
 
 // SearchSubscriptions returns one page of the subscriptions matching f and how many match.
 func (s *Store) SearchSubscriptions(ctx context.Context, f SubscriptionFilter, page, perPage int) ([]SubscriptionRow, int, error) {
-	w := f.where()
+	w := f.where(s.db.Dialect())
 	var total int
 	if err := s.db.QueryRowContext(ctx, `SELECT COUNT(*)`+subscriptionRowFrom+w.sql(), w.args...).Scan(&total); err != nil {
 		return nil, 0, fmt.Errorf("count subscriptions: %w", err)
@@ -158,12 +160,12 @@ func (s *Store) SearchSubscriptions(ctx context.Context, f SubscriptionFilter, p
 
 // ListSubscriptions returns every subscription matching f.
 func (s *Store) ListSubscriptions(ctx context.Context, f SubscriptionFilter) ([]SubscriptionRow, error) {
-	return s.listSubscriptions(ctx, f.where(), f.orderBy())
+	return s.listSubscriptions(ctx, f.where(s.db.Dialect()), f.orderBy())
 }
 
 // SubscriptionIDs returns the IDs of every subscription matching f.
 func (s *Store) SubscriptionIDs(ctx context.Context, f SubscriptionFilter) ([]string, error) {
-	w := f.where()
+	w := f.where(s.db.Dialect())
 	return queryIDs(ctx, s.db, `SELECT sb.id`+subscriptionRowFrom+w.sql()+f.orderBy(), w.args)
 }
 

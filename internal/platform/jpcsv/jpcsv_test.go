@@ -452,3 +452,34 @@ func BenchmarkReadCP932(b *testing.B) {
 		}
 	}
 }
+
+// A file is detected and read in chunks: a UTF-8 character across the 64 KB chunk boundary
+// is still UTF-8, and a CP932 byte far into the file still makes it CP932.
+func TestStreamDetectionAcrossChunks(t *testing.T) {
+	pad := strings.Repeat("a", 64<<10-len("名前\r\n")-1) // "あ" starts 1 byte before the boundary
+	utf := "名前\r\n" + pad + "あ\r\n"
+	r, err := NewReader(strings.NewReader(utf))
+	if err != nil || r.Encoding() != UTF8 {
+		t.Fatalf("UTF-8 across the boundary: %v %v", r, err)
+	}
+	rec, err := r.Read()
+	if err != nil || !strings.HasSuffix(rec.Get("名前"), "あ") {
+		t.Fatalf("read %q, %v", rec.Get("名前"), err)
+	}
+	sj, _ := japanese.ShiftJIS.NewEncoder().String("名前\r\n" + strings.Repeat("x\r\n", 100_000) + "山田\r\n")
+	r, err = NewReader(strings.NewReader(sj))
+	if err != nil || r.Encoding() != CP932 {
+		t.Fatalf("CP932 late in the file: %v", err)
+	}
+	var last string
+	for {
+		rec, err := r.Read()
+		if err != nil {
+			break
+		}
+		last = rec.Get("名前")
+	}
+	if last != "山田" {
+		t.Fatalf("last row %q, want 山田", last)
+	}
+}

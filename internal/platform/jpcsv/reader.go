@@ -1,14 +1,17 @@
 package jpcsv
 
 import (
+	"bufio"
 	"bytes"
 	"encoding/csv"
 	"errors"
 	"fmt"
 	"io"
 	"strings"
+	"unicode/utf8"
 
 	"golang.org/x/text/encoding/japanese"
+	"golang.org/x/text/transform"
 )
 
 // Reader reads a CSV file whose first row is a header.
@@ -21,41 +24,87 @@ type Reader struct {
 	endLine int // input line on which the last record ended
 }
 
-// NewReader reads all of r (limit its size with io.LimitReader or http.MaxBytesReader), detects
-// its encoding and reads the header row. Header names are trimmed; empty or duplicate names are
-// an error, because columns are looked up by name.
+// NewReader detects r's encoding and reads the header row. A file (an io.ReadSeeker, as an
+// upload received on disk is) is read twice in fixed-size chunks — once to detect, once to
+// parse — and never held in memory; any other reader is read whole first (limit its size with
+// io.LimitReader or http.MaxBytesReader). Header names are trimmed; empty or duplicate names
+// are an error, because columns are looked up by name.
 func NewReader(r io.Reader) (*Reader, error) {
+	if rs, ok := r.(io.ReadSeeker); ok {
+		enc, err := detectStream(rs)
+		if err != nil {
+			return nil, err
+		}
+		if _, err := rs.Seek(0, io.SeekStart); err != nil {
+			return nil, fmt.Errorf("jpcsv: rewind: %w", err)
+		}
+		return newReader(rs, enc)
+	}
 	b, err := io.ReadAll(r)
 	if err != nil {
 		return nil, fmt.Errorf("jpcsv: read: %w", err)
 	}
-	return newReader(b, Detect(b))
+	return newReader(bytes.NewReader(b), Detect(b))
 }
 
-// NewReaderEncoding is NewReader with the encoding given instead of detected.
-func NewReaderEncoding(r io.Reader, enc Encoding) (*Reader, error) {
-	b, err := io.ReadAll(r)
-	if err != nil {
-		return nil, fmt.Errorf("jpcsv: read: %w", err)
+// NewReaderEncoding is NewReader with the encoding given instead of detected; it streams r.
+func NewReaderEncoding(r io.Reader, enc Encoding) (*Reader, error) { return newReader(r, enc) }
+
+// detectStream is Detect over r read in chunks: UTF-8 when r starts with a BOM or is valid
+// UTF-8 throughout, CP932 otherwise.
+func detectStream(r io.Reader) (Encoding, error) {
+	buf := make([]byte, 64<<10)
+	var carry []byte // an incomplete UTF-8 sequence at the end of the previous chunk
+	first := true
+	for {
+		n, err := io.ReadFull(r, buf[len(carry):])
+		copy(buf, carry)
+		chunk := buf[:len(carry)+n]
+		if first && bytes.HasPrefix(chunk, bom) {
+			return UTF8, nil
+		}
+		first = false
+		cut := len(chunk)
+		for i := len(chunk) - 1; i >= 0 && i >= len(chunk)-utf8.UTFMax; i-- {
+			if utf8.RuneStart(chunk[i]) {
+				if !utf8.FullRune(chunk[i:]) {
+					cut = i
+				}
+				break
+			}
+		}
+		if !utf8.Valid(chunk[:cut]) {
+			return CP932, nil
+		}
+		carry = append([]byte(nil), chunk[cut:]...)
+		switch {
+		case errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF):
+			if len(carry) > 0 {
+				return CP932, nil // a file cut inside a UTF-8 sequence is not UTF-8
+			}
+			return UTF8, nil
+		case err != nil:
+			return 0, fmt.Errorf("jpcsv: read: %w", err)
+		}
 	}
-	return newReader(b, enc)
 }
 
-func newReader(b []byte, enc Encoding) (*Reader, error) {
+func newReader(src io.Reader, enc Encoding) (*Reader, error) {
+	br := bufio.NewReaderSize(src, 64<<10)
+	var in io.Reader = br
 	switch enc {
 	case UTF8:
-		b = bytes.TrimPrefix(b, bom)
+		if b, _ := br.Peek(len(bom)); bytes.Equal(b, bom) {
+			_, _ = br.Discard(len(bom))
+		}
 	case CP932:
 		// Invalid bytes decode to U+FFFD, which CP932 text cannot otherwise contain;
 		// Read reports them with their row.
-		var err error
-		if b, err = japanese.ShiftJIS.NewDecoder().Bytes(b); err != nil {
-			return nil, fmt.Errorf("jpcsv: decode cp932: %w", err)
-		}
+		in = transform.NewReader(br, japanese.ShiftJIS.NewDecoder())
 	default:
 		return nil, fmt.Errorf("jpcsv: unsupported encoding %v", enc)
 	}
-	cr := csv.NewReader(bytes.NewReader(b))
+	cr := csv.NewReader(in)
 	cr.ReuseRecord = false
 	r := &Reader{csv: cr, enc: enc}
 
