@@ -16,6 +16,7 @@ import (
 	"kessai/internal/platform/connection/connectionweb"
 	"kessai/internal/platform/db"
 	"kessai/internal/platform/jobs"
+	"kessai/internal/platform/lease"
 	"kessai/internal/platform/secrets"
 	"kessai/internal/web"
 )
@@ -104,5 +105,5 @@ func (a *App) bootstrapAdmin(ctx context.Context) error {
 }
 
 func platformMigrations() []db.Migrations {
-	return []db.Migrations{audit.Migrations, auth.Migrations, secrets.Migrations, api.Migrations, bulk.Migrations, jobs.Migrations, web.Migrations}
+	return []db.Migrations{audit.Migrations, auth.Migrations, secrets.Migrations, api.Migrations, bulk.Migrations, jobs.Migrations, web.Migrations, lease.Migrations}
 }

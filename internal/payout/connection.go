@@ -16,6 +16,7 @@ import (
 	"kessai/internal/platform/clock"
 	"kessai/internal/platform/db"
 	"kessai/internal/platform/errs"
+	"kessai/internal/platform/lease"
 	"kessai/internal/platform/secrets"
 	"kessai/internal/provider/aozora"
 )
@@ -75,6 +76,11 @@ type Connection struct {
 	// Log receives what a person must hear about (a refreshed token that could not be stored).
 	Log *slog.Logger
 
+	// Leases makes one instance at a time refresh (and so rotate) the bank's refresh token.
+	Leases *lease.Leases
+	// holderID names this Connection as a lease holder.
+	holderID string
+
 	mu         sync.Mutex
 	holder     *aozora.TokenHolder
 	key        string // settings the holder was built for
@@ -84,7 +90,8 @@ type Connection struct {
 // NewConnection returns the connection over the provider settings store.
 func NewConnection(d *db.DB, store *secrets.Store, c clock.Clock, sandboxURLs func() (string, string), redirectURI string) *Connection {
 	return &Connection{db: d, store: store, clock: c, SandboxURLs: sandboxURLs, RedirectURI: redirectURI,
-		HTTPClient: &http.Client{Timeout: 60 * time.Second}, Log: slog.Default()}
+		HTTPClient: &http.Client{Timeout: 60 * time.Second}, Log: slog.Default(),
+		Leases: lease.New(d, clock.System{}), holderID: db.NewID("conn")}
 }
 
 // State is the settings page's view: the stored settings and where they point.
@@ -374,6 +381,16 @@ func (c *Connection) Verify(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	// Refreshing rotates the refresh token: under the same lease as every other refresh, with
+	// the token as stored once the lease is held.
+	unlock, _, err := sharedToken{c}.Lock(ctx)
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	if _, s, err = c.load(ctx); err != nil {
+		return err
+	}
 	tok, err := c.token(s)
 	if err != nil {
 		return err
@@ -468,17 +485,72 @@ func (c *Connection) Bank(ctx context.Context) (Bank, error) {
 		if tok.RefreshToken == "" && tok.AccessToken == "" {
 			return Bank{}, errNotConnected()
 		}
-		c.holder = aozora.NewTokenHolder(cl, tok, aozora.HolderOptions{Clock: c.clock, OnRefresh: c.storeRefreshed})
+		c.holder = aozora.NewTokenHolder(cl, tok, aozora.HolderOptions{Clock: c.clock, Shared: sharedToken{c}})
 		c.key = key
 	}
 	return Bank{Client: cl.WithTokenSource(c.holder), AccountID: cs.AccountID}, nil
+}
+
+// tokenLease is the lease every refresh of the bank's token runs under, on every instance.
+const tokenLease = "aozora.token"
+
+// sharedToken is the Connection as aozora.Shared: the stored token, the lease and the alerts.
+type sharedToken struct{ c *Connection }
+
+// Lock takes the refresh lease (waiting up to 30 s for another instance's refresh). Its TTL
+// outlasts a refresh call (HTTPClient's timeout), so it only expires when its holder died.
+func (sh sharedToken) Lock(ctx context.Context) (func(), bool, error) {
+	wctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	le, err := sh.c.Leases.Wait(wctx, tokenLease, sh.c.holderID, 2*time.Minute)
+	if err != nil {
+		return nil, false, errs.E(errs.KindUnavailable, "別のkessaiが銀行のトークンを更新中です。時間をおいてやり直してください: "+err.Error())
+	}
+	return func() { _ = sh.c.Leases.Release(context.WithoutCancel(ctx), le) }, le.TookOver, nil
+}
+
+// Load reads the stored token.
+func (sh sharedToken) Load(ctx context.Context) (aozora.Token, error) {
+	_, s, err := sh.c.load(ctx)
+	if err != nil {
+		return aozora.Token{}, err
+	}
+	return sh.c.token(s)
+}
+
+// Save stores the rotated token.
+func (sh sharedToken) Save(_ context.Context, nt aozora.Token) error { return sh.c.storeRefreshed(nt) }
+
+// Lost: the bank refused the refresh token and no newer one is stored. The connection is
+// disabled with the reason on the settings page, and logged as an error.
+func (sh sharedToken) Lost(ctx context.Context, err error, tookOver bool) {
+	msg := "銀行がリフレッシュトークンを受け付けませんでした（invalid_grant）。設定 › 外部連携設定で【リフレッシュトークンを取得】からやり直してください"
+	if tookOver {
+		msg = "前回のトークン更新の途中でkessaiが停止し、銀行が発行した新しいリフレッシュトークンを保存できなかったため、銀行との連携が切れました。設定 › 外部連携設定で【リフレッシュトークンを取得】からやり直してください"
+	}
+	sh.c.Log.Error("payout: the bank's refresh token is lost; re-authorise the connection", "provider", Provider, "err", err, "took_over", tookOver)
+	cs, _, lerr := sh.c.load(ctx)
+	if lerr == nil {
+		cs.Enabled, cs.LastError = false, msg
+		ctx = auth.WithPrincipal(context.WithoutCancel(ctx), auth.System("payout.token_refresh"))
+		lerr = sh.c.db.InTx(ctx, func(tx *db.Tx) error {
+			_, err := sh.c.store.Save(ctx, tx, Provider, "", secrets.Update{Public: &cs})
+			return err
+		})
+	}
+	if lerr != nil {
+		sh.c.Log.Error("payout: record the lost bank connection", "provider", Provider, "err", lerr)
+	}
+	sh.c.mu.Lock()
+	sh.c.refreshErr = msg
+	sh.c.mu.Unlock()
 }
 
 // storeRefreshed keeps the newest token sealed. It runs under the holder's lock, outside any
 // transaction of the caller, in its own short one; the holder keeps the token in memory either
 // way. A failed save is logged and shown as the connection's LastError on the settings page
 // (in memory: writing the settings would rebuild the holder from the stale stored token).
-func (c *Connection) storeRefreshed(nt aozora.Token) {
+func (c *Connection) storeRefreshed(nt aozora.Token) error {
 	b, err := json.Marshal(nt)
 	if err == nil {
 		ctx := auth.WithPrincipal(context.Background(), auth.System("payout.token_refresh"))
@@ -495,6 +567,7 @@ func (c *Connection) storeRefreshed(nt aozora.Token) {
 	c.mu.Lock()
 	c.refreshErr = msg
 	c.mu.Unlock()
+	return err
 }
 
 // bankErrorText says in Japanese what failed, with the bank's own error code.

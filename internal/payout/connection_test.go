@@ -16,6 +16,7 @@ import (
 	"kessai/internal/platform/clock"
 	"kessai/internal/platform/db/dbtest"
 	"kessai/internal/platform/errs"
+	"kessai/internal/platform/lease"
 	"kessai/internal/platform/secrets"
 	"kessai/internal/provider/aozora"
 	"kessai/internal/sandbox/aozorasim"
@@ -26,7 +27,7 @@ import (
 func newConnection(t *testing.T) (*payout.Connection, *clock.Sandbox, *aozorasim.Sim, context.Context) {
 	t.Helper()
 	clk := clock.NewFrozen(start)
-	d := dbtest.Open(t, audit.Migrations, secrets.Migrations)
+	d := dbtest.Open(t, audit.Migrations, secrets.Migrations, lease.Migrations)
 	sealer, err := secrets.New(bytes.Repeat([]byte{7}, 32))
 	if err != nil {
 		t.Fatal(err)

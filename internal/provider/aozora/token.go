@@ -32,8 +32,29 @@ type HolderOptions struct {
 	// never leaves with a token that dies in flight.
 	Margin time.Duration
 	// OnRefresh is called, with the holder's lock held, after every successful refresh, so the
-	// caller can store the new token (sealed) before it is used.
+	// caller can store the new token (sealed) before it is used. With Shared set, Shared.Save
+	// is called instead.
 	OnRefresh func(Token)
+	// Shared, when set, makes the holder safe for several processes holding the same stored
+	// token. The bank rotates the refresh token on every refresh, so two processes refreshing
+	// at once would leave one with a dead refresh token (invalid_grant).
+	Shared Shared
+}
+
+// Shared is the stored token several processes share, with a cross-process lock for refreshing.
+type Shared interface {
+	// Lock waits until this process alone may refresh. unlock must be called after Save.
+	// tookOver reports that the previous holder died while holding it: its rotated refresh
+	// token may have been lost.
+	Lock(ctx context.Context) (unlock func(), tookOver bool, err error)
+	// Load returns the stored token (what another process may have refreshed meanwhile).
+	Load(ctx context.Context) (Token, error)
+	// Save stores a refreshed token before anyone uses it. A failure must be reported (the
+	// other processes can no longer refresh); the holder keeps using the token.
+	Save(ctx context.Context, t Token) error
+	// Lost is told that the refresh token was refused and no newer one is stored: the
+	// connection is gone until a person authorises again. tookOver as from Lock.
+	Lost(ctx context.Context, err error, tookOver bool)
 }
 
 // TokenHolder keeps the current token and refreshes it before it expires. Concurrent callers
@@ -99,6 +120,9 @@ func (h *TokenHolder) Current() Token {
 }
 
 func (h *TokenHolder) refreshLocked(ctx context.Context) error {
+	if h.opts.Shared != nil {
+		return h.refreshShared(ctx)
+	}
 	nt, err := h.c.Refresh(ctx, h.tok.RefreshToken)
 	if err != nil {
 		return fmt.Errorf("refresh token: %w", err)
@@ -114,4 +138,73 @@ func (h *TokenHolder) refreshLocked(ctx context.Context) error {
 		h.opts.OnRefresh(nt)
 	}
 	return nil
+}
+
+// refreshShared refreshes under the cross-process lock: first it reloads the stored token (a
+// process that refreshed while this one waited leaves a newer one, valid, to adopt); it
+// reloads again when the bank refuses the refresh token (invalid_grant: rotated by another
+// process) before giving up; and it saves the rotated token before releasing the lock, so
+// the next process refreshes with the live one.
+func (h *TokenHolder) refreshShared(ctx context.Context) error {
+	sh := h.opts.Shared
+	unlock, tookOver, err := sh.Lock(ctx)
+	if err != nil {
+		return fmt.Errorf("refresh token: %w", err)
+	}
+	defer unlock()
+	if h.adopt(ctx) {
+		return nil
+	}
+	used := h.tok.RefreshToken
+	nt, err := h.c.Refresh(ctx, used)
+	if isInvalidGrant(err) {
+		// Rotated by someone else (a process without the lock, an older kessai): the stored
+		// token is the live one.
+		if h.adopt(ctx) {
+			return nil
+		}
+		if h.tok.RefreshToken != used {
+			nt, err = h.c.Refresh(ctx, h.tok.RefreshToken)
+		}
+		if isInvalidGrant(err) {
+			sh.Lost(ctx, err, tookOver)
+		}
+	}
+	if err != nil {
+		return fmt.Errorf("refresh token: %w", err)
+	}
+	if nt.RefreshToken == "" {
+		nt.RefreshToken = h.tok.RefreshToken
+	}
+	if nt.Scope == "" {
+		nt.Scope = h.tok.Scope
+	}
+	h.tok = nt
+	// Saved before the lock is released and before the token is used: a process that died
+	// between the bank's answer and this save is what Lock's tookOver reports. A failed save
+	// is Save's to report; this process keeps the live token in memory either way.
+	_ = sh.Save(ctx, nt)
+	return nil
+}
+
+// adopt takes the stored token when another process refreshed it and it is still valid for
+// the margin, and reports whether it did.
+func (h *TokenHolder) adopt(ctx context.Context) bool {
+	st, err := h.opts.Shared.Load(ctx)
+	if err != nil || st.AccessToken == "" || st.AccessToken == h.tok.AccessToken {
+		return false
+	}
+	if !st.Expiry.IsZero() && !h.opts.Clock.Now().Add(h.opts.Margin).Before(st.Expiry) {
+		if st.RefreshToken != "" {
+			h.tok.RefreshToken = st.RefreshToken // refresh with the newest one
+		}
+		return false
+	}
+	h.tok = st
+	return true
+}
+
+func isInvalidGrant(err error) bool {
+	oe, ok := errors.AsType[*OAuthError](err)
+	return ok && oe.Code == "invalid_grant"
 }
