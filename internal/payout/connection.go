@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-	"net/url"
 	"strings"
 	"sync"
 	"time"
@@ -48,6 +47,8 @@ type ConnSettings struct {
 	AccountLabel string    `json:"account_label"`
 	VerifiedAt   time.Time `json:"verified_at,omitzero"`
 	LastError    string    `json:"last_error,omitempty"`
+	// Manual is a connection by an access token issued by hand (sunabar): no OAuth, no refresh.
+	Manual bool `json:"manual_token,omitempty"`
 }
 
 // SettingsInput is what the settings form sends. An empty ClientSecret keeps the stored one.
@@ -57,6 +58,8 @@ type SettingsInput struct {
 	AuthMethod   string
 	AuthBaseURL  string
 	APIBaseURL   string
+	// TokenAPIBaseURL is the API URL of the hand-issued token form (not saved by Save).
+	TokenAPIBaseURL string
 }
 
 // Connection is the merchant's connection to GMO あおぞらネット銀行: settings with the client
@@ -106,6 +109,7 @@ type State struct {
 	HasSecret         bool   // a client secret is stored (or the sandbox's is used)
 	SecretMasked      string // the stored secret masked, never the secret
 	HasRefreshToken   bool
+	HasManualToken    bool // Manual, with a hand-issued access token stored
 	TokenExpiry       time.Time
 }
 
@@ -184,6 +188,7 @@ func (c *Connection) State(ctx context.Context) (State, error) {
 		}
 		if tok, err := c.token(s); err == nil {
 			st.HasRefreshToken, st.TokenExpiry = tok.RefreshToken != "", tok.Expiry
+			st.HasManualToken = cs.Manual && tok.AccessToken != ""
 		}
 	}
 	if !st.HasSecret && c.usesSandboxClient(cs) && c.SandboxClientSecret != "" {
@@ -242,8 +247,8 @@ func (c *Connection) Save(ctx context.Context, in SettingsInput) error {
 		if v == "" {
 			continue
 		}
-		if u, err := url.Parse(v); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
-			f.Add(name, "https:// で始まるURLを入力してください（空欄なら自動）")
+		if msg := c.checkEndpoint(v); msg != "" {
+			f.Add(name, msg)
 		}
 	}
 	cs, s, err := c.load(ctx)
@@ -252,6 +257,7 @@ func (c *Connection) Save(ctx context.Context, in SettingsInput) error {
 	}
 	next := cs
 	next.ClientID, next.AuthMethod, next.AuthBaseURL, next.APIBaseURL = in.ClientID, in.AuthMethod, in.AuthBaseURL, in.APIBaseURL
+	next.Manual = false // the OAuth form: back from a hand-issued token to the client's own tokens
 	hasSecret := s != nil && s.HasSecret(secretClient)
 	oa, op, _ := c.endpoints(cs)
 	na, np, _ := c.endpoints(next)
@@ -270,7 +276,7 @@ func (c *Connection) Save(ctx context.Context, in SettingsInput) error {
 	if err := f.Err(); err != nil {
 		return err
 	}
-	changed := s == nil || in.ClientSecret != "" || cs.ClientID != next.ClientID || cs.AuthMethod != next.AuthMethod || moved
+	changed := s == nil || in.ClientSecret != "" || cs.ClientID != next.ClientID || cs.AuthMethod != next.AuthMethod || moved || cs.Manual
 	if !changed && next == cs {
 		return nil // nothing to store or audit
 	}
@@ -377,6 +383,18 @@ func (c *Connection) Complete(ctx context.Context, code string) error {
 
 // Verify makes a token call (a refresh) and reads the accounts again (保存 with a token).
 func (c *Connection) Verify(ctx context.Context) error {
+	if cs, s, err := c.load(ctx); err != nil {
+		return err
+	} else if cs.Manual {
+		tok, err := c.token(s)
+		if err != nil {
+			return err
+		}
+		if tok.AccessToken == "" {
+			return errs.Conflict("アクセストークンがありません。sunabar で発行したアクセストークンを入力してください")
+		}
+		return c.verify(ctx, c.manualClient(cs), cs, tok)
+	}
 	cl, cs, s, err := c.client(ctx)
 	if err != nil {
 		return err
@@ -469,6 +487,9 @@ func (c *Connection) Bank(ctx context.Context) (Bank, error) {
 	}
 	if s == nil || !cs.Enabled || cs.AccountID == "" {
 		return Bank{}, errNotConnected()
+	}
+	if cs.Manual {
+		return c.manualBank(cs, s)
 	}
 	cl, cs, s, err := c.client(ctx)
 	if err != nil {

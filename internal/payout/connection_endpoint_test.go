@@ -23,7 +23,8 @@ type recorder struct {
 
 func newRecorder(t *testing.T) *recorder {
 	r := &recorder{}
-	r.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+	// TLS: the bank is reached over https only (http is for the built-in simulator).
+	r.srv = httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
 		b, _ := io.ReadAll(req.Body)
 		r.mu.Lock()
 		r.got = append(r.got, req.Method+" "+req.URL.String()+"\n"+req.Header.Get("Authorization")+"\n"+string(b))
@@ -52,6 +53,7 @@ func TestEndpointChangeClearsSecret(t *testing.T) {
 	c, _, _, ctx := newConnection(t)
 	bank := newRecorder(t) // the host the secret is for
 	other := newRecorder(t)
+	c.HTTPClient = bank.srv.Client() // both test servers share httptest's certificate
 	const id, secret = "merchant-1", "s3cret-merchant"
 	basic := base64.StdEncoding.EncodeToString([]byte(id + ":" + secret))
 	if err := c.Save(ctx, payout.SettingsInput{ClientID: id, ClientSecret: secret, AuthMethod: "basic",

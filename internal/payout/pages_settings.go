@@ -22,6 +22,12 @@ func (p *Pages) renderSettings(w http.ResponseWriter, r *http.Request, status in
 	}
 	if fields == nil {
 		in = SettingsInput{ClientID: st.EffectiveClientID, AuthMethod: st.AuthMethod, AuthBaseURL: st.AuthBaseURL, APIBaseURL: st.APIBaseURL}
+		if st.Manual {
+			in.TokenAPIBaseURL = st.APIBaseURL
+		}
+	}
+	if in.TokenAPIBaseURL == "" {
+		in.TokenAPIBaseURL = SunabarAPIBaseURL
 	}
 	in.ClientSecret = "" // never sent back, not even what was just typed
 	p.render.Render(w, r, status, "payout/settings.html", web.View{Title: "GMOあおぞらネット銀行", Nav: "settings",
@@ -146,6 +152,22 @@ func (p *Pages) verify(w http.ResponseWriter, r *http.Request) {
 		web.SetFlashError(w, errMessage(err))
 	} else {
 		web.SetFlash(w, "トークンの更新と口座照会に成功しました。連携は『有効』です")
+	}
+	http.Redirect(w, r, settingsPath, http.StatusSeeOther)
+}
+
+// saveToken is 【アクセストークンで連携】: sunabar issues access tokens by hand on its portal.
+func (p *Pages) saveToken(w http.ResponseWriter, r *http.Request) {
+	_ = r.ParseForm()
+	err := p.conn.SaveAccessToken(r.Context(), r.PostForm.Get("token_api_base_url"), r.PostForm.Get("access_token"))
+	if e := errs.As(err); e != nil && e.Kind == errs.KindInvalid {
+		p.renderSettings(w, r, http.StatusUnprocessableEntity, e.Fields, SettingsInput{TokenAPIBaseURL: r.PostForm.Get("token_api_base_url")})
+		return
+	}
+	if err != nil {
+		web.SetFlashError(w, errMessage(err))
+	} else {
+		web.SetFlash(w, "アクセストークンで口座照会に成功しました。連携は『有効』です（このトークンは自動更新されません。期限が切れたら発行し直して入力してください）")
 	}
 	http.Redirect(w, r, settingsPath, http.StatusSeeOther)
 }
