@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"slices"
 	"strconv"
 	"strings"
@@ -125,6 +126,21 @@ func cellText(rec jpcsv.Record, col string) string { return strings.TrimSpace(re
 
 // cellInt reads a yen amount or a count: "1,000", "￥1,000", "1000円" and full-width digits are
 // accepted. Empty is 0.
+// analyzeAfter is the import size after which the planner's statistics are refreshed: a big
+// load can change which index a list should use.
+const analyzeAfter = 10_000
+
+// afterImport refreshes the statistics of tables after a large import. A failure only costs
+// plan quality, so it is logged, not returned: the import itself has committed.
+func (s *Store) afterImport(ctx context.Context, n int, tables ...string) {
+	if n < analyzeAfter {
+		return
+	}
+	if err := s.db.AnalyzeTables(ctx, tables...); err != nil {
+		slog.WarnContext(ctx, "analyze after import", "tables", tables, "err", err)
+	}
+}
+
 // numberMarks are what people write around a number in a sheet (1,000円, ¥500, 10%); one
 // replacer for every cell (building one per cell was a tenth of an import's CPU).
 var numberMarks = strings.NewReplacer(",", "", "¥", "", "円", "", "\\", "", "%", "")

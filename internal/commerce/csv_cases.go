@@ -140,5 +140,6 @@ func (s *Store) ImportCases(ctx context.Context, r io.Reader, also ...Also) (Imp
 	for _, c := range created {
 		res.IDs, res.Codes = append(res.IDs, c.ID), append(res.Codes, c.Code)
 	}
+	s.afterImport(ctx, len(created), "purchase_cases")
 	return res, nil
 }

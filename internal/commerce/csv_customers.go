@@ -121,6 +121,7 @@ func (s *Store) ImportCustomers(ctx context.Context, r io.Reader, also ...Also) 
 	for _, c := range created {
 		res.IDs, res.Codes = append(res.IDs, c.ID), append(res.Codes, c.Code)
 	}
+	s.afterImport(ctx, len(created), "customers")
 	return res, nil
 }
 

@@ -324,6 +324,7 @@ func (s *Store) ImportOrders(ctx context.Context, r io.Reader, also ...Also) (Im
 	for _, o := range created {
 		res.IDs, res.Codes = append(res.IDs, o.ID), append(res.Codes, o.Number)
 	}
+	s.afterImport(ctx, len(created), "orders", "order_lines")
 	return res, nil
 }
 

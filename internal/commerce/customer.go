@@ -133,12 +133,11 @@ func (s *Store) insertCustomers(ctx context.Context, tx *db.Tx, cs []Customer) e
 	if err != nil {
 		return fmt.Errorf("insert customers: %w", err)
 	}
-	for _, c := range cs {
-		if err := s.audit.Record(ctx, tx, audit.Entry{Action: "customer.create", RecordType: "customer", RecordID: c.ID, After: c}); err != nil {
-			return err
-		}
+	entries := make([]audit.Entry, len(cs))
+	for i, c := range cs {
+		entries[i] = audit.Entry{Action: "customer.create", RecordType: "customer", RecordID: c.ID, After: c}
 	}
-	return nil
+	return s.audit.RecordAll(ctx, tx, entries)
 }
 
 // GetCustomer returns a customer by ID.

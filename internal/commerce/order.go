@@ -265,12 +265,11 @@ func (s *Store) insertOrders(ctx context.Context, tx *db.Tx, os []Order) error {
 	if err := insertLines(ctx, tx, lines, lineOrder); err != nil {
 		return err
 	}
-	for _, o := range os {
-		if err := s.audit.Record(ctx, tx, audit.Entry{Action: "order.create", RecordType: "order", RecordID: o.ID, After: o}); err != nil {
-			return err
-		}
+	entries := make([]audit.Entry, len(os))
+	for i, o := range os {
+		entries[i] = audit.Entry{Action: "order.create", RecordType: "order", RecordID: o.ID, After: o}
 	}
-	return nil
+	return s.audit.RecordAll(ctx, tx, entries)
 }
 
 func orderArgs(o Order) []any {

@@ -152,12 +152,11 @@ func (s *Store) insertCases(ctx context.Context, tx *db.Tx, cs []PurchaseCase) e
 	if err != nil {
 		return fmt.Errorf("insert purchase cases: %w", err)
 	}
-	for _, c := range cs {
-		if err := s.audit.Record(ctx, tx, audit.Entry{Action: "case.create", RecordType: "purchase_case", RecordID: c.ID, After: c}); err != nil {
-			return err
-		}
+	entries := make([]audit.Entry, len(cs))
+	for i, c := range cs {
+		entries[i] = audit.Entry{Action: "case.create", RecordType: "purchase_case", RecordID: c.ID, After: c}
 	}
-	return nil
+	return s.audit.RecordAll(ctx, tx, entries)
 }
 
 // GetCase returns a purchase case by ID.

@@ -9,6 +9,7 @@ import (
 	"embed"
 	"encoding/json"
 	"fmt"
+	"strings"
 	"time"
 
 	"kessai/internal/platform/auth"
@@ -70,6 +71,46 @@ func (l *Log) Record(ctx context.Context, q db.Querier, e Entry) error {
 		db.NewID("aud"), now, string(p.Kind), p.ID, p.Name, e.Action, e.RecordType, e.RecordID, before, after, e.Note, rid)
 	if err != nil {
 		return fmt.Errorf("audit %s %s: %w", e.Action, e.RecordID, err)
+	}
+	return nil
+}
+
+// RecordAll writes entries like Record, many rows a statement: an import of 100,000 records
+// makes 500 round trips for its log, not 100,000 (each with its statement prepared again).
+func (l *Log) RecordAll(ctx context.Context, q db.Querier, entries []Entry) error {
+	p := auth.FromContext(ctx)
+	if p == nil {
+		p = auth.System("system")
+	}
+	rid := ""
+	if l.RequestID != nil {
+		rid = l.RequestID(ctx)
+	}
+	now := time.Now().UTC()
+	if l.Now != nil {
+		now = l.Now().UTC()
+	}
+	const cols, per = 12, 200 // 2,400 parameters a statement: under both engines' limits
+	tuple := "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+	for start := 0; start < len(entries); start += per {
+		chunk := entries[start:min(start+per, len(entries))]
+		args := make([]any, 0, cols*len(chunk))
+		for _, e := range chunk {
+			before, err := encode(e.Before)
+			if err != nil {
+				return fmt.Errorf("audit %s %s: encode before: %w", e.Action, e.RecordID, err)
+			}
+			after, err := encode(e.After)
+			if err != nil {
+				return fmt.Errorf("audit %s %s: encode after: %w", e.Action, e.RecordID, err)
+			}
+			args = append(args, db.NewID("aud"), now, string(p.Kind), p.ID, p.Name, e.Action, e.RecordType, e.RecordID, before, after, e.Note, rid)
+		}
+		q2 := `INSERT INTO audit_log (id, at, actor_kind, actor_id, actor_name, action, record_type, record_id,
+			before_json, after_json, note, request_id) VALUES ` + strings.TrimSuffix(strings.Repeat(tuple+", ", len(chunk)), ", ")
+		if _, err := q.ExecContext(ctx, q2, args...); err != nil {
+			return fmt.Errorf("audit %d entries: %w", len(chunk), err)
+		}
 	}
 	return nil
 }
