@@ -47,6 +47,9 @@ type Config struct {
 	UploadIdle  time.Duration
 	// UploadDir is where uploads are streamed to; empty is the system's temp directory.
 	UploadDir string // KESSAI_UPLOAD_DIR
+	// Getenv is the environment kessai was started with, for the rooms' own settings
+	// (KESSAI_<ROOM>_…, read by each room through room.Host.Env); nil is an empty one.
+	Getenv func(string) string
 }
 
 // roomList is the rooms c attaches.
@@ -71,6 +74,7 @@ func parseServeConfig(args []string, getenv func(string) string, stderr io.Write
 		SandboxClock:    !strings.EqualFold(getenv("KESSAI_SANDBOX_CLOCK"), "off"),
 		UploadDir:       getenv("KESSAI_UPLOAD_DIR"),
 		RequestTimeout:  10 * time.Second,
+		Getenv:          getenv,
 	}
 	if v := getenv("KESSAI_REQUEST_TIMEOUT"); v != "" {
 		d, err := time.ParseDuration(v)

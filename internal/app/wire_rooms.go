@@ -87,6 +87,12 @@ func (a *App) host(r room.Room) *room.Host {
 		Pages:       a.CommercePages,
 		Sandbox:     a.Sandbox,
 		Connections: a.Connections,
+		Env: func(key string) string {
+			if a.Config.Getenv == nil {
+				return ""
+			}
+			return a.Config.Getenv(key)
+		},
 	}
 }
 

@@ -20,8 +20,12 @@ import (
 // send the transfer under a new key or change what was sent: no edit, no delete, no
 // re-execution except the very same request (same key and reference, which the bank dedupes).
 
-// DefaultNotFoundDays is how many days a "not found" request is looked for again.
+// DefaultNotFoundDays is how many days a "not found" request is looked for again; the
+// environment variable EnvNotFoundDays changes it.
 const DefaultNotFoundDays = 5
+
+// EnvNotFoundDays sets Service.NotFoundDays for `kessai serve`.
+const EnvNotFoundDays = "KESSAI_PAYOUT_NOT_FOUND_DAYS"
 
 // RecheckEvery is how often the poller asks the bank again about a "not found" request.
 const RecheckEvery = 10 * time.Minute

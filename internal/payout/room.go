@@ -37,6 +37,13 @@ func attach(ctx context.Context, h *room.Host) error {
 		return fmt.Errorf("bank master: %w", err)
 	}
 	svc := NewService(h.DB, h.Clock, h.Audit, h.Attempts, banks)
+	if v := h.Env(EnvNotFoundDays); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 60 {
+			return fmt.Errorf("%s=%q: 1〜60の日数を指定してください", EnvNotFoundDays, v)
+		}
+		svc.NotFoundDays = n
+	}
 	var sandboxURLs func() (string, string)
 	base, hasSim := h.SimulatorURL(aozorasim.Name)
 	if hasSim {

@@ -85,6 +85,9 @@ type Host struct {
 	Sandbox *sandbox.Home
 	// Connections are the provider connections, keyed by provider (and shop).
 	Connections *connection.Registry
+	// Env reads the environment kessai was started with, for the room's own settings
+	// (KESSAI_<ROOM>_…); never nil.
+	Env func(key string) string
 }
 
 // Periodic registers a periodic job whose kind is labelled label on the ジョブ管理 page.
