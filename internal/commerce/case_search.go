@@ -28,6 +28,7 @@ type CaseFilter struct {
 	IDs           []string
 	Sort          string // a CaseSorts key; "" is the default (newest first)
 	After         string // keyset paging: the rows after this case ID (see OrderFilter.After)
+	Extra         []Cond // the rooms' conditions (Store.CaseFilterFromQuery)
 }
 
 // CaseSorts are the sort orders of the case list.
@@ -146,6 +147,7 @@ func (f CaseFilter) where(d db.Dialect) *where {
 		}
 	}
 	w.in("pc.id", f.IDs)
+	w.extra(f.Extra)
 	return w
 }
 

@@ -30,6 +30,8 @@ type OrderFilter struct {
 	// After pages by keyset: the rows after this order ID in the sort order (page is then
 	// ignored). Not part of the filter proper: bulk actions and exports ignore it.
 	After string
+	// Extra are the rooms' conditions (ListExtension), set by Store.OrderFilterFromQuery.
+	Extra []Cond
 }
 
 // OrderSorts are the sort orders of the order list.
@@ -126,6 +128,7 @@ func (f OrderFilter) where(d db.Dialect) *where {
 		w.add("o.external_ref = ?", f.ExternalRef)
 	}
 	w.in("o.id", f.IDs)
+	w.extra(f.Extra)
 	return w
 }
 

@@ -39,7 +39,10 @@ type Pages struct {
 	audit  *audit.Log
 	banks  *zengin.Master
 	tabs   []CaseTab
-	forms  *web.FormTokens
+	// orderTabs and subTabs are the rooms' tabs of the order and subscription pages.
+	orderTabs []OrderTab
+	subTabs   []SubscriptionTab
+	forms     *web.FormTokens
 }
 
 // NewPages returns the pages over store; they render with the shell's renderer and use its

@@ -21,7 +21,7 @@ func (p *Pages) registerBulk() {
 	svc := p.bulk.Service()
 	svc.RegisterSource(bulk.Source{RecordType: "purchase_case", Label: "買取ケース", ListPath: "/cases",
 		KeepParams: []string{"kind"}, RecordPath: "/cases/",
-		Select: listSelect(p, CaseFilterFromQuery, p.store.CaseIDs),
+		Select: listSelect(p, p.store.CaseFilterFromQuery, p.store.CaseIDs),
 		Describe: describeBy(p.store.CaseRowsByID, func(r CaseRow) (string, string) {
 			return r.ID, r.Code + " " + r.CustomerName
 		})})

@@ -17,7 +17,7 @@ import (
 func (p *Pages) registerOrderBulk() {
 	svc := p.bulk.Service()
 	svc.RegisterSource(bulk.Source{RecordType: "order", Label: "受注", ListPath: "/orders", RecordPath: "/orders/",
-		Select: listSelect(p, OrderFilterFromQuery, p.store.OrderIDs),
+		Select: listSelect(p, p.store.OrderFilterFromQuery, p.store.OrderIDs),
 		Describe: describeBy(func(ctx context.Context, ids []string) ([]OrderRow, error) {
 			return p.store.ListOrders(ctx, OrderFilter{IDs: ids}, false)
 		}, func(r OrderRow) (string, string) { return r.ID, r.Number + " " + r.CustomerName })})

@@ -16,7 +16,7 @@ import (
 func (p *Pages) registerSubscriptionBulk() {
 	svc := p.bulk.Service()
 	svc.RegisterSource(bulk.Source{RecordType: "subscription", Label: "定期受注", ListPath: "/subscriptions", RecordPath: "/subscriptions/",
-		Select: listSelect(p, SubscriptionFilterFromQuery, p.store.SubscriptionIDs),
+		Select: listSelect(p, p.store.SubscriptionFilterFromQuery, p.store.SubscriptionIDs),
 		Describe: describeBy(func(ctx context.Context, ids []string) ([]SubscriptionRow, error) {
 			return p.store.ListSubscriptions(ctx, SubscriptionFilter{IDs: ids})
 		}, func(r SubscriptionRow) (string, string) { return r.ID, r.Code + " " + r.CustomerName })})

@@ -18,7 +18,7 @@ import (
 // caseFilter reads the list's filter, with the bulk result filter (?bulk_run=&outcome=)
 // applied as an ID list.
 func (p *Pages) caseFilter(r *http.Request) (f CaseFilter, rf web.ResultFilter, err error) {
-	f, err = CaseFilterFromQuery(r.URL.Query())
+	f, err = p.store.CaseFilterFromQuery(r.URL.Query())
 	if err != nil {
 		return f, rf, err
 	}
@@ -74,6 +74,7 @@ func (p *Pages) listCases(w http.ResponseWriter, r *http.Request) {
 	}
 	l := caseList(q, shops)
 	l.Actions = p.bulk.Actions(r, "purchase_case")
+	p.extendFields(r, l, ListCases)
 	f, rf, err := p.caseFilter(r)
 	status := http.StatusOK
 	switch {
@@ -98,6 +99,10 @@ func (p *Pages) listCases(w http.ResponseWriter, r *http.Request) {
 	}
 	if rf.Active {
 		l.Notice, l.NoticeClear = rf.Notice, rf.Clear
+	}
+	if err := p.extendRows(r, l, ListCases); err != nil {
+		p.fail(w, r, err)
+		return
 	}
 	kind := q.Get("kind")
 	p.render.Render(w, r, status, "web/list.html", web.View{Title: kindTitle(kind) + "一覧", Nav: kindNav(kind), Data: l})

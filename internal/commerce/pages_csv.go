@@ -173,7 +173,7 @@ func (p *Pages) exportCustomers(w http.ResponseWriter, r *http.Request) {
 }
 
 func (p *Pages) exportOrders(w http.ResponseWriter, r *http.Request) {
-	f, err := OrderFilterFromQuery(r.URL.Query())
+	f, err := p.store.OrderFilterFromQuery(r.URL.Query())
 	if err != nil {
 		p.fail(w, r, err)
 		return

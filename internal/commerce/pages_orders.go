@@ -3,6 +3,8 @@ package commerce
 import (
 	"net/http"
 
+	"kessai/internal/platform/errs"
+
 	"kessai/internal/platform/auth"
 	"kessai/internal/web"
 )
@@ -32,9 +34,10 @@ func (p *Pages) listOrders(w http.ResponseWriter, r *http.Request) {
 			{Label: "支払方法"}, {Label: "受注状態"}, {Label: "入金状況"}, {Label: "承認状況"}, {Label: "合計", Sort: "-total", OneWay: true, Num: true}, {Label: "店舗"}},
 	}
 	l.Actions = p.bulk.Actions(r, "order")
+	p.extendFields(r, l, ListOrders)
 	l.Links = []web.Link{{Label: "新規登録", Href: "/orders/new", Primary: true, Perm: auth.PermOperate}, {Label: "CSV取込", Href: "/orders/import", Perm: auth.PermOperate}}
 	l.Exports, l.ExportPath = exportsOf(OrderExportTemplates()), "/orders.csv"
-	f, err := OrderFilterFromQuery(q)
+	f, err := p.store.OrderFilterFromQuery(q)
 	if err == nil {
 		f.IDs, err = p.listResult(r, l, f.IDs)
 	}
@@ -61,6 +64,10 @@ func (p *Pages) listOrders(w http.ResponseWriter, r *http.Request) {
 				web.StatusCell(OrderStatuses, o.OrderStatus), web.StatusCell(PaymentStatuses, o.PaymentStatus),
 				web.StatusCell(AuthorizationStatuses, o.AuthorizationStatus), web.YenCell(o.Total), web.Text(o.ShopName)}})
 		}
+	}
+	if err := p.extendRows(r, l, ListOrders); err != nil {
+		p.fail(w, r, err)
+		return
 	}
 	p.render.Render(w, r, status, "web/list.html", web.View{Title: "受注一覧", Nav: "orders", Data: l})
 }
@@ -107,6 +114,22 @@ func (p *Pages) showOrder(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	data["Children"], data["Merged"] = children, merged
+	tabs, tab, extra, ok, err := pickTab(r, "/orders/"+o.ID, []tabView{{Key: "basic", Label: "基本情報"}, {Key: "history", Label: "履歴"}}, p.orderTabs, o)
+	if err != nil {
+		p.fail(w, r, err)
+		return
+	}
+	if !ok {
+		p.fail(w, r, errs.NotFound("タブが見つかりません: "+tab))
+		return
+	}
+	if tab == "history" {
+		if data["History"], err = p.store.OrderHistory(ctx, o.ID); err != nil {
+			p.fail(w, r, err)
+			return
+		}
+	}
+	data["Tabs"], data["Tab"], data["Extra"] = tabs, tab, extra
 	p.render.Render(w, r, http.StatusOK, "commerce/order_detail.html", web.View{Title: "受注 " + o.Number, Nav: "orders", Data: data})
 }
 
@@ -126,7 +149,8 @@ func (p *Pages) listSubscriptions(w http.ResponseWriter, r *http.Request) {
 			{Label: "金額", Sort: "-amount", OneWay: true, Num: true}, {Label: "周期"}, {Label: "次回請求日", Sort: "next_billing_on"}, {Label: "カード"}},
 	}
 	l.Actions, l.Links = p.bulk.Actions(r, "subscription"), []web.Link{{Label: "新規登録", Href: "/subscriptions/new", Primary: true, Perm: auth.PermOperate}}
-	f, err := SubscriptionFilterFromQuery(q)
+	p.extendFields(r, l, ListSubscriptions)
+	f, err := p.store.SubscriptionFilterFromQuery(q)
 	if err == nil {
 		f.IDs, err = p.listResult(r, l, f.IDs)
 	}
@@ -154,6 +178,10 @@ func (p *Pages) listSubscriptions(w http.ResponseWriter, r *http.Request) {
 				web.YenCell(s.Amount), web.Text(cycleLabel(s.CycleMonths)), web.Text(web.FormatDate(s.NextBillingOn)), card}})
 		}
 	}
+	if err := p.extendRows(r, l, ListSubscriptions); err != nil {
+		p.fail(w, r, err)
+		return
+	}
 	p.render.Render(w, r, status, "web/list.html", web.View{Title: "定期受注一覧", Nav: "subscriptions", Data: l})
 }
 
@@ -176,7 +204,17 @@ func (p *Pages) showSubscription(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s := rows[0]
+	tabs, tab, extra, ok, err := pickTab(r, "/subscriptions/"+s.ID, []tabView{{Key: "basic", Label: "基本情報"}}, p.subTabs, s.Subscription)
+	if err != nil {
+		p.fail(w, r, err)
+		return
+	}
+	if !ok {
+		p.fail(w, r, errs.NotFound("タブが見つかりません: "+tab))
+		return
+	}
 	p.render.Render(w, r, http.StatusOK, "commerce/subscription_detail.html", web.View{Title: "定期受注 " + s.Code, Nav: "subscriptions",
 		Data: map[string]any{"Sub": s, "Status": must(SubscriptionStatuses, s.Status), "Cycle": cycleLabel(s.CycleMonths),
-			"CardStatus": CardStatuses.Label(s.CardStatus), "Actions": subscriptionActions(s.Status)}})
+			"CardStatus": CardStatuses.Label(s.CardStatus), "Actions": subscriptionActions(s.Status),
+			"Tabs": tabs, "Tab": tab, "Extra": extra}})
 }

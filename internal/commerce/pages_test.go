@@ -28,6 +28,7 @@ import (
 type pagesEnv struct {
 	srv   *httptest.Server
 	store *commerce.Store
+	pages *commerce.Pages
 	bulk  *bulk.Service
 	fx    fixture
 }
@@ -59,7 +60,7 @@ func newPages(t *testing.T, role auth.Role) *pagesEnv {
 	}))
 	t.Cleanup(srv.Close)
 	t.Cleanup(svc.Runner().(*bulk.GoRunner).Wait)
-	return &pagesEnv{srv: srv, store: store, bulk: svc, fx: newFixture(t, store)}
+	return &pagesEnv{srv: srv, store: store, pages: pages, bulk: svc, fx: newFixture(t, store)}
 }
 
 // cases creates n cases of kind: every third stocked, the others consented with 買取確定日

@@ -24,6 +24,8 @@ type Store struct {
 	db    *db.DB
 	clock clock.Clock
 	audit *audit.Log
+	// ext are the rooms' list extensions (registered while wiring, read after).
+	ext []ListExtension
 }
 
 // NewStore returns a store over d; a is the audit log every change is recorded in.

@@ -23,6 +23,7 @@ type SubscriptionFilter struct {
 	IDs         []string
 	Sort        string // a SubscriptionSorts key
 	ProductName string // part of the product name
+	Extra       []Cond // the rooms' conditions (Store.SubscriptionFilterFromQuery)
 }
 
 // SubscriptionSorts are the sort orders of the subscription list.
@@ -112,6 +113,7 @@ func (f SubscriptionFilter) where(d db.Dialect) *where {
 		w.add("LOWER(sb.product_name) LIKE ?"+escape, contains(strings.ToLower(f.ProductName)))
 	}
 	w.in("sb.id", f.IDs)
+	w.extra(f.Extra)
 	return w
 }
 

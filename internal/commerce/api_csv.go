@@ -1,0 +1,193 @@
+package commerce
+
+import (
+	"context"
+	"errors"
+	"io"
+	"mime"
+	"net/http"
+	"net/url"
+	"path"
+	"strconv"
+
+	"kessai/internal/api"
+	"kessai/internal/platform/auth"
+	"kessai/internal/platform/errs"
+	"kessai/internal/platform/jpcsv"
+	"kessai/internal/web"
+)
+
+// ImportJSON is what a CSV import did: every record is created, or none.
+type ImportJSON struct {
+	Encoding string   `json:"encoding" doc:"判定した文字コード（utf-8 または cp932）"`
+	Rows     int      `json:"rows" doc:"読んだデータ行数"`
+	Created  int      `json:"created" doc:"登録した件数（受注は受注キーごとに1件）"`
+	IDs      []string `json:"ids"`
+	Codes    []string `json:"codes" doc:"登録した番号（ファイルの順）"`
+}
+
+// exportParams are the export's own query parameters.
+func exportParams(templates []ExportTemplate) []api.Param {
+	t := api.Param{Name: "template", Description: "出力テンプレート（省略時 standard）"}
+	for _, et := range templates {
+		t.Enum = append(t.Enum, et.ID)
+		t.Description += "、" + et.ID + "=" + et.Name
+	}
+	return []api.Param{t, {Name: "encoding", Description: "文字コード（省略時 cp932、CRLF）", Enum: []string{"cp932", "utf-8"}}}
+}
+
+func registerCSVAPI(v1 *api.API, h apiHandlers) {
+	const csvMedia = "text/csv"
+	exports := []struct {
+		path, id, tag, summary string
+		query                  []api.Param
+		templates              []ExportTemplate
+		write                  func(r *http.Request, w io.Writer, tmpl string, enc jpcsv.Encoding) error
+	}{
+		{"/api/v1/cases/export.csv", "exportCases", "買取ケース", "買取ケースをCSVで出力（一覧と同じ条件）", caseQuery(), CaseExportTemplates(),
+			exportFiltered(h.s.CaseFilterFromQuery, h.s.ExportCases)},
+		{"/api/v1/customers/export.csv", "exportCustomers", "顧客", "顧客をCSVで出力（一覧と同じ条件）", customerQuery(), CustomerExportTemplates(),
+			exportFiltered(CustomerFilterFromQuery, h.s.ExportCustomers)},
+		{"/api/v1/orders/export.csv", "exportOrders", "受注", "受注をCSVで出力（一覧と同じ条件、1行が明細1行）", orderQuery(), OrderExportTemplates(),
+			exportFiltered(h.s.OrderFilterFromQuery, h.s.ExportOrders)},
+		{"/api/v1/subscriptions/export.csv", "exportSubscriptions", "定期受注", "定期受注をCSVで出力（一覧と同じ条件）", subscriptionQuery(), SubscriptionExportTemplates(),
+			exportFiltered(h.s.SubscriptionFilterFromQuery, h.s.ExportSubscriptions)},
+	}
+	for _, e := range exports {
+		v1.Handle(api.Operation{Method: http.MethodGet, Path: e.path, Perm: auth.PermView, ID: e.id, Tag: e.tag,
+			Summary: e.summary, Query: append(e.query, exportParams(e.templates)...), ResponseMedia: csvMedia},
+			exportCSV(e.write))
+	}
+	imports := []struct {
+		path, id, tag, summary string
+		run                    func(r *http.Request) (ImportResult, error)
+	}{
+		{"/api/v1/cases/import", "importCases", "買取ケース", "買取ケースをCSVで一括登録（全件か0件）",
+			func(r *http.Request) (ImportResult, error) { return h.s.ImportCases(r.Context(), r.Body) }},
+		{"/api/v1/customers/import", "importCustomers", "顧客", "顧客をCSVで一括登録（全件か0件）",
+			func(r *http.Request) (ImportResult, error) { return h.s.ImportCustomers(r.Context(), r.Body) }},
+		{"/api/v1/orders/import", "importOrders", "受注", "受注をCSVで一括登録（同じ受注キーの行が1伝票。全件か0件）",
+			func(r *http.Request) (ImportResult, error) { return h.s.ImportOrders(r.Context(), r.Body) }},
+	}
+	for _, im := range imports {
+		v1.Handle(api.Operation{Method: http.MethodPost, Path: im.path, Perm: auth.PermOperate, ID: im.id, Tag: im.tag,
+			Summary: im.summary, Upload: true, Description: "本文はCSVファイルそのもの（CP932 または UTF-8、既定で1GBまで: KESSAI_MAX_IMPORT_BYTES）、または multipart/form-data の file 欄。" +
+				"エラーがあれば何も登録せず422を返し、fields に「rows.行番号.列名」ごとの理由を入れます（行番号はExcelと同じく見出しが1行目）。",
+			RequestMedia: csvMedia, Response: ImportJSON{}}, importCSV(im.run))
+	}
+}
+
+// exportFiltered is the write of an export of the records the query's list filter selects.
+func exportFiltered[F any](fromQuery func(url.Values) (F, error),
+	export func(ctx context.Context, w io.Writer, f F, tmpl string, enc ...jpcsv.Encoding) error) func(*http.Request, io.Writer, string, jpcsv.Encoding) error {
+	return func(r *http.Request, w io.Writer, tmpl string, enc jpcsv.Encoding) error {
+		f, err := fromQuery(r.URL.Query())
+		if err != nil {
+			return err
+		}
+		return export(r.Context(), w, f, tmpl, enc)
+	}
+}
+
+func exportCSV(write func(r *http.Request, w io.Writer, tmpl string, enc jpcsv.Encoding) error) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		enc := jpcsv.CP932
+		if v := r.URL.Query().Get("encoding"); v != "" {
+			e, err := jpcsv.ParseEncoding(v)
+			if err != nil {
+				web.WriteError(w, r, errs.Invalid("入力内容を確認してください").Field("encoding", "cp932 か utf-8 を指定してください"))
+				return
+			}
+			enc = e
+		}
+		f, size, err := spool(func(out io.Writer) error { return write(r, out, r.URL.Query().Get("template"), enc) })
+		if err != nil {
+			web.WriteError(w, r, rowErrors(err))
+			return
+		}
+		defer closeSpool(f)
+		charset := "Shift_JIS"
+		if enc == jpcsv.UTF8 {
+			charset = "UTF-8"
+		}
+		w.Header().Set("Content-Type", "text/csv; charset="+charset)
+		w.Header().Set("Content-Disposition", `attachment; filename="`+path.Base(r.URL.Path)+`"`)
+		w.Header().Set("Content-Length", strconv.FormatInt(size, 10))
+		_, _ = io.Copy(w, f)
+	}
+}
+
+func importCSV(run func(r *http.Request) (ImportResult, error)) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if !csvBody(w, r) {
+			return
+		}
+		res, err := run(r)
+		if err != nil {
+			web.WriteError(w, r, rowErrors(err))
+			return
+		}
+		web.WriteJSON(w, http.StatusCreated, ImportJSON{Encoding: res.Encoding, Rows: res.Rows, Created: res.Created, IDs: res.IDs, Codes: res.Codes})
+	}
+}
+
+// csvBody makes r.Body the CSV, received on disk (web.Uploaded): the body itself (text/csv, or
+// no type), or the part "file" of a multipart/form-data upload (curl -F file=@cases.csv). Other
+// types are refused with 415 and what to send instead; it reports whether the handler may go on.
+func csvBody(w http.ResponseWriter, r *http.Request) bool {
+	mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	switch mt {
+	case "", "text/csv", "text/plain", "application/csv", "application/vnd.ms-excel", "application/octet-stream", "multipart/form-data":
+	default:
+		web.WriteJSON(w, http.StatusUnsupportedMediaType, web.ErrorBody{Error: web.ErrorDetail{Code: "unsupported_media_type",
+			Message:   "Content-Type " + mt + " は取り込めません。CSVファイルを本文そのまま（Content-Type: text/csv）か、multipart/form-data の file 欄で送ってください",
+			RequestID: web.RequestID(r.Context())}})
+		return false
+	}
+	up, err := web.Uploaded(r, nil)
+	if errors.Is(err, web.ErrNoUpload) || (err == nil && mt == "multipart/form-data" && up.Field != "file") {
+		web.WriteError(w, r, errs.Invalid("入力内容を確認してください").Field("file", "CSVファイルを本文そのままか、multipart の file という名前の欄に入れて送ってください"))
+		return false
+	}
+	if err != nil {
+		web.WriteError(w, r, err)
+		return false
+	}
+	f, err := up.Open()
+	if err != nil {
+		web.WriteError(w, r, err)
+		return false
+	}
+	context.AfterFunc(r.Context(), func() { f.Close() })
+	r.Body = f
+	return true
+}
+
+// rowErrors puts a CSV's row errors into the error body's fields as "rows.<row>.<column>", the
+// way order lines are "lines.<i>.<field>", so the API keeps one error shape.
+func rowErrors(err error) error {
+	var es jpcsv.Errors
+	if !errors.As(err, &es) {
+		return err
+	}
+	msg := "CSVを確認してください"
+	if e := errs.As(err); e != nil && e.Kind == errs.KindInvalid {
+		msg = e.Message
+	}
+	out := errs.Invalid(msg).Wrap(err)
+	for _, re := range es {
+		key := "rows." + strconv.Itoa(re.Row)
+		if re.Column != "" {
+			key += "." + re.Column
+		}
+		m := re.Message
+		if re.Value != "" {
+			m += "（値: " + re.Value + "）"
+		}
+		if prev, ok := out.Fields[key]; ok {
+			m = prev + " / " + m
+		}
+		out.Field(key, m)
+	}
+	return out
+}
