@@ -269,7 +269,9 @@ func (r *Registry) get(ctx context.Context, q db.Querier, p *Provider, shopID st
 		if err := s.DecodePublic(&st); err != nil {
 			return nil, err
 		}
-		c.Saved, c.settings, c.State = true, s, st.State
+		// Saved means a form was saved (Save always stores the environment): a row holding only
+		// the state a 接続テスト recorded keeps the sandbox defaults, secrets included.
+		c.Saved, c.settings, c.State = len(st.Values) > 0, s, st.State
 		for k, v := range st.Values {
 			c.Values[k] = v
 		}
