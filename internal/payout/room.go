@@ -84,6 +84,7 @@ func attach(ctx context.Context, h *room.Host) error {
 	h.Shell.AddNav(web.NavEntry{Key: "accounting", Label: "会計", Path: "/accounting", Order: web.NavRooms})
 	h.Shell.AddAttention(pages.AttentionItems)
 	h.Pages.AddCaseTab(pages.CaseTab())
+	h.Pages.AddListExtension(pages.CaseListExtension())
 	h.Bulk.Register(pages.BulkAction())
 	RegisterAPI(h.API, svc, exec)
 
