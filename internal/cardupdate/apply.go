@@ -1,0 +1,236 @@
+package cardupdate
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+	"strings"
+
+	"kessai/internal/platform/db"
+	"kessai/internal/provider/gmopg"
+)
+
+// Fetch reads run's result file from the SFTP server and applies it (Apply). Before the
+// result day, or while the file is not there and the deadline has not passed, it returns
+// ErrNotReady; past the deadline, an error file from GMO-PG, or a file that does not check
+// clean fails the run with the reason. Nothing of a bad file is applied.
+func (s *Service) Fetch(ctx context.Context, runID string) (Run, error) {
+	run, err := s.GetRun(ctx, s.db, runID)
+	if err != nil {
+		return Run{}, err
+	}
+	if run.Status == RunApplied {
+		return run, nil
+	}
+	if run.UploadedAt.IsZero() {
+		return run, fmt.Errorf("cardupdate: %s: 依頼ファイルがまだ送信されていません", run.Month)
+	}
+	sc, err := s.Schedule(ctx)
+	if err != nil {
+		return run, err
+	}
+	resultAt := sc.ResultTime(run.Month)
+	if s.clock.Now().Before(resultAt) {
+		return run, ErrNotReady
+	}
+	deadline := resultAt.AddDate(0, 0, sc.DeadlineDays)
+	pastDeadline := !s.clock.Now().Before(deadline)
+	siteID, _, ok := gmopg.ParseRequestFileName(run.FileName)
+	if !ok {
+		return run, fmt.Errorf("cardupdate %s: request file name %q unreadable", run.Month, run.FileName)
+	}
+	c, err := s.dial(ctx)
+	if err != nil {
+		if pastDeadline {
+			return s.failed(ctx, run, "結果ファイルを取得できません（SFTP）: "+reasonOf(err))
+		}
+		return run, fmt.Errorf("cardupdate %s: 結果ファイルを取得できません（SFTP）: %w", run.Month, err)
+	}
+	defer c.Close()
+	rc, err := c.Open(gmopg.ResultDir, gmopg.ResultFileName(siteID, run.Month))
+	if gmopg.IsNotExist(err) {
+		if er, err2 := c.Open(gmopg.ResultDir, gmopg.ErrorFileName(siteID, run.Month)); err2 == nil {
+			rows, rerr := gmopg.ReadErrorFile(er)
+			er.Close()
+			msg := "GMO-PG が依頼ファイルを読めませんでした（エラーファイル）"
+			if rerr != nil {
+				msg += ": " + rerr.Error()
+			}
+			for _, r := range rows {
+				msg += fmt.Sprintf("\n%d行目 %s: %s", r.Row, r.Field, r.Message)
+			}
+			return s.failed(ctx, run, msg)
+		}
+		if pastDeadline {
+			return s.failed(ctx, run, fmt.Sprintf("結果ファイルが期限（%s）までに届きませんでした", deadline.In(jstLoc()).Format("2006/01/02 15:04")))
+		}
+		return run, ErrNotReady
+	}
+	if err != nil {
+		return run, fmt.Errorf("cardupdate %s: open result: %w", run.Month, err)
+	}
+	defer rc.Close()
+	f, err := s.tempFile("cardupdate-res-*.csv")
+	if err != nil {
+		return run, err
+	}
+	defer os.Remove(f.Name())
+	defer f.Close()
+	if _, err := io.Copy(f, rc); err != nil {
+		return run, fmt.Errorf("cardupdate %s: download result: %w", run.Month, err)
+	}
+	if _, err := f.Seek(0, io.SeekStart); err != nil {
+		return run, err
+	}
+	return s.Apply(ctx, runID, f)
+}
+
+// failed marks run failed with reason and returns the run with an error carrying the reason.
+func (s *Service) failed(ctx context.Context, run Run, reason string) (Run, error) {
+	if err := s.fail(ctx, run.ID, reason); err != nil {
+		return run, err
+	}
+	r, _ := s.GetRun(ctx, s.db, run.ID)
+	return r, &RunError{Month: run.Month, Reason: reason}
+}
+
+// RunError is a month that failed: the reason is what a person reads (row numbers included).
+type RunError struct {
+	Month  string
+	Reason string
+}
+
+func (e *RunError) Error() string { return "洗替 " + e.Month + " は失敗しました: " + e.Reason }
+
+// Apply checks the result file in f (a seekable copy) whole, then applies it in one
+// transaction: every record must be a member of the run, every member of the run must have a
+// record. Any problem fails the run with row-numbered reasons and applies nothing.
+func (s *Service) Apply(ctx context.Context, runID string, f io.ReadSeeker) (Run, error) {
+	run, err := s.GetRun(ctx, s.db, runID)
+	if err != nil {
+		return Run{}, err
+	}
+	if _, err := gmopg.CheckResultFile(f, nil, 100); err != nil {
+		return s.failed(ctx, run, "結果ファイルを反映できません（何も反映していません）:\n"+reasonOf(err))
+	}
+	if _, err := f.Seek(0, io.SeekStart); err != nil {
+		return run, err
+	}
+	var rejected []string
+	err = s.db.InTx(ctx, func(tx *db.Tx) error {
+		now := s.now()
+		res, err := tx.ExecContext(ctx, `UPDATE cardupdate_runs SET status = ?, reason = '', applied_at = ?, updated_at = ?
+			WHERE id = ? AND status IN (?, ?) AND uploaded_at IS NOT NULL`, RunApplied, now, now, runID, RunUploaded, RunFailed)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n != 1 {
+			return fmt.Errorf("cardupdate %s: run is %s, not waiting for a result", run.Month, run.Status)
+		}
+		stmt, err := tx.Std().PrepareContext(ctx, db.Rebind(tx.Dialect(), `UPDATE cardupdate_results SET result = ?, change_kind = ?,
+			new_expire = ?, new_masked = ?, err_info = ? WHERE run_id = ? AND member_id = ? AND result IS NULL`))
+		if err != nil {
+			return err
+		}
+		defer stmt.Close()
+		rr := gmopg.NewResultReader(f)
+		for {
+			row, err := rr.Read()
+			if err == io.EOF {
+				break
+			}
+			if err != nil {
+				return err // checked clean above: only a changed file gets here
+			}
+			res, err := stmt.ExecContext(ctx, int(row.Result), int(row.Change), row.NewExpire, row.NewMaskedNo, row.ErrInfo, runID, row.MemberID)
+			if err != nil {
+				return fmt.Errorf("cardupdate: apply row %d: %w", rr.Row(), err)
+			}
+			if n, _ := res.RowsAffected(); n != 1 && len(rejected) < 100 {
+				rejected = append(rejected, fmt.Sprintf("%d行目 会員ID「%s」: 洗替依頼に含まれていないか、2回目の結果です", rr.Row(), row.MemberID))
+			}
+		}
+		if len(rejected) > 0 {
+			return errRejected
+		}
+		missing, err := missingMembers(ctx, tx, runID)
+		if err != nil {
+			return err
+		}
+		if len(missing) > 0 {
+			rejected = missing
+			return errRejected
+		}
+		for _, q := range []string{
+			`UPDATE customer_cards SET expire_ym = (SELECT r.new_expire FROM cardupdate_results r WHERE r.run_id = ? AND r.card_id = customer_cards.id),
+				version = version + 1, updated_at = ?
+				WHERE id IN (SELECT card_id FROM cardupdate_results WHERE run_id = ? AND change_kind > 0)`,
+			`UPDATE customer_cards SET masked_pan = (SELECT r.new_masked FROM cardupdate_results r WHERE r.run_id = ? AND r.card_id = customer_cards.id),
+				updated_at = ?
+				WHERE id IN (SELECT card_id FROM cardupdate_results WHERE run_id = ? AND change_kind = 2 AND new_masked <> '')`,
+		} {
+			if _, err := tx.ExecContext(ctx, q, runID, now, runID); err != nil {
+				return fmt.Errorf("cardupdate: update cards: %w", err)
+			}
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO cardupdate_card_status (card_id, status, run_id, updated_at)
+			SELECT card_id, CASE result WHEN 0 THEN 'ok' WHEN 1 THEN 'invalid' WHEN 2 THEN 'mismatch' ELSE 'input_error' END, run_id, ?
+			FROM cardupdate_results WHERE run_id = ?
+			ON CONFLICT (card_id) DO UPDATE SET status = excluded.status, run_id = excluded.run_id, updated_at = excluded.updated_at`, now, runID); err != nil {
+			return fmt.Errorf("cardupdate: card statuses: %w", err)
+		}
+		counts := map[int]int{}
+		rows, err := tx.QueryContext(ctx, `SELECT result, COUNT(*) FROM cardupdate_results WHERE run_id = ? GROUP BY result`, runID)
+		if err != nil {
+			return err
+		}
+		for rows.Next() {
+			var r, n int
+			if err := rows.Scan(&r, &n); err != nil {
+				rows.Close()
+				return err
+			}
+			counts[r] = n
+		}
+		rows.Close()
+		_, err = tx.ExecContext(ctx, `UPDATE cardupdate_runs SET ok_count = ?, invalid_count = ?, mismatch_count = ?, input_error_count = ? WHERE id = ?`,
+			counts[0], counts[1], counts[2], counts[3], runID)
+		return err
+	})
+	if errors.Is(err, errRejected) {
+		return s.failed(ctx, run, "結果ファイルを反映できません（何も反映していません）:\n"+strings.Join(rejected, "\n"))
+	}
+	if err != nil {
+		return run, err
+	}
+	return s.GetRun(ctx, s.db, runID)
+}
+
+var errRejected = errors.New("cardupdate: result file rejected")
+
+func missingMembers(ctx context.Context, tx *db.Tx, runID string) ([]string, error) {
+	var n int
+	if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM cardupdate_results WHERE run_id = ? AND result IS NULL`, runID).Scan(&n); err != nil {
+		return nil, err
+	}
+	if n == 0 {
+		return nil, nil
+	}
+	rows, err := tx.QueryContext(ctx, `SELECT member_id FROM cardupdate_results WHERE run_id = ? AND result IS NULL ORDER BY member_id LIMIT 20`, runID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := []string{"結果ファイルに " + strconv.Itoa(n) + " 件の会員の結果がありません（ファイルが途中で切れている可能性があります）"}
+	for rows.Next() {
+		var m string
+		if err := rows.Scan(&m); err != nil {
+			return nil, err
+		}
+		out = append(out, "会員ID「"+m+"」の結果がありません")
+	}
+	return out, rows.Err()
+}
