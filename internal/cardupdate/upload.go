@@ -151,4 +151,3 @@ func (r *Resolver) Resolve(ctx context.Context, a attempt.Attempt) (attempt.Outc
 func (r *Resolver) Apply(ctx context.Context, tx *db.Tx, a attempt.Attempt, o attempt.Outcome) error {
 	return r.s.applyUpload(ctx, tx, a, o)
 }
-
