@@ -10,7 +10,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"log/slog"
 	"net/http"
 	"strings"
 	"time"
@@ -18,6 +17,7 @@ import (
 	"kessai/internal/platform/auth"
 	"kessai/internal/platform/db"
 	"kessai/internal/platform/errs"
+	"kessai/internal/platform/logs"
 	"kessai/internal/web"
 )
 
@@ -295,7 +295,7 @@ func (s *Idempotency) run(w http.ResponseWriter, r *http.Request, req claimReq, 
 		rec.status, string(hj), rec.body.Bytes(), s.Now().UTC(), req.principal, req.key, req.claimID)
 	if err != nil {
 		// The key stays "running" until StaleAfter; retries get 409 meanwhile, never a re-run.
-		slog.ErrorContext(ctx, "idempotency: store response", "err", err, "key", req.key,
+		logs.From(ctx).ErrorContext(ctx, "idempotency: store response", "err", err, "key", req.key,
 			"principal", req.principal, "request_id", web.RequestID(ctx))
 	}
 }
@@ -304,7 +304,7 @@ func (s *Idempotency) release(ctx context.Context, req claimReq) {
 	_, err := s.DB.ExecContext(ctx, `DELETE FROM api_idempotency_keys WHERE principal = ? AND idem_key = ? AND state = 'running' AND claim_id = ?`,
 		req.principal, req.key, req.claimID)
 	if err != nil {
-		slog.ErrorContext(ctx, "idempotency: release key", "err", err, "key", req.key, "principal", req.principal)
+		logs.From(ctx).ErrorContext(ctx, "idempotency: release key", "err", err, "key", req.key, "principal", req.principal)
 	}
 }
 

@@ -2,7 +2,9 @@ package app_test
 
 import (
 	"context"
+	"errors"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"strings"
@@ -20,6 +22,7 @@ import (
 	"kessai/internal/platform/db"
 	"kessai/internal/platform/errs"
 	"kessai/internal/platform/jobs"
+	"kessai/internal/platform/logs"
 	"kessai/internal/room"
 	"kessai/internal/web"
 )
@@ -34,6 +37,9 @@ type tickWorker struct {
 }
 
 func (w *tickWorker) Work(ctx context.Context, _ *river.Job[tickArgs]) error {
+	if logs.From(ctx) == slog.Default() {
+		return errors.New("the job's context does not carry the app's logger")
+	}
 	select {
 	case w.ran <- struct{}{}:
 	default:

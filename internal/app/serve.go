@@ -20,6 +20,7 @@ import (
 	"kessai/internal/platform/connection"
 	"kessai/internal/platform/db"
 	"kessai/internal/platform/jobs"
+	"kessai/internal/platform/logs"
 	"kessai/internal/platform/metrics"
 	"kessai/internal/room"
 	"kessai/internal/sandbox"
@@ -159,6 +160,8 @@ func New(ctx context.Context, cfg Config, log *slog.Logger, stdout io.Writer) (*
 	h = web.WithSecurityHeaders(strings.HasPrefix(cfg.BaseURL, "https://"), h)
 	h = web.WithLogging(log, a.observe, h)
 	h = web.WithRequestID(h)
+	// Outermost: every request's context carries the one logger (logs.From).
+	h = logs.Middleware(log, h)
 	a.handler = h
 	return a, nil
 }
@@ -242,7 +245,7 @@ func serve(ctx context.Context, cfg Config, stdout, stderr io.Writer) error {
 func (a *App) Serve(ctx context.Context, ln net.Listener, stdout io.Writer) error {
 	srv := &http.Server{
 		Handler:     a.handler,
-		BaseContext: func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
+		BaseContext: func(net.Listener) context.Context { return logs.With(context.WithoutCancel(ctx), a.Log) },
 	}
 	a.ConfigureServer(srv)
 	if err := a.Start(ctx); err != nil {
@@ -270,6 +273,8 @@ func (a *App) Serve(ctx context.Context, ln net.Listener, stdout io.Writer) erro
 
 // Start starts the background parts (job queue, periodic schedule).
 func (a *App) Start(ctx context.Context) error {
+	// Jobs run in contexts derived from this one: they log with the app's logger too.
+	ctx = logs.With(ctx, a.Log)
 	for _, start := range a.starters {
 		if err := start(ctx); err != nil {
 			return err

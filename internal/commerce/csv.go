@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"log/slog"
 	"slices"
 	"strconv"
 	"strings"
@@ -16,6 +15,7 @@ import (
 	"kessai/internal/platform/clock"
 	"kessai/internal/platform/errs"
 	"kessai/internal/platform/jpcsv"
+	"kessai/internal/platform/logs"
 	"kessai/internal/platform/status"
 )
 
@@ -137,7 +137,7 @@ func (s *Store) afterImport(ctx context.Context, n int, tables ...string) {
 		return
 	}
 	if err := s.db.AnalyzeTables(ctx, tables...); err != nil {
-		slog.WarnContext(ctx, "analyze after import", "tables", tables, "err", err)
+		logs.From(ctx).WarnContext(ctx, "analyze after import", "tables", tables, "err", err)
 	}
 }
 

@@ -4,13 +4,13 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"log/slog"
 	"time"
 
 	"kessai/internal/platform/attempt"
 	"kessai/internal/platform/clock"
 	"kessai/internal/platform/db"
 	"kessai/internal/platform/errs"
+	"kessai/internal/platform/logs"
 	"kessai/internal/provider/aozora"
 )
 
@@ -113,7 +113,7 @@ func (p *Poller) recheck(ctx context.Context, bank Bank, t Transfer) (bool, erro
 	if err := json.Unmarshal([]byte(o.Response), &ans); err != nil {
 		return false, fmt.Errorf("attempt %s: bank answer: %w", a.ID, err)
 	}
-	status, reason := fromBank(aozora.ResultCode(ans.Result), aozora.TransferStatus(ans.BankStatus), ans.Reason)
+	status, reason := fromBankLogged(ctx, aozora.ResultCode(ans.Result), aozora.TransferStatus(ans.BankStatus), ans.Reason)
 	moved := false
 	err = p.svc.db.InTx(ctx, func(tx *db.Tx) error {
 		ok, err := p.svc.attempts.Overturn(ctx, tx, a.ID, o)
@@ -124,7 +124,7 @@ func (p *Poller) recheck(ctx context.Context, bank Bank, t Transfer) (bool, erro
 		return err
 	})
 	if moved {
-		slog.WarnContext(ctx, "payout: a request the bank had not listed was found later", "transfer", t.ID, "attempt", a.ID, "apply_no", ans.ApplyNo)
+		logs.From(ctx).WarnContext(ctx, "payout: a request the bank had not listed was found later", "transfer", t.ID, "attempt", a.ID, "apply_no", ans.ApplyNo)
 	}
 	return moved, err
 }

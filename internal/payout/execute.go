@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"log/slog"
 	"strings"
 	"time"
 
@@ -13,6 +12,7 @@ import (
 	"kessai/internal/platform/audit"
 	"kessai/internal/platform/db"
 	"kessai/internal/platform/errs"
+	"kessai/internal/platform/logs"
 	"kessai/internal/provider/aozora"
 )
 
@@ -378,7 +378,7 @@ func (s *Service) applyOutcome(ctx context.Context, tx *db.Tx, a attempt.Attempt
 		if err := json.Unmarshal([]byte(o.Response), &ans); err != nil {
 			return fmt.Errorf("attempt %s: bank answer: %w", a.ID, err)
 		}
-		status, reason = fromBank(aozora.ResultCode(ans.Result), aozora.TransferStatus(ans.BankStatus), ans.Reason)
+		status, reason = fromBankLogged(ctx, aozora.ResultCode(ans.Result), aozora.TransferStatus(ans.BankStatus), ans.Reason)
 	}
 	_, err := s.setStatus(ctx, tx, a.RecordID, a.ID, status, reason, ans.ApplyNo, ans.BankStatus, "transfer.bank_answer")
 	return err
@@ -412,7 +412,7 @@ func (s *Service) lateAnswer(ctx context.Context, a attempt.Attempt, o attempt.O
 			if _, err := s.attempts.Overturn(ctx, tx, a.ID, o); err != nil {
 				return err
 			}
-			status, reason := fromBank(aozora.ResultCode(ans.Result), aozora.TransferStatus(ans.BankStatus), ans.Reason)
+			status, reason := fromBankLogged(ctx, aozora.ResultCode(ans.Result), aozora.TransferStatus(ans.BankStatus), ans.Reason)
 			if moved, err = s.setStatus(ctx, tx, a.RecordID, a.ID, status, reason, ans.ApplyNo, ans.BankStatus, "transfer.late_answer"); err != nil {
 				return err
 			}
@@ -424,7 +424,7 @@ func (s *Service) lateAnswer(ctx context.Context, a attempt.Attempt, o attempt.O
 			return nil // re-executed with the same key: the bank answered with this same request
 		}
 		note := "銀行が遅れて依頼を受け付けた可能性があります（applyNo " + ans.ApplyNo + "）。振込が二重にならないよう銀行の振込状況を確認してください"
-		slog.ErrorContext(ctx, "payout: the bank's answer came after the attempt was settled", "transfer", a.RecordID,
+		logs.From(ctx).ErrorContext(ctx, "payout: the bank's answer came after the attempt was settled", "transfer", a.RecordID,
 			"attempt", a.ID, "outcome", o.State, "apply_no", ans.ApplyNo, "code", o.Code)
 		return s.audit.Record(ctx, tx, audit.Entry{Action: "transfer.late_answer_alert", RecordType: RecordType, RecordID: a.RecordID,
 			After: map[string]string{"attempt_id": a.ID, "outcome": string(o.State), "apply_no": ans.ApplyNo}, Note: note})
@@ -462,6 +462,16 @@ func (s *Service) setStatus(ctx context.Context, tx *db.Tx, id, attemptID, statu
 		After: map[string]string{"status": status, "apply_no": applyNo, "bank_status": bankStatus}, Note: reason})
 }
 
+// fromBankLogged is fromBank, warning on the injected logger about a completion whose
+// transfer status this version does not know (the transfer stays 承認待ち and is asked again).
+func fromBankLogged(ctx context.Context, result aozora.ResultCode, st aozora.TransferStatus, bankReason string) (status, reason string) {
+	if result == aozora.ResultCompleted && st.Outcome() == aozora.OutcomeUnknown {
+		logs.From(ctx).WarnContext(ctx, "payout: resultCode 1 without a known transferStatus; the transfer stays 承認待ち",
+			"transfer_status", string(st))
+	}
+	return fromBank(result, st, bankReason)
+}
+
 // fromBank maps the bank's answer to a transfer status: resultCode 2 waits for the approver;
 // 8 expired; 1 approved, after which the transfer status decides (20 完了 — and 26 組戻不成立,
 // where the money stayed with the seller —, 40/22/25 エラー, 4/5/8 キャンセル; still being
@@ -493,8 +503,6 @@ func fromBank(result aozora.ResultCode, st aozora.TransferStatus, bankReason str
 		case aozora.OutcomeUnknown:
 			// No status detail (request-result also answers 1 for a cancel) or a code this
 			// version does not know: the money may not have moved, so keep asking.
-			slog.Warn("payout: resultCode 1 without a known transferStatus; the transfer stays 承認待ち",
-				"transfer_status", string(st))
 			return StatusAwaitingApproval, ""
 		}
 	}

@@ -4,12 +4,12 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"log/slog"
 	"time"
 
 	"kessai/internal/platform/attempt"
 	"kessai/internal/platform/clock"
 	"kessai/internal/platform/db"
+	"kessai/internal/platform/logs"
 	"kessai/internal/provider/aozora"
 )
 
@@ -226,7 +226,7 @@ func (p *Poller) Poll(ctx context.Context) (PollReport, error) {
 		rep.Checked++
 		changed, err := p.recheck(ctx, bank, t)
 		if err != nil {
-			slog.WarnContext(ctx, "payout: look again for a request the bank did not list", "transfer", t.ID, "err", err)
+			logs.From(ctx).WarnContext(ctx, "payout: look again for a request the bank did not list", "transfer", t.ID, "err", err)
 			continue
 		}
 		if changed {
@@ -240,7 +240,7 @@ func (p *Poller) Poll(ctx context.Context) (PollReport, error) {
 		rep.Checked++
 		changed, err := p.pollOne(ctx, bank, t)
 		if err != nil {
-			slog.WarnContext(ctx, "payout: poll transfer", "transfer", t.ID, "apply_no", t.ApplyNo, "err", err)
+			logs.From(ctx).WarnContext(ctx, "payout: poll transfer", "transfer", t.ID, "apply_no", t.ApplyNo, "err", err)
 			continue
 		}
 		if changed {
@@ -275,7 +275,7 @@ func (p *Poller) pollOne(ctx context.Context, bank Bank, t Transfer) (bool, erro
 			}
 		}
 	}
-	status, reason := fromBank(rr.ResultCode, st, why)
+	status, reason := fromBankLogged(ctx, rr.ResultCode, st, why)
 	if p.Hook != nil {
 		p.Hook(t)
 	}

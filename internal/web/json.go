@@ -5,12 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"log/slog"
 	"net/http"
 	"net/url"
 	"strconv"
 
 	"kessai/internal/platform/errs"
+	"kessai/internal/platform/logs"
 )
 
 // MaxJSONBody caps request bodies of the JSON API (Bound caps every body at DefaultMaxBody
@@ -86,7 +86,7 @@ func WriteError(w http.ResponseWriter, r *http.Request, err error) {
 	rid := RequestID(r.Context())
 	msg := e.Message
 	if e.Kind == errs.KindInternal {
-		slog.ErrorContext(r.Context(), "internal error", "err", err, "request_id", rid, "path", r.URL.Path)
+		logs.From(r.Context()).ErrorContext(r.Context(), "internal error", "err", err, "request_id", rid, "path", r.URL.Path)
 		msg = "内部エラーが発生しました。時間をおいて再度お試しください（リクエストID: " + rid + "）"
 	}
 	setRetryAfter(w, e.Kind)

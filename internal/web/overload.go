@@ -3,13 +3,13 @@ package web
 import (
 	"context"
 	"errors"
-	"log/slog"
 	"net/http"
 	"strconv"
 	"strings"
 	"time"
 
 	"kessai/internal/platform/errs"
+	"kessai/internal/platform/logs"
 )
 
 // StatusClientGone is logged for a request whose client went away before the answer (nginx's
@@ -54,12 +54,12 @@ func ended(w http.ResponseWriter, r *http.Request, err error) (*errs.Error, bool
 	}
 	switch ctxErr := r.Context().Err(); {
 	case errors.Is(ctxErr, context.Canceled):
-		slog.InfoContext(r.Context(), "client went away", "request_id", RequestID(r.Context()),
+		logs.From(r.Context()).InfoContext(r.Context(), "client went away", "request_id", RequestID(r.Context()),
 			"path", r.URL.Path, "err", err)
 		w.WriteHeader(StatusClientGone)
 		return nil, true
 	case errors.Is(ctxErr, context.DeadlineExceeded) || errors.Is(err, context.DeadlineExceeded):
-		slog.WarnContext(r.Context(), "request timed out", "request_id", RequestID(r.Context()),
+		logs.From(r.Context()).WarnContext(r.Context(), "request timed out", "request_id", RequestID(r.Context()),
 			"path", r.URL.Path, "err", err)
 		return errs.E(errs.KindUnavailable, "混み合っているため時間内に処理できませんでした。しばらくしてから再度お試しください").Wrap(err), true
 	}

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"html/template"
 	"io/fs"
-	"log/slog"
 	"net/http"
 	"net/url"
 	"path"
@@ -17,6 +16,7 @@ import (
 	"kessai/internal/platform/auth"
 	"kessai/internal/platform/clock"
 	"kessai/internal/platform/errs"
+	"kessai/internal/platform/logs"
 )
 
 //go:embed templates
@@ -122,7 +122,7 @@ func (r *Renderer) Add(room string, fsys fs.FS, dir string) error {
 func (r *Renderer) Render(w http.ResponseWriter, req *http.Request, status int, name string, v View) {
 	t, ok := r.pages[name]
 	if !ok {
-		slog.ErrorContext(req.Context(), "missing template", "name", name)
+		logs.From(req.Context()).ErrorContext(req.Context(), "missing template", "name", name)
 		http.Error(w, "template "+name+" not found", http.StatusInternalServerError)
 		return
 	}
@@ -152,7 +152,7 @@ func (r *Renderer) Render(w http.ResponseWriter, req *http.Request, status int, 
 	}
 	var buf bytes.Buffer
 	if err := t.ExecuteTemplate(&buf, "layout", v); err != nil {
-		slog.ErrorContext(req.Context(), "render", "name", name, "err", err, "request_id", RequestID(req.Context()))
+		logs.From(req.Context()).ErrorContext(req.Context(), "render", "name", name, "err", err, "request_id", RequestID(req.Context()))
 		http.Error(w, "内部エラーが発生しました（画面の表示に失敗）", http.StatusInternalServerError)
 		return
 	}
@@ -176,7 +176,7 @@ func (r *Renderer) Error(w http.ResponseWriter, req *http.Request, err error) {
 	}
 	msg := e.Message
 	if e.Kind == errs.KindInternal {
-		slog.ErrorContext(req.Context(), "internal error", "err", err, "request_id", RequestID(req.Context()), "path", req.URL.Path)
+		logs.From(req.Context()).ErrorContext(req.Context(), "internal error", "err", err, "request_id", RequestID(req.Context()), "path", req.URL.Path)
 		msg = "内部エラーが発生しました。時間をおいて再度お試しください（リクエストID: " + RequestID(req.Context()) + "）"
 	}
 	setRetryAfter(w, e.Kind)

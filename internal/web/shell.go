@@ -2,10 +2,10 @@ package web
 
 import (
 	"context"
-	"log/slog"
 	"net/http"
 
 	"kessai/internal/platform/auth"
+	"kessai/internal/platform/logs"
 )
 
 // Attention is one count on the top page ("振込実行待ち 3件").
@@ -50,7 +50,7 @@ func (s *Shell) Attention(ctx context.Context) []Attention {
 	for _, f := range s.attention {
 		items, err := f(ctx)
 		if err != nil {
-			slog.ErrorContext(ctx, "attention source failed", "err", err)
+			logs.From(ctx).ErrorContext(ctx, "attention source failed", "err", err)
 			continue
 		}
 		out = append(out, items...)

@@ -4,10 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"log/slog"
 	"time"
 
 	"kessai/internal/platform/db"
+	"kessai/internal/platform/logs"
 )
 
 // Resolver settles one room's operation. Resolve only asks the provider what became of the
@@ -105,7 +105,7 @@ func (j *Janitor) Run(ctx context.Context) (Report, error) {
 func (j *Janitor) Settle(ctx context.Context, a Attempt) (bool, error) {
 	r, ok := j.resolvers[a.Room+"/"+a.Operation]
 	if !ok {
-		slog.WarnContext(ctx, "attempt: no resolver", "attempt", a.ID, "room", a.Room, "operation", a.Operation)
+		logs.From(ctx).WarnContext(ctx, "attempt: no resolver", "attempt", a.ID, "room", a.Room, "operation", a.Operation)
 		return false, nil
 	}
 	if a.State == Pending {

@@ -4,10 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"log/slog"
 	"time"
 
 	"kessai/internal/platform/db"
+	"kessai/internal/platform/logs"
 )
 
 // Step names a point of Runner.Run, for Runner.StepHook.
@@ -169,7 +169,7 @@ func (r *Runner) late(ctx context.Context, op Op, a Attempt, o Outcome) error {
 		return op.Late(ctx, a, o)
 	}
 	if o.State == Succeeded {
-		slog.ErrorContext(ctx, "attempt: the provider's success answer came after the attempt was settled",
+		logs.From(ctx).ErrorContext(ctx, "attempt: the provider's success answer came after the attempt was settled",
 			"attempt", a.ID, "operation", a.Operation, "record", a.RecordID, "code", o.Code, "response", o.Response)
 	}
 	return nil

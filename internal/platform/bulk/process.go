@@ -5,12 +5,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"log/slog"
 	"strings"
 
 	"kessai/internal/platform/audit"
 	"kessai/internal/platform/auth"
 	"kessai/internal/platform/db"
+	"kessai/internal/platform/logs"
 )
 
 type pending struct {
@@ -91,7 +91,7 @@ func (s *Service) processBatch(ctx context.Context, a *Action, runID string, aft
 	})
 	var be batchError
 	if errors.As(err, &be) {
-		slog.WarnContext(ctx, "bulk batch failed, retrying item by item", "run", runID, "action", a.Name, "err", be.err)
+		logs.From(ctx).WarnContext(ctx, "bulk batch failed, retrying item by item", "run", runID, "action", a.Name, "err", be.err)
 		for _, it := range claimed {
 			if err := s.processOne(ctx, a, runID, it, be.err); err != nil {
 				return 0, err

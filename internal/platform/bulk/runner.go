@@ -2,8 +2,9 @@ package bulk
 
 import (
 	"context"
-	"log/slog"
 	"sync"
+
+	"kessai/internal/platform/logs"
 )
 
 // GoRunner processes runs in goroutines of this process. It is the fallback until the job
@@ -34,7 +35,7 @@ func (g *GoRunner) Enqueue(ctx context.Context, runID string) error {
 		defer g.wg.Done()
 		defer func() { g.mu.Lock(); delete(g.on, runID); g.mu.Unlock() }()
 		if err := g.svc.Process(ctx, runID); err != nil {
-			slog.ErrorContext(ctx, "bulk run failed", "run", runID, "err", err)
+			logs.From(ctx).ErrorContext(ctx, "bulk run failed", "run", runID, "err", err)
 		}
 	}()
 	return nil
