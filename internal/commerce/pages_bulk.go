@@ -25,6 +25,17 @@ func (p *Pages) registerBulk() {
 		Describe: describeBy(p.store.CaseRowsByID, func(r CaseRow) (string, string) {
 			return r.ID, r.Code + " " + r.CustomerName
 		})})
+	// The confirm page of 全N件 says the search in the list's own words, the rooms' fields too.
+	p.bulk.AddConditions("purchase_case", func(ctx context.Context, q url.Values) []string {
+		shops, _ := p.store.ListShops(ctx)
+		fields := caseList(q, shops).Fields
+		for _, e := range p.store.ext {
+			if e.List == ListCases && e.Field != nil {
+				fields = append(fields, *e.Field)
+			}
+		}
+		return web.DescribeFields(fields, q)
+	})
 	svc.Register(bulk.Action{Name: "case_stock", Label: "一括ステータス変更：入庫完了にする", RecordType: "purchase_case",
 		Perm:        auth.PermOperate,
 		Description: "買取確定日が入っているケースを「入庫完了」にします。すでに入庫完了のケースはスキップし、キャンセル済みや買取確定日のないケースはエラーとして理由を残します。",

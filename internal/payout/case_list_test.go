@@ -61,4 +61,17 @@ func TestCaseListTransferStatus(t *testing.T) {
 	if res.Status != http.StatusOK || !strings.Contains(res.Body, `data-count="1"`) {
 		t.Errorf("bulk confirm of 未依頼: %d %.400s", res.Status, res.Body)
 	}
+	// The confirm page says the search and the total of what a 一括振込依頼 would pay.
+	res = staff.PostForm("/bulk/confirm", url.Values{"record_type": {"purchase_case"}, "filter": {"x_transfer_status=none&amount_min=500&amount_max=2000"},
+		"return_to": {"/cases"}, "bulk": {"all:transfer_request"}})
+	for _, want := range []string{"検索条件: 買取金額（円）: 500〜2000／振込状態: 未依頼", "合計件数 1件・買取金額の合計 ¥1,000"} {
+		if !strings.Contains(res.Body, want) {
+			t.Errorf("bulk confirm lacks %q: %.3000s", want, res.Body[strings.Index(res.Body, "<main"):])
+		}
+	}
+	res = staff.PostForm("/bulk/confirm", url.Values{"record_type": {"purchase_case"}, "id": {none.ID, waiting.ID},
+		"return_to": {"/cases"}, "bulk": {"selected:transfer_request"}})
+	if !strings.Contains(res.Body, "合計件数 2件・買取金額の合計 ¥3,000（うち 1件は振込を登録済みのためスキップされます）") || strings.Contains(res.Body, "検索条件:") {
+		t.Errorf("bulk confirm of a selection: %.2000s", res.Body[strings.Index(res.Body, "<main"):])
+	}
 }

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"net/http"
@@ -17,6 +18,49 @@ import (
 type BulkPages struct {
 	svc    *bulk.Service
 	render *Renderer
+	// conditions describe a list's search in words for the confirm page of 全N件, by record type.
+	conditions map[string]func(ctx context.Context, q url.Values) []string
+}
+
+// AddConditions tells the confirm page how to say a list's search in words (「状態: 入庫完了」),
+// so 「全N件」 shows which records the search selects.
+func (b *BulkPages) AddConditions(recordType string, f func(ctx context.Context, q url.Values) []string) {
+	if b.conditions == nil {
+		b.conditions = map[string]func(context.Context, url.Values) []string{}
+	}
+	b.conditions[recordType] = f
+}
+
+// DescribeFields says which of fields q sets, in words: "Label: value" with options shown by
+// their labels and ranges as from〜to.
+func DescribeFields(fields []Field, q url.Values) []string {
+	var out []string
+	label := func(f Field, v string) string {
+		for _, o := range f.Options {
+			if o.Value == v {
+				return o.Label
+			}
+		}
+		return v
+	}
+	for _, f := range fields {
+		var vals []string
+		for _, v := range q[f.Name] {
+			if v = strings.TrimSpace(v); v != "" {
+				vals = append(vals, label(f, v))
+			}
+		}
+		to := strings.TrimSpace(q.Get(f.Name2))
+		if f.Name2 != "" && (len(vals) > 0 || to != "") {
+			from := strings.Join(vals, "")
+			out = append(out, f.Label+": "+from+"〜"+to)
+			continue
+		}
+		if len(vals) > 0 {
+			out = append(out, f.Label+": "+strings.Join(vals, "・"))
+		}
+	}
+	return out
 }
 
 // MountBulk routes the bulk pages on s:
@@ -166,9 +210,20 @@ func (b *BulkPages) confirm(w http.ResponseWriter, r *http.Request) {
 	if src != nil {
 		srcLabel = src.Label
 	}
+	summary := ""
+	if sel.action.Summary != nil && len(ids) > 0 {
+		if summary, err = sel.action.Summary(r.Context(), ids); err != nil {
+			b.render.Error(w, r, err)
+			return
+		}
+	}
+	var conds []string
+	if describe := b.conditions[sel.recordType]; describe != nil && sel.scope == "all" {
+		conds = describe(r.Context(), bulk.CleanFilter(sel.filter))
+	}
 	b.render.Render(w, r, http.StatusOK, "web/bulk_confirm.html", View{Title: "一括操作の確認", Data: map[string]any{
 		"Action": sel.action, "Scope": sel.scope, "Count": len(ids), "CountText": Comma(int64(len(ids))), "IDs": sel.ids, "Filter": bulk.CleanFilter(sel.filter).Encode(),
-		"ReturnTo": sel.returnTo, "Token": hex.EncodeToString(token[:]), "Source": srcLabel,
+		"ReturnTo": sel.returnTo, "Token": hex.EncodeToString(token[:]), "Source": srcLabel, "Summary": summary, "Conditions": conds,
 	}})
 }
 

@@ -63,6 +63,9 @@ type Action struct {
 	Description string
 	// Outcomes in display order; OutcomeError is appended when missing.
 	Outcomes []Outcome
+	// Summary, when set, adds a line to the confirmation page about the selected records,
+	// e.g. 「合計金額 ¥1,234,000」 of the cases a 一括振込依頼 will pay.
+	Summary func(ctx context.Context, ids []string) (string, error)
 
 	Do func(ctx context.Context, tx *db.Tx, recordID string) (outcome, reason string, err error)
 	// DoBatch, when set, is used instead of Do: one call per batch, returning one Result per ID
