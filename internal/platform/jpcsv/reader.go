@@ -200,6 +200,9 @@ func (r *Reader) Read() (Record, error) {
 		if err == nil && isBlank(rec) {
 			continue
 		}
+		for i, f := range rec {
+			rec[i] = unneutralize(f) // a cell kessai exported with a protective apostrophe
+		}
 		return Record{Row: r.row, fields: rec, index: r.index}, err
 	}
 }

@@ -16,8 +16,18 @@ import (
 // with a BOM, and writes it to w only if every field could be encoded. Otherwise it writes
 // nothing and returns Errors naming each bad character by row (header = row 1) and column.
 func WriteAll(w io.Writer, enc Encoding, header []string, rows [][]string) error {
+	return writeAll(w, enc, header, rows, false)
+}
+
+// WriteAllRaw is WriteAll for files a provider's system reads, not a person's spreadsheet:
+// cells are written exactly as given (no Neutralize).
+func WriteAllRaw(w io.Writer, enc Encoding, header []string, rows [][]string) error {
+	return writeAll(w, enc, header, rows, true)
+}
+
+func writeAll(w io.Writer, enc Encoding, header []string, rows [][]string, raw bool) error {
 	var buf bytes.Buffer
-	cw, err := NewWriter(&buf, enc, header)
+	cw, err := newWriter(&buf, enc, header, raw)
 	if err != nil {
 		return err
 	}
@@ -47,14 +57,20 @@ type Writer struct {
 	row    int
 	c      Collector
 	line   strings.Builder
+	raw    bool // no Neutralize (WriteAllRaw)
 }
 
-// NewWriter writes the BOM (UTF-8) and the header row to w.
+// NewWriter writes the BOM (UTF-8) and the header row to w. Cells that would run as formulas
+// in a spreadsheet are neutralised (Neutralize).
 func NewWriter(w io.Writer, enc Encoding, header []string) (*Writer, error) {
-	if enc != UTF8 && enc != CP932 {
+	return newWriter(w, enc, header, false)
+}
+
+func newWriter(w io.Writer, enc Encoding, header []string, raw bool) (*Writer, error) {
+	if enc != UTF8 && enc != CP932 && enc != CP932Replace {
 		return nil, fmt.Errorf("jpcsv: unsupported encoding %v", enc)
 	}
-	cw := &Writer{w: bufio.NewWriterSize(w, 64<<10), enc: enc, sj: japanese.ShiftJIS.NewEncoder(), header: header}
+	cw := &Writer{w: bufio.NewWriterSize(w, 64<<10), enc: enc, sj: japanese.ShiftJIS.NewEncoder(), header: header, raw: raw}
 	if enc == UTF8 {
 		cw.w.Write(bom)
 	}
@@ -69,6 +85,9 @@ func (cw *Writer) Write(fields []string) error {
 		if i > 0 {
 			cw.line.WriteByte(',')
 		}
+		if !cw.raw {
+			f = Neutralize(f)
+		}
 		cw.line.WriteString(quote(f))
 	}
 	cw.line.WriteString("\r\n")
@@ -82,12 +101,28 @@ func (cw *Writer) Write(fields []string) error {
 		_, err := cw.w.Write(b)
 		return err
 	}
+	if cw.enc == CP932Replace {
+		b, _ := encodeCP932(cw.sj, replaceUnencodable(cw.sj, cw.line.String()))
+		_, err := cw.w.Write(b)
+		return err
+	}
 	for i, f := range fields {
 		if _, bad := encodeCP932(cw.sj, f); bad != nil {
 			cw.c.Add(RowError{Row: cw.row, Column: cw.column(i), Value: f, Message: unencodableMessage(bad)})
 		}
 	}
 	return nil
+}
+
+// replaceUnencodable puts Unencodable in place of every character CP932 cannot hold.
+func replaceUnencodable(enc *encoding.Encoder, s string) string {
+	s = cp932Fix.Replace(s)
+	return strings.Map(func(r rune) rune {
+		if _, err := enc.String(string(r)); err != nil {
+			return Unencodable
+		}
+		return r
+	}, s)
 }
 
 func (cw *Writer) column(i int) string {
@@ -103,6 +138,47 @@ func (cw *Writer) Close() error {
 		return fmt.Errorf("jpcsv: write: %w", err)
 	}
 	return cw.c.Err()
+}
+
+// Neutralize keeps a spreadsheet from running a cell as a formula (CSV injection): a cell
+// beginning with = + - @, a tab or a carriage return gets a leading apostrophe, which Excel
+// and LibreOffice read as "text". Plain numbers (-500, +3.5) are left alone so amounts stay
+// numbers. Every export goes through it; Reader takes the apostrophe off again, so an
+// exported file imports as it was.
+func Neutralize(f string) string {
+	if f == "" || !strings.ContainsRune(formulaStarts, rune(f[0])) || isNumber(f) {
+		return f
+	}
+	return "'" + f
+}
+
+const formulaStarts = "=+-@\t\r"
+
+func isNumber(f string) bool {
+	i := 0
+	if f[0] == '+' || f[0] == '-' {
+		i = 1
+	}
+	digits, dot := 0, false
+	for ; i < len(f); i++ {
+		switch c := f[i]; {
+		case c >= '0' && c <= '9':
+			digits++
+		case c == '.' && !dot && digits > 0:
+			dot = true
+		default:
+			return false
+		}
+	}
+	return digits > 0 && f[len(f)-1] != '.'
+}
+
+// unneutralize undoes Neutralize on a cell read back.
+func unneutralize(f string) string {
+	if len(f) >= 2 && f[0] == '\'' && strings.ContainsRune(formulaStarts, rune(f[1])) && !isNumber(f[1:]) {
+		return f[1:]
+	}
+	return f
 }
 
 // quote applies RFC 4180 quoting. Line breaks inside a field become CRLF, as Excel writes them.

@@ -218,7 +218,7 @@ func WriteBuyerCSV(w io.Writer, now time.Time, rows []BuyerRow) error {
 	if err := c.Err(); err != nil {
 		return err
 	}
-	return jpcsv.WriteAll(w, jpcsv.CP932, BuyerCSV.Columns, recs)
+	return jpcsv.WriteAllRaw(w, jpcsv.CP932, BuyerCSV.Columns, recs)
 }
 
 // ReadBuyerCSV reads a buyer CSV (CP932 or UTF-8). It returns the rows only if every row is
@@ -321,7 +321,7 @@ func WriteCreditResultCSV(w io.Writer, rows []CreditResultRow) error {
 		}
 		recs[i] = []string{r.OrderNo, ymd(r.OrderDate), r.Name, strconv.FormatInt(r.Total, 10), string(r.Result), r.Result.Label(), at}
 	}
-	return jpcsv.WriteAll(w, jpcsv.CP932, CreditResultCSV.Columns, recs)
+	return jpcsv.WriteAllRaw(w, jpcsv.CP932, CreditResultCSV.Columns, recs)
 }
 
 // ReadCreditResultCSV reads a credit-result file, all rows or none.
@@ -408,7 +408,7 @@ func WriteShipmentCSV(w io.Writer, now time.Time, rows []ShipmentRow) error {
 	if err := c.Err(); err != nil {
 		return err
 	}
-	return jpcsv.WriteAll(w, jpcsv.CP932, ShipmentCSV.Columns, recs)
+	return jpcsv.WriteAllRaw(w, jpcsv.CP932, ShipmentCSV.Columns, recs)
 }
 
 func shipmentCheck(f url.Values, now time.Time) []FieldError {
