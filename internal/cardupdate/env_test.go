@@ -39,7 +39,7 @@ type env struct {
 
 // newEnv is kessai's database with the room's tables, the simulator over real HTTP and SFTP,
 // and the room's service, all on one frozen clock at start.
-func newEnv(t *testing.T, start time.Time) *env {
+func newEnv(t *testing.T, start time.Time, opts ...func(*gmopgsim.Options)) *env {
 	t.Helper()
 	e := &env{t: t, clk: clock.NewFrozen(start)}
 	e.db = dbtest.Open(t, audit.Migrations, secrets.Migrations, commerce.Migrations, attempt.Migrations, cardupdate.Migrations)
@@ -50,7 +50,11 @@ func newEnv(t *testing.T, start time.Time) *env {
 		t.Fatal(err)
 	}
 	reg := connection.New(e.db, &secrets.Store{Sealer: sealer, Audit: al, Now: e.clk.Now}, e.clk, nil)
-	sim, err := gmopgsim.New(gmopgsim.Options{Clock: e.clk, Prefix: prefix, StateDir: t.TempDir()})
+	so := gmopgsim.Options{Clock: e.clk, Prefix: prefix, StateDir: t.TempDir()}
+	for _, o := range opts {
+		o(&so)
+	}
+	sim, err := gmopgsim.New(so)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -54,6 +54,9 @@ func (s *Service) uploadOp(runID string) attempt.Op {
 			// The file reached GMO-PG after the janitor concluded otherwise: it is there, so the
 			// month is uploaded (a second upload would be refused anyway).
 			return s.db.InTx(ctx, func(tx *db.Tx) error {
+				if _, err := s.runner.Log().Overturn(ctx, tx, a.ID, o); err != nil {
+					return err
+				}
 				_, err := tx.ExecContext(ctx, `UPDATE cardupdate_runs SET status = ?, reason = '', uploaded_at = ?, updated_at = ?
 					WHERE id = ? AND uploaded_at IS NULL`, RunUploaded, s.now(), s.now(), a.RecordID)
 				return err
@@ -83,6 +86,10 @@ func (s *Service) sendUpload(ctx context.Context, a attempt.Attempt) attempt.Out
 		return attempt.Outcome{State: attempt.Failed, Code: attempt.CodeNotSent, Message: "SFTP に接続できません: " + reasonOf(err)}
 	}
 	defer c.Close()
+	// The SFTP calls take no context: closing the session is how the call's deadline ends a
+	// server that accepted the file and never answers.
+	stop := context.AfterFunc(ctx, func() { c.Close() })
+	defer stop()
 	n, err := c.Upload(gmopg.RequestDir, a.IdempotencyKey, f)
 	if err != nil {
 		return attempt.Outcome{State: attempt.Unknown, Message: "送信の結果が不明です: " + err.Error()}

@@ -39,7 +39,9 @@
 //
 // Fault switches (SetFault or POST _sim/faults {"mode","count","api"}): timeout_after_accept,
 // close_after_accept, e90010001 (processed, answered as a double submission), e92 and 42c
-// (refused unprocessed).
+// (refused unprocessed). An SFTP upload is a call too: e92/42c refuse the file unaccepted,
+// e90010001 accepts it and answers an error, close_after_accept accepts it and drops the
+// connection, timeout_after_accept accepts it and answers nothing.
 //
 // State (members, cards, transactions, tokens, uploads, notifications) is saved to
 // gmopgsim.json in Options.StateDir after every change and read at New.

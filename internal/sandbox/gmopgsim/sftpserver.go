@@ -235,7 +235,45 @@ type uploadFile struct {
 
 func (w *uploadFile) WriteAt(p []byte, off int64) (int, error) { return w.f.WriteAt(p, off) }
 
+// Close accepts the file, with the armed fault of the next money call applied (an upload is
+// one): e92/42c refuse it unaccepted; e90010001 accepts it and answers an error;
+// close_after_accept accepts it and drops the connection; timeout_after_accept accepts it and
+// answers nothing until HangTimeout.
 func (w *uploadFile) Close() error {
+	s := w.s
+	fault := s.takeFault("sftp_upload")
+	if fault == FaultRateLimit || fault == FaultCardCompany {
+		w.f.Close()
+		os.Remove(w.f.Name())
+		s.mu.Lock()
+		delete(s.st.Uploads, w.u.Month)
+		s.mu.Unlock()
+		return fmt.Errorf("一時的に受け付けられません（障害注入 %s）", fault)
+	}
+	if err := w.accept(); err != nil {
+		return err
+	}
+	switch fault {
+	case FaultDoubleSubmission:
+		return fmt.Errorf("受付後にエラー（障害注入 %s）", fault)
+	case FaultCloseAfterAccept:
+		s.closeConns()
+		return fmt.Errorf("受付後に切断（障害注入 %s）", fault)
+	case FaultTimeoutAfterAccept:
+		s.sftpMu.Lock()
+		done := s.done
+		s.sftpMu.Unlock()
+		select {
+		case <-time.After(s.opts.HangTimeout):
+		case <-done:
+		}
+		s.closeConns()
+		return fmt.Errorf("受付後に無応答（障害注入 %s）", fault)
+	}
+	return nil
+}
+
+func (w *uploadFile) accept() error {
 	s := w.s
 	fi, err := w.f.Stat()
 	if err == nil {
