@@ -83,7 +83,7 @@ func (s *Store) insertCards(ctx context.Context, tx *db.Tx, cs []Card) error {
 	for i := range cs {
 		cs[i].ID, cs[i].Version, cs[i].CreatedAt, cs[i].UpdatedAt = db.NewID("card"), 1, now, now
 	}
-	err := insertBatches(ctx, tx, `INSERT INTO customer_cards (id, customer_id, provider, member_id, card_seq,
+	err := db.InsertBatches(ctx, tx, `INSERT INTO customer_cards (id, customer_id, provider, member_id, card_seq,
 		masked_pan, expire_ym, status, version, created_at, updated_at) VALUES `, 11, len(cs), func(i int) []any {
 		c := cs[i]
 		return []any{c.ID, c.CustomerID, c.Provider, c.MemberID, c.CardSeq, c.MaskedPAN, c.ExpireYM, c.Status, c.Version, c.CreatedAt, c.UpdatedAt}

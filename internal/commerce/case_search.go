@@ -269,24 +269,7 @@ func eachCase(ctx context.Context, q db.Querier, w *where, tail string, extra []
 // acts on.
 func (s *Store) CaseIDs(ctx context.Context, f CaseFilter) ([]string, error) {
 	w := f.where(s.db.Dialect())
-	return queryIDs(ctx, s.db, `SELECT pc.id`+caseRowFrom+w.sql()+f.orderBy(), w.args)
-}
-
-func queryIDs(ctx context.Context, q db.Querier, query string, args []any) ([]string, error) {
-	rows, err := q.QueryContext(ctx, query, args...)
-	if err != nil {
-		return nil, fmt.Errorf("list ids: %w", err)
-	}
-	defer rows.Close()
-	var ids []string
-	for rows.Next() {
-		var id string
-		if err := rows.Scan(&id); err != nil {
-			return nil, err
-		}
-		ids = append(ids, id)
-	}
-	return ids, rows.Err()
+	return db.Strings(ctx, s.db, `SELECT pc.id`+caseRowFrom+w.sql()+f.orderBy(), w.args...)
 }
 
 // orderByIDs returns rows in the order of ids.

@@ -121,7 +121,7 @@ func (s *Store) insertCustomers(ctx context.Context, tx *db.Tx, cs []Customer) e
 		c.Version, c.CreatedAt, c.UpdatedAt = 1, now, now
 	}
 	const cols = 21
-	err = insertBatches(ctx, tx, `INSERT INTO customers (id, code, name, name_kana, email, phone, postal_code,
+	err = db.InsertBatches(ctx, tx, `INSERT INTO customers (id, code, name, name_kana, email, phone, postal_code,
 		prefecture, address1, address2, bank_code, bank_name, branch_code, branch_name, account_type,
 		account_number, account_holder_kana, note, version, created_at, updated_at) VALUES `, cols, len(cs),
 		func(i int) []any {
@@ -253,28 +253,4 @@ func withIndex(err error, i, n int) error {
 		return &cp
 	}
 	return fmt.Errorf("item %d: %w", i+1, err)
-}
-
-// insertBatches runs multi-row INSERTs of cols columns, chunked below both engines' limits on
-// bound parameters.
-func insertBatches(ctx context.Context, tx *db.Tx, prefix string, cols, n int, row func(i int) []any) error {
-	per := max(1, 3000/cols)
-	one := "(" + placeholders(cols) + ")"
-	for start := 0; start < n; start += per {
-		end := min(n, start+per)
-		var b strings.Builder
-		b.WriteString(prefix)
-		args := make([]any, 0, (end-start)*cols)
-		for i := start; i < end; i++ {
-			if i > start {
-				b.WriteString(", ")
-			}
-			b.WriteString(one)
-			args = append(args, row(i)...)
-		}
-		if _, err := tx.ExecContext(ctx, b.String(), args...); err != nil {
-			return err
-		}
-	}
-	return nil
 }

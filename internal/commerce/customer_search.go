@@ -117,7 +117,7 @@ func (s *Store) ListCustomers(ctx context.Context, f CustomerFilter) ([]Customer
 // CustomerIDs returns the IDs of every customer matching f.
 func (s *Store) CustomerIDs(ctx context.Context, f CustomerFilter) ([]string, error) {
 	w := f.where(s.db.Dialect())
-	return queryIDs(ctx, s.db, `SELECT c.id FROM customers c`+w.sql()+f.orderBy(), w.args)
+	return db.Strings(ctx, s.db, `SELECT c.id FROM customers c`+w.sql()+f.orderBy(), w.args...)
 }
 
 func (s *Store) listCustomers(ctx context.Context, w *where, tail string, extra ...any) ([]Customer, error) {

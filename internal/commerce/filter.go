@@ -208,7 +208,7 @@ func (w *where) in(col string, vals []string) {
 	for i, v := range vals {
 		args[i] = v
 	}
-	w.add(col+" IN ("+placeholders(len(vals))+")", args...)
+	w.add(col+" IN ("+db.Placeholders(len(vals))+")", args...)
 }
 
 func (w *where) sql() string {

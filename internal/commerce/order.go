@@ -254,7 +254,7 @@ func (s *Store) insertOrders(ctx context.Context, tx *db.Tx, os []Order) error {
 			lineOrder = append(lineOrder, o.ID)
 		}
 	}
-	err = insertBatches(ctx, tx, `INSERT INTO orders (id, number, shop_id, customer_id, source, ordered_at, subtotal,
+	err = db.InsertBatches(ctx, tx, `INSERT INTO orders (id, number, shop_id, customer_id, source, ordered_at, subtotal,
 		tax, shipping_fee, total, payment_method, order_status, payment_status, authorization_status, authorized_on,
 		carrier, tracking_number, shipped_on, delivery_note_print_on, parent_order_id, cancel_type,
 		merged_into_order_id, external_ref, ship_name, ship_postal_code, ship_address, ship_phone, note, version,
@@ -281,7 +281,7 @@ func orderArgs(o Order) []any {
 }
 
 func insertLines(ctx context.Context, tx *db.Tx, lines []OrderLine, orderIDs []string) error {
-	err := insertBatches(ctx, tx, `INSERT INTO order_lines (id, order_id, line_no, sku, name, unit_price, quantity,
+	err := db.InsertBatches(ctx, tx, `INSERT INTO order_lines (id, order_id, line_no, sku, name, unit_price, quantity,
 		tax_rate, amount) VALUES `, 9, len(lines), func(i int) []any {
 		l := lines[i]
 		return []any{l.ID, orderIDs[i], l.LineNo, l.SKU, l.Name, l.UnitPrice, l.Quantity, l.TaxRate, l.Amount}
@@ -355,7 +355,7 @@ func orderLines(ctx context.Context, q db.Querier, ids []string) (map[string][]O
 			args[i] = id
 		}
 		rows, err := q.QueryContext(ctx, `SELECT id, order_id, line_no, sku, name, unit_price, quantity, tax_rate, amount
-			FROM order_lines WHERE order_id IN (`+placeholders(len(chunk))+`) ORDER BY order_id, line_no`, args...)
+			FROM order_lines WHERE order_id IN (`+db.Placeholders(len(chunk))+`) ORDER BY order_id, line_no`, args...)
 		if err != nil {
 			return nil, fmt.Errorf("order lines: %w", err)
 		}

@@ -203,7 +203,7 @@ func (s *Store) ListOrders(ctx context.Context, f OrderFilter, withLines bool) (
 // OrderIDs returns the IDs of every order matching f.
 func (s *Store) OrderIDs(ctx context.Context, f OrderFilter) ([]string, error) {
 	w := f.where(s.db.Dialect())
-	return queryIDs(ctx, s.db, `SELECT o.id`+orderRowFrom+w.sql()+f.orderBy(), w.args)
+	return db.Strings(ctx, s.db, `SELECT o.id`+orderRowFrom+w.sql()+f.orderBy(), w.args...)
 }
 
 func (s *Store) listOrders(ctx context.Context, w *where, tail string, extra ...any) ([]OrderRow, error) {

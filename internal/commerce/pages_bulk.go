@@ -126,7 +126,7 @@ func lockIDs(tx *db.Tx, ids []string) (in string, args []any, lock string) {
 	for i, id := range ids {
 		args[i] = id
 	}
-	return "(" + placeholders(len(ids)) + ")", args, db.ForUpdate(tx.Dialect())
+	return "(" + db.Placeholders(len(ids)) + ")", args, db.ForUpdate(tx.Dialect())
 }
 
 // loadBatch reads a batch's records with one query through the run's transaction, locked

@@ -3,6 +3,7 @@ package commerce
 import (
 	"net/http"
 
+	"kessai/internal/platform/db"
 	"kessai/internal/platform/errs"
 
 	"kessai/internal/platform/auth"
@@ -92,7 +93,7 @@ func (p *Pages) showOrder(w http.ResponseWriter, r *http.Request) {
 		data["Shop"] = shop
 	}
 	// Split children and slips merged into this one.
-	ids, err := queryIDs(ctx, p.store.db, `SELECT id FROM orders WHERE parent_order_id = ? OR merged_into_order_id = ? ORDER BY number`, []any{o.ID, o.ID})
+	ids, err := db.Strings(ctx, p.store.db, `SELECT id FROM orders WHERE parent_order_id = ? OR merged_into_order_id = ? ORDER BY number`, o.ID, o.ID)
 	if err != nil {
 		p.fail(w, r, err)
 		return

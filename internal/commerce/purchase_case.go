@@ -142,7 +142,7 @@ func (s *Store) insertCases(ctx context.Context, tx *db.Tx, cs []PurchaseCase) e
 		next[c.Kind]++
 		c.Version, c.CreatedAt, c.UpdatedAt = 1, now, now
 	}
-	err := insertBatches(ctx, tx, `INSERT INTO purchase_cases (id, code, kind, shop_id, customer_id, status,
+	err := db.InsertBatches(ctx, tx, `INSERT INTO purchase_cases (id, code, kind, shop_id, customer_id, status,
 		received_on, confirmed_on, purchase_amount, item_count, note, version, created_at, updated_at) VALUES `,
 		14, len(cs), func(i int) []any {
 			c := cs[i]
@@ -281,7 +281,7 @@ func mustExist(ctx context.Context, q db.Querier, table, field, label string, id
 		for i, id := range chunk {
 			args[i] = id
 		}
-		rows, err := q.QueryContext(ctx, `SELECT id FROM `+table+` WHERE id IN (`+placeholders(len(chunk))+`)`, args...)
+		rows, err := q.QueryContext(ctx, `SELECT id FROM `+table+` WHERE id IN (`+db.Placeholders(len(chunk))+`)`, args...)
 		if err != nil {
 			return fmt.Errorf("check %s: %w", table, err)
 		}

@@ -116,11 +116,3 @@ func checkVersion(what, id string, want, have int) error {
 	}
 	return nil
 }
-
-// placeholders returns "?, ?, …" with n marks.
-func placeholders(n int) string {
-	if n <= 0 {
-		return ""
-	}
-	return strings.Repeat("?, ", n-1) + "?"
-}

@@ -135,7 +135,7 @@ func (s *Store) insertSubscriptions(ctx context.Context, tx *db.Tx, sbs []Subscr
 		sb.ID, sb.Code = db.NewID("sub"), fmt.Sprintf("S%06d", first+int64(i))
 		sb.Version, sb.CreatedAt, sb.UpdatedAt = 1, now, now
 	}
-	err = insertBatches(ctx, tx, `INSERT INTO subscriptions (id, code, shop_id, customer_id, card_id, product_name,
+	err = db.InsertBatches(ctx, tx, `INSERT INTO subscriptions (id, code, shop_id, customer_id, card_id, product_name,
 		amount, cycle_months, next_billing_on, status, note, version, created_at, updated_at) VALUES `, 14, len(sbs),
 		func(i int) []any {
 			sb := sbs[i]

@@ -168,7 +168,7 @@ func (s *Store) ListSubscriptions(ctx context.Context, f SubscriptionFilter) ([]
 // SubscriptionIDs returns the IDs of every subscription matching f.
 func (s *Store) SubscriptionIDs(ctx context.Context, f SubscriptionFilter) ([]string, error) {
 	w := f.where(s.db.Dialect())
-	return queryIDs(ctx, s.db, `SELECT sb.id`+subscriptionRowFrom+w.sql()+f.orderBy(), w.args)
+	return db.Strings(ctx, s.db, `SELECT sb.id`+subscriptionRowFrom+w.sql()+f.orderBy(), w.args...)
 }
 
 func (s *Store) listSubscriptions(ctx context.Context, w *where, tail string, extra ...any) ([]SubscriptionRow, error) {
