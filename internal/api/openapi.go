@@ -304,9 +304,9 @@ func (d *Doc) operation(g *schemaGen, op Operation, errResp func(string) map[str
 		o["parameters"] = params
 	}
 	if op.Request != nil || op.RequestMedia != "" {
-		media, schema := "application/json", map[string]any{}
+		media, schema := "application/json", map[string]any{"type": "string"}
 		if op.RequestMedia != "" {
-			media, schema = op.RequestMedia, map[string]any{"type": "string"}
+			media = op.RequestMedia
 		} else {
 			schema = g.ref(op.Request)
 		}

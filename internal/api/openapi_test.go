@@ -21,9 +21,10 @@ type widget struct {
 	StatusLabel string    `json:"status_label"`
 	Tags        []string  `json:"tags"`
 	At          time.Time `json:"at"`
-	hidden      string
-	Skipped     string `json:"-"`
-	Inner       inner  `json:"inner"`
+	//lint:ignore U1000 present to prove the schema leaves unexported fields out
+	hidden  string
+	Skipped string `json:"-"`
+	Inner   inner  `json:"inner"`
 }
 
 type inner struct {

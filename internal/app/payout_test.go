@@ -21,7 +21,6 @@ type payoutFixture struct {
 	inst *apptest.Instance
 	ctx  context.Context
 	shop commerce.Shop
-	n    int
 }
 
 // newPayoutFixture starts kessai and connects it to the simulator the way an administrator

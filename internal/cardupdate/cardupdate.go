@@ -16,7 +16,6 @@ import (
 
 	"kessai/internal/platform/db"
 	"kessai/internal/platform/status"
-	"kessai/internal/provider/gmopg"
 )
 
 //go:embed migrations
@@ -68,20 +67,6 @@ var CardStatuses = status.NewSet("洗替ステータス",
 	status.Status{Code: StatusMismatch, Label: "照合エラー", Level: "error"},
 	status.Status{Code: StatusInputError, Label: "入力データエラー", Level: "error"},
 )
-
-// statusOf maps a 洗替結果 to the 洗替ステータス.
-func statusOf(r gmopg.ResultCode) string {
-	switch r {
-	case gmopg.ResultOK:
-		return StatusOK
-	case gmopg.ResultInvalid:
-		return StatusInvalid
-	case gmopg.ResultMismatch:
-		return StatusMismatch
-	default:
-		return StatusInputError
-	}
-}
 
 // Failed reports whether a 洗替ステータス keeps the card out of billing (要カード変更).
 func Failed(status string) bool {

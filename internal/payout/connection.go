@@ -395,7 +395,7 @@ func (c *Connection) Verify(ctx context.Context) error {
 		}
 		return c.verify(ctx, c.manualClient(cs), cs, tok)
 	}
-	cl, cs, s, err := c.client(ctx)
+	cl, cs, _, err := c.client(ctx)
 	if err != nil {
 		return err
 	}
@@ -406,7 +406,8 @@ func (c *Connection) Verify(ctx context.Context) error {
 		return err
 	}
 	defer unlock()
-	if _, s, err = c.load(ctx); err != nil {
+	_, s, err := c.load(ctx)
+	if err != nil {
 		return err
 	}
 	tok, err := c.token(s)

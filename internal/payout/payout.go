@@ -58,9 +58,6 @@ var Statuses = status.NewSet("振込の状態",
 	status.Status{Code: StatusFailed, Label: "エラー", Level: "error", Final: true, Actions: []string{ActEdit, ActDelete, ActExecute}},
 )
 
-// open lists the statuses the poller follows at the bank.
-var open = []string{StatusAwaitingApproval}
-
 // Transfer is one bank transfer to the seller of a purchase case.
 type Transfer struct {
 	ID              string     `json:"id"`

@@ -231,7 +231,7 @@ func (q *Queue) client() (riverClient, error) {
 		Workers:                     q.workers,
 		JobTimeout:                  q.cfg.JobTimeout,
 		ErrorHandler:                errorRecorder{q: q},
-		WorkerMiddleware:            []rivertype.WorkerMiddleware{river.WorkerMiddlewareFunc(q.workContext)},
+		Middleware:                  []rivertype.Middleware{river.WorkerMiddlewareFunc(q.workContext)},
 		CompletedJobRetentionPeriod: 7 * 24 * time.Hour, // the ジョブ管理 page shows a week
 		CancelledJobRetentionPeriod: 7 * 24 * time.Hour,
 		DiscardedJobRetentionPeriod: 30 * 24 * time.Hour,

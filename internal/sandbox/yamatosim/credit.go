@@ -135,6 +135,4 @@ func (s *Sim) tickLocked() {
 	}
 }
 
-func ymdOf(t time.Time) string { return t.In(clock.JST).Format("20060102") }
-
 func parseYmd(s string) (time.Time, error) { return time.ParseInLocation("20060102", s, clock.JST) }
