@@ -92,18 +92,10 @@ func exportFiltered[F any](fromQuery func(url.Values) (F, error),
 
 func exportCSV(write func(r *http.Request, w io.Writer, tmpl string, enc jpcsv.Encoding) error) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		enc := jpcsv.CP932
-		if v := r.URL.Query().Get("encoding"); v != "" {
-			e, err := jpcsv.ParseEncoding(v)
-			if err != nil {
-				web.WriteError(w, r, errs.Invalid("入力内容を確認してください").Field("encoding", "cp932 か utf-8 を指定してください"))
-				return
-			}
-			enc = e
-		}
-		wenc := enc
-		if enc == jpcsv.CP932 && r.URL.Query().Get("unencodable") == "replace" {
-			wenc = jpcsv.CP932Replace
+		enc, wenc, err := csvEncoding(r.URL.Query())
+		if err != nil {
+			web.WriteError(w, r, err)
+			return
 		}
 		f, size, err := spool(func(out io.Writer) error { return write(r, out, r.URL.Query().Get("template"), wenc) })
 		var es jpcsv.Errors
@@ -116,15 +108,7 @@ func exportCSV(write func(r *http.Request, w io.Writer, tmpl string, enc jpcsv.E
 			web.WriteError(w, r, rowErrors(err))
 			return
 		}
-		defer closeSpool(f)
-		charset := "Shift_JIS"
-		if enc == jpcsv.UTF8 {
-			charset = "UTF-8"
-		}
-		w.Header().Set("Content-Type", "text/csv; charset="+charset)
-		w.Header().Set("Content-Disposition", `attachment; filename="`+path.Base(r.URL.Path)+`"`)
-		w.Header().Set("Content-Length", strconv.FormatInt(size, 10))
-		_, _ = io.Copy(w, f)
+		sendCSV(w, f, size, enc, path.Base(r.URL.Path))
 	}
 }
 

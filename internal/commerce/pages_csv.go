@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"os"
 	"strconv"
 
@@ -17,13 +18,10 @@ import (
 // nothing is sent unless the whole file could be written.
 func (p *Pages) export(w http.ResponseWriter, r *http.Request, what string, write func(io.Writer, string, jpcsv.Encoding) error) {
 	q := r.URL.Query()
-	enc, err := jpcsv.ParseEncoding(q.Get("encoding"))
+	enc, wenc, err := csvEncoding(q)
 	if err != nil {
-		enc = jpcsv.CP932
-	}
-	wenc := enc
-	if enc == jpcsv.CP932 && q.Get("unencodable") == "replace" {
-		wenc = jpcsv.CP932Replace
+		p.fail(w, r, err)
+		return
 	}
 	f, size, err := spool(func(out io.Writer) error { return write(out, q.Get("template"), wenc) })
 	if err != nil {
@@ -37,15 +35,35 @@ func (p *Pages) export(w http.ResponseWriter, r *http.Request, what string, writ
 		p.fail(w, r, err)
 		return
 	}
-	charset := "UTF-8"
-	if enc == jpcsv.CP932 {
-		charset = "Shift_JIS"
+	sendCSV(w, f, size, enc, fmt.Sprintf("%s_%s.csv", what, web.FormatJST(p.store.clock.Now(), "20060102_1504")))
+}
+
+// csvEncoding reads a download's encoding= (cp932, the default, or utf-8) and unencodable=replace
+// (Shift_JIS with what it cannot hold as 〓): the pages and the API answer a bad value alike.
+func csvEncoding(q url.Values) (enc, write jpcsv.Encoding, err error) {
+	enc = jpcsv.CP932
+	if v := q.Get("encoding"); v != "" {
+		if enc, err = jpcsv.ParseEncoding(v); err != nil {
+			return 0, 0, errs.Invalid("CSVの文字コードが正しくありません: "+v).Field("encoding", "cp932 か utf-8 を指定してください")
+		}
 	}
-	name := fmt.Sprintf("%s_%s.csv", what, web.FormatJST(p.store.clock.Now(), "20060102_1504"))
+	write = enc
+	if enc == jpcsv.CP932 && q.Get("unencodable") == "replace" {
+		write = jpcsv.CP932Replace
+	}
+	return enc, write, nil
+}
+
+// sendCSV is the one CSV download writer: the spooled file f of size bytes, as name.
+func sendCSV(w http.ResponseWriter, f *os.File, size int64, enc jpcsv.Encoding, name string) {
+	defer closeSpool(f)
+	charset := "Shift_JIS"
+	if enc == jpcsv.UTF8 {
+		charset = "UTF-8"
+	}
 	w.Header().Set("Content-Type", "text/csv; charset="+charset)
 	w.Header().Set("Content-Disposition", `attachment; filename="`+name+`"`)
 	w.Header().Set("Content-Length", strconv.FormatInt(size, 10))
-	defer closeSpool(f)
 	_, _ = io.Copy(w, f)
 }
 

@@ -85,8 +85,8 @@ func (p *Pages) showCustomer(w http.ResponseWriter, r *http.Request) {
 	}
 	p.render.Render(w, r, http.StatusOK, "commerce/customer_detail.html", web.View{Title: "顧客 " + c.Code, Nav: "customers",
 		Data: map[string]any{"Customer": c, "AccountType": AccountTypes.Label(c.Bank.AccountType), "Cases": cases, "Cards": cards,
-			"CaseStatus": func(code string) status.Status { return must(CaseStatuses, code) },
-			"CardStatus": func(code string) status.Status { return must(CardStatuses, code) }}})
+			"CaseStatus": func(code string) status.Status { return CaseStatuses.Lookup(code) },
+			"CardStatus": func(code string) status.Status { return CardStatuses.Lookup(code) }}})
 }
 
 type customerForm struct {

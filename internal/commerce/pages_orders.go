@@ -81,8 +81,8 @@ func (p *Pages) showOrder(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	data := map[string]any{"Order": o,
-		"OrderStatus": must(OrderStatuses, o.OrderStatus), "PaymentStatus": must(PaymentStatuses, o.PaymentStatus),
-		"AuthorizationStatus": must(AuthorizationStatuses, o.AuthorizationStatus), "PaymentMethod": PaymentMethods.Label(o.PaymentMethod),
+		"OrderStatus": OrderStatuses.Lookup(o.OrderStatus), "PaymentStatus": PaymentStatuses.Lookup(o.PaymentStatus),
+		"AuthorizationStatus": AuthorizationStatuses.Lookup(o.AuthorizationStatus), "PaymentMethod": PaymentMethods.Label(o.PaymentMethod),
 		"Source": OrderSources.Label(o.Source), "CancelType": CancelTypes.Label(o.CancelType)}
 	if o.CustomerID != "" {
 		if c, err := p.store.GetCustomer(ctx, o.CustomerID); err == nil {
@@ -215,7 +215,7 @@ func (p *Pages) showSubscription(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	p.render.Render(w, r, http.StatusOK, "commerce/subscription_detail.html", web.View{Title: "定期受注 " + s.Code, Nav: "subscriptions",
-		Data: map[string]any{"Sub": s, "Status": must(SubscriptionStatuses, s.Status), "Cycle": cycleLabel(s.CycleMonths),
+		Data: map[string]any{"Sub": s, "Status": SubscriptionStatuses.Lookup(s.Status), "Cycle": cycleLabel(s.CycleMonths),
 			"CardStatus": CardStatuses.Label(s.CardStatus), "Actions": subscriptionActions(s.Status),
 			"Tabs": tabs, "Tab": tab, "Extra": extra}})
 }

@@ -4,7 +4,6 @@ import (
 	"net/http"
 
 	"kessai/internal/platform/auth"
-	"kessai/internal/platform/status"
 	"kessai/internal/web"
 )
 
@@ -71,12 +70,4 @@ func (p *Pages) Routes(s *web.Shell) {
 	s.HandleFunc(http.MethodPost, "/settings/shops", auth.PermAdmin, "店舗の登録", p.createShop)
 	s.HandleFunc(http.MethodGet, "/settings/shops/{id}/edit", auth.PermAdmin, "店舗の編集画面", p.editShop)
 	s.HandleFunc(http.MethodPost, "/settings/shops/{id}", auth.PermAdmin, "店舗の保存", p.updateShop)
-}
-
-// must returns the status of code in set (a zero Status with the code as label if unknown).
-func must(set *status.Set, code string) status.Status {
-	if st, ok := set.Get(code); ok {
-		return st
-	}
-	return status.Status{Code: code, Label: code}
 }

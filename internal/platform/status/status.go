@@ -42,6 +42,15 @@ func (s *Set) Get(code string) (Status, bool) {
 	return st, ok
 }
 
+// Lookup returns the status with code, or one that shows the code itself when it is not
+// declared (a page must still render a record written by a newer version).
+func (s *Set) Lookup(code string) Status {
+	if st, ok := s.by[code]; ok {
+		return st
+	}
+	return Status{Code: code, Label: code}
+}
+
 // Valid reports whether code is declared.
 func (s *Set) Valid(code string) bool {
 	_, ok := s.by[code]

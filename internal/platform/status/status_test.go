@@ -41,3 +41,13 @@ func TestNewSetRejectsDuplicates(t *testing.T) {
 	}()
 	NewSet("dup", Status{Code: "x"}, Status{Code: "x"})
 }
+
+func TestLookup(t *testing.T) {
+	s := NewSet("テスト", Status{Code: "ok", Label: "完了", Level: "ok"})
+	if got := s.Lookup("ok"); got.Label != "完了" || got.Level != "ok" {
+		t.Errorf("Lookup(ok) = %+v", got)
+	}
+	if got := s.Lookup("future_code"); got.Code != "future_code" || got.Label != "future_code" {
+		t.Errorf("an undeclared code: %+v, want it shown as itself", got)
+	}
+}
