@@ -14,7 +14,7 @@ import (
 
 // TestSandboxBadgeFollowsConnections: the サンドボックス badge and the simulator's "in use" follow
 // the real connection state — on while the bank connection points at the simulator, off once
-// a real client (production) is saved.
+// a real client (production) is saved, for the bank and for GMO-PG.
 func TestSandboxBadgeFollowsConnections(t *testing.T) {
 	t.Parallel()
 	inst := apptest.Start(t, apptest.Options{})
@@ -43,6 +43,12 @@ func TestSandboxBadgeFollowsConnections(t *testing.T) {
 	res := admin.PostForm("/settings/integrations/aozora", url.Values{"client_id": {"merchant-1"}, "client_secret": {"real-secret-0001"}, "auth_method": {"basic"}})
 	if res.Status != http.StatusSeeOther {
 		t.Fatalf("save a real client: %d %.300s", res.Status, res.Body)
+	}
+	// GMO-PG (cardupdate and kantan) is a connection of its own: pointed at production too.
+	res = admin.PostForm("/settings/connections/gmopg", url.Values{"_environment": {"production"}, "shop_id": {"shop-1"}, "shop_pass": {"p1"},
+		"site_id": {"site-1"}, "site_pass": {"p2"}, "sftp_addr": {"sftp.example.invalid"}, "sftp_user": {"u"}, "sftp_password": {"p3"}})
+	if res.Status != http.StatusSeeOther {
+		t.Fatalf("save GMO-PG production: %d %.300s", res.Status, res.Body)
 	}
 	if home := admin.Get("/"); strings.Contains(home.Body, "sandbox-badge") {
 		t.Errorf("the badge is still shown with the bank pointed at production")

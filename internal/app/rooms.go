@@ -1,6 +1,7 @@
 package app
 
 import (
+	"kessai/internal/cardupdate"
 	"kessai/internal/payout"
 	"kessai/internal/room"
 )
@@ -11,5 +12,6 @@ import (
 func Rooms() []room.Room {
 	return []room.Room{
 		payout.Plugin,
+		cardupdate.Plugin,
 	}
 }
