@@ -1,5 +1,5 @@
-// Package room is the contract between kessai and a workflow room (payout, cardupdate,
-// rakutenpay, kantan, atobarai). A room is a Room value: its migrations, the simulators of the
+// Package room is the contract between kessai and a workflow room (bank transfers, card update,
+// Rakuten, かんたん決済, 後払い). A room is a Room value: its migrations, the simulators of the
 // providers it talks to, and one Attach step that receives a Host — everything a room may use.
 // internal/app lists the rooms in one place and attaches each once; nothing else in kessai
 // names a room.
