@@ -30,7 +30,7 @@ type Config struct {
 	// SandboxClock lets the サンドボックス page move the clock. On by default; production
 	// deployments with real credentials turn it off with KESSAI_SANDBOX_CLOCK=off.
 	SandboxClock bool
-	// RequestTimeout bounds a request (CSV export and import excepted); one that outlives it
+	// RequestTimeout bounds a request (CSV export and import and bulk starts excepted); one that outlives it
 	// answers 503 with Retry-After. KESSAI_REQUEST_TIMEOUT, default 10s, 0 = none.
 	RequestTimeout time.Duration
 	// JobPollInterval overrides River's fetch poll interval (tests use a short one).

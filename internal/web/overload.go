@@ -19,8 +19,8 @@ const StatusClientGone = 499
 // RetryAfter is the Retry-After a 503 carries, in seconds.
 const RetryAfter = 5
 
-// WithDeadline gives every request but the long ones (CSV export and import, which stream
-// files) d to finish. A handler whose database work outlives it answers 503 with Retry-After
+// WithDeadline gives every request but the long ones (CSV export and import, bulk starts)
+// d to finish. A handler whose database work outlives it answers 503 with Retry-After
 // (see ended), so a slow moment sheds load instead of piling up requests.
 func WithDeadline(d time.Duration, next http.Handler) http.Handler {
 	if d <= 0 {
@@ -37,10 +37,13 @@ func WithDeadline(d time.Duration, next http.Handler) http.Handler {
 	})
 }
 
-// long reports the requests that stream a file and are bounded by their size, not by time.
+// long reports the requests bounded by their size, not by time: those that stream a file, and
+// the start of a bulk action, which resolves and records its whole selection (a million IDs
+// may take longer than a list) before the job takes over.
 func long(r *http.Request) bool {
 	p := r.URL.Path
-	return strings.HasSuffix(p, ".csv") || strings.Contains(p, "/import") || strings.HasSuffix(p, "/export")
+	return strings.HasSuffix(p, ".csv") || strings.Contains(p, "/import") || strings.HasSuffix(p, "/export") ||
+		r.Method == http.MethodPost && strings.Contains(p, "bulk")
 }
 
 // ended handles err when the request's own context has ended: a client that went away is

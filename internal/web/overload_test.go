@@ -72,21 +72,25 @@ func TestClientGoneIsLoggedAsSuchNotError(t *testing.T) {
 }
 
 func TestLongRequestsHaveNoDeadline(t *testing.T) {
-	for _, p := range []string{"/orders.csv", "/orders/import", "/api/v1/orders/export"} {
+	for _, p := range []string{"GET /orders.csv", "POST /orders/import", "GET /api/v1/orders/export", "POST /bulk/runs", "POST /api/v1/transfers/bulk-request"} {
 		var has bool
 		h := WithDeadline(time.Second, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			_, has = r.Context().Deadline()
 		}))
-		h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest(http.MethodGet, p, nil))
+		method, path, _ := strings.Cut(p, " ")
+		h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest(method, path, nil))
 		if has {
-			t.Errorf("%s got a deadline; streaming routes are bounded by size", p)
+			t.Errorf("%s got a deadline; streaming routes and bulk starts are bounded by size", p)
 		}
 	}
 	var has bool
-	WithDeadline(time.Second, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		_, has = r.Context().Deadline()
-	})).ServeHTTP(httptest.NewRecorder(), httptest.NewRequest(http.MethodGet, "/orders", nil))
-	if !has {
-		t.Error("/orders has no deadline")
+	for _, p := range []string{"/orders", "/bulk/runs/blk_1/progress"} {
+		has = false
+		WithDeadline(time.Second, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			_, has = r.Context().Deadline()
+		})).ServeHTTP(httptest.NewRecorder(), httptest.NewRequest(http.MethodGet, p, nil))
+		if !has {
+			t.Errorf("GET %s has no deadline", p)
+		}
 	}
 }
