@@ -135,6 +135,11 @@ func requestFor(t *testing.T, inst *apptest.Instance, rt web.Route, path string)
 }
 
 func isForeign(inst *apptest.Instance, path string) bool {
+	for _, p := range inst.App.Platform.Web.SessionPaths {
+		if strings.HasPrefix(path, p) {
+			return false
+		}
+	}
 	for _, p := range inst.App.Platform.Web.Foreign {
 		if strings.HasPrefix(path, p) {
 			return true

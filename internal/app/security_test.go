@@ -72,6 +72,7 @@ func TestSecurity(t *testing.T) {
 			{"API keys die with their owner", secKeyOwner},
 			{"one permission per operation", secSamePermission},
 			{"CSV formula injection", secFormulaInjection},
+			{"sandbox approval needs a kessai login", secSandboxApproval},
 			{"one unencodable record does not block an export", secUnencodable},
 			{"secure cookies behind https", secSecureCookies},
 		} {
@@ -775,4 +776,41 @@ func secUnencodable(t *testing.T, c *secCounts) {
 	c.expect(t, "API Shift_JIS export with replacement", res.Status, res.Body, http.StatusOK)
 	res = inst.API(t, staff, "GET", "/api/v1/customers/export.csv?encoding=utf-8", nil)
 	c.expect(t, "API UTF-8 export", res.Status, res.Body, http.StatusOK)
+}
+
+func secSandboxApproval(t *testing.T, c *secCounts) {
+	inst := apptest.Start(t, apptest.Options{})
+	anon := inst.Anonymous(t)
+	res := anon.Get("/sandbox/aozora/mailbox")
+	c.expect(t, "anonymous mailbox", res.Status, res.Body, http.StatusSeeOther)
+	if strings.Contains(res.Body, "token") {
+		t.Errorf("anonymous mailbox shows tokens: %.300s", res.Body)
+	}
+	res = anon.PostFormNoCSRF("/sandbox/aozora/approve", url.Values{"token": {"x"}, "password": {"sandbox"}})
+	c.expect(t, "anonymous approval", res.Status, res.Body, http.StatusSeeOther)
+	staff := inst.Client(t, auth.RoleStaff)
+	res = staff.Get("/sandbox/aozora/mailbox")
+	c.expect(t, "staff opens the mailbox", res.Status, res.Body, http.StatusForbidden)
+	acct := inst.Client(t, auth.RoleAccountant)
+	res = acct.Get("/sandbox/aozora/mailbox")
+	c.expect(t, "経理 opens the mailbox", res.Status, res.Body, http.StatusOK)
+	// The approval form is the bank's and carries no kessai token: it must come from this site.
+	req, _ := http.NewRequest("POST", inst.URL+"/sandbox/aozora/approve", strings.NewReader("token=x&password=sandbox"))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Origin", "https://evil.example")
+	res = acct.Do(req)
+	c.expect(t, "approval posted from another site", res.Status, res.Body, http.StatusForbidden)
+	req, _ = http.NewRequest("POST", inst.URL+"/sandbox/aozora/approve", strings.NewReader("token=x&password=sandbox"))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Origin", inst.URL)
+	res = acct.Do(req)
+	if res.Status == http.StatusForbidden || res.Status == http.StatusSeeOther {
+		t.Errorf("approval from this site reached no simulator: %d %.200s", res.Status, res.Body)
+	}
+	// Connected to the real bank (what the provider connection reports), the pages are gone.
+	inst.App.Sandbox.Active = func(context.Context, string) bool { return false }
+	res = acct.Get("/sandbox/aozora/mailbox")
+	c.expect(t, "mailbox with the real bank connected", res.Status, res.Body, http.StatusNotFound)
+	res = acct.Get("/sandbox/aozora/approve?token=x")
+	c.expect(t, "approval page with the real bank connected", res.Status, res.Body, http.StatusNotFound)
 }

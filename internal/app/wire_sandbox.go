@@ -33,6 +33,9 @@ func (a *App) wireSandbox(ctx context.Context) error {
 	a.closers = append(a.closers, func() error { return a.Sandbox.Stop(context.Background()) })
 	// The simulators stand for other sites: kessai's session cookie means nothing there.
 	a.Platform.Web.Foreign = append(a.Platform.Web.Foreign, a.Sandbox.Prefixes()...)
+	// ...except their private pages (the approver's mailbox and approval), which a kessai
+	// login that may move money must open.
+	a.Platform.Web.SessionPaths = append(a.Platform.Web.SessionPaths, a.Sandbox.PrivatePrefixes()...)
 	// Scripts drive the sandbox with an API key: the clock and its state as well.
 	a.Platform.Web.KeyPaths = append(a.Platform.Web.KeyPaths, "/sandbox/clock", "/sandbox/state")
 	return nil

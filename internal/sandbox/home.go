@@ -109,8 +109,39 @@ func (h *Home) Register(sh *web.Shell, pagePerm, controlPerm auth.Perm) error {
 		if s.Control != "" {
 			sh.Handle("", s.Prefix()+"/"+s.Control, controlPerm, s.Label+"のシミュレーター操作API", handler)
 		}
+		for _, p := range s.Private {
+			// Approving moves money: the same permission as executing a transfer.
+			sh.Handle("", s.Prefix()+"/"+p, auth.PermMoney, s.Label+"のシミュレーター（"+p+"、kessaiのログインが必要）", h.onlyActive(s, handler))
+		}
 	}
 	return nil
+}
+
+// onlyActive serves a simulator's private page only while kessai talks to the simulator: with
+// the real provider connected the sandbox's approval has nothing to approve.
+func (h *Home) onlyActive(s Simulator, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !h.active(r.Context(), s) {
+			http.Error(w, s.Label+"は本番に接続しているため、シミュレーターのこの画面はありません", http.StatusNotFound)
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// PrivatePrefixes lists the simulators' private pages ("/sandbox/aozora/mailbox"): under a
+// simulator's mount point, yet they need a kessai session.
+func (h *Home) PrivatePrefixes() []string {
+	var out []string
+	for _, s := range h.sims {
+		if s.Handler == nil {
+			continue
+		}
+		for _, p := range s.Private {
+			out = append(out, s.Prefix()+"/"+p)
+		}
+	}
+	return out
 }
 
 // Prefixes lists the simulators' mount points with a trailing slash ("/sandbox/aozora/").

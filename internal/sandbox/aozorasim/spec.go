@@ -39,6 +39,7 @@ func Describe(s *Sim) sim.Simulator {
 		},
 		Links:   []sim.Link{{Label: "承認者メールボックス", Path: "mailbox"}, {Label: "シミュレーターの説明", Path: ""}},
 		Control: "_sim/",
+		Private: []string{"mailbox", "approve"},
 		Intro: func(base string) string {
 			return fmt.Sprintf("auth %s%s  api %s%s  (client %s / %s)", base, AuthPath, base, APIPath, DefaultClientID, DefaultClientSecret)
 		},

@@ -50,6 +50,11 @@ type Simulator struct {
 	// e.g. "_sim/". It is guarded like the clock: a person could otherwise reset the sandbox or
 	// arm faults without signing in.
 	Control string
+	// Private lists the simulator's pages that stand for what only the bank's own staff see
+	// (the approver's mailbox with its one-time tokens, the approval form), e.g. "mailbox".
+	// In kessai they need a kessai login that may move money, and they answer 404 while the
+	// real provider is connected (Active false).
+	Private []string
 	// Active reports whether kessai talks to this simulator now (no real provider configured);
 	// the home sets it from the provider connections. nil means active.
 	Active func(ctx context.Context) bool

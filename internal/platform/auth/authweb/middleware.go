@@ -39,6 +39,11 @@ type Handler struct {
 	// forms carry no kessai CSRF token). An API key is still honoured, for scripting a
 	// simulator's control API. Set during wiring, read-only afterwards.
 	Foreign []string
+	// SessionPaths are Foreign paths where kessai's session is read after all: a simulator's
+	// private pages (the approver's mailbox and approval form) need a kessai login. Their
+	// forms are the simulator's and cannot carry kessai's CSRF token, so a state-changing
+	// request there must instead come from this origin (Origin or Sec-Fetch-Site).
+	SessionPaths []string
 	// KeyPaths lists path prefixes besides /api/ where an API key is accepted, for scripting
 	// pages' JSON endpoints (the sandbox clock). Requests there with a key carry no cookie and
 	// need no CSRF token.
@@ -66,7 +71,8 @@ func (h *Handler) Middleware(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ctx := r.Context()
 		api := strings.HasPrefix(r.URL.Path, "/api/")
-		foreign := h.foreign(r.URL.Path)
+		sessionPath := hasPrefix(r.URL.Path, h.SessionPaths)
+		foreign := h.foreign(r.URL.Path) && !sessionPath
 		authz := r.Header.Get("Authorization")
 		if foreign && !strings.HasPrefix(authz, "Bearer "+auth.APIKeyPrefix) {
 			// The simulator's own credentials (the bank's client_secret_basic) are its business.
@@ -99,7 +105,7 @@ func (h *Handler) Middleware(next http.Handler) http.Handler {
 			switch {
 			case err == nil:
 				r = r.WithContext(auth.WithPrincipal(ctx, p))
-				if !safeMethod(r.Method) && !checkCSRF(r, p) {
+				if !safeMethod(r.Method) && !(sessionPath && sameOrigin(r)) && (sessionPath || !checkCSRF(r, p)) {
 					e := errCSRF
 					if api {
 						web.WriteError(w, r, e)
@@ -125,6 +131,15 @@ func (h *Handler) Middleware(next http.Handler) http.Handler {
 
 func safeMethod(m string) bool {
 	return m == http.MethodGet || m == http.MethodHead || m == http.MethodOptions
+}
+
+// sameOrigin reports whether the browser says r comes from a page of this site.
+func sameOrigin(r *http.Request) bool {
+	if o := r.Header.Get("Origin"); o != "" {
+		u, err := url.Parse(o)
+		return err == nil && u.Host == r.Host
+	}
+	return r.Header.Get("Sec-Fetch-Site") == "same-origin"
 }
 
 var errCSRF = errs.Forbidden("画面の有効期限が切れたか、不正な送信のため受け付けませんでした（CSRFトークンが一致しません）。画面を再読み込みしてからもう一度操作してください")
