@@ -1,10 +1,12 @@
 package cardupdate
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"net/http"
 	"net/url"
+	"strconv"
 	"time"
 
 	"github.com/riverqueue/river"
@@ -16,6 +18,7 @@ import (
 	"kessai/internal/platform/db"
 	"kessai/internal/platform/errs"
 	"kessai/internal/platform/jobs"
+	"kessai/internal/platform/jpcsv"
 	"kessai/internal/provider/gmopg/gmopgconn"
 	"kessai/internal/room"
 	"kessai/internal/sandbox/gmopgsim"
@@ -57,6 +60,18 @@ func attach(ctx context.Context, h *room.Host) error {
 	}
 	if err := h.Periodic("GMO 洗替の予定確認", jobs.Periodic{Name: TickArgs{}.Kind(), Schedule: jobs.Every(TickEvery),
 		Args: func() river.JobArgs { return TickArgs{} }, RunOnStart: true}); err != nil {
+		return err
+	}
+	h.Resolve(OpCharge, NewChargeResolver(svc), 0)
+	if err := room.AddWorker(h, &BillWorker{Svc: svc}, "定期課金（保存カード）"); err != nil {
+		return err
+	}
+	daily, err := jobs.Cron("0 6 * * *")
+	if err != nil {
+		return err
+	}
+	if err := h.Periodic("定期課金（保存カード）", jobs.Periodic{Name: BillArgs{}.Kind(), Schedule: daily,
+		Args: func() river.JobArgs { return BillArgs{} }}); err != nil {
 		return err
 	}
 	h.Shell.AddAttention(func(ctx context.Context) ([]web.Attention, error) {
@@ -308,4 +323,56 @@ type Preview struct {
 	Month   string   `json:"month"`
 	Count   int      `json:"count"`
 	Targets []Target `json:"targets"`
+}
+
+// BillArgs is the daily billing run (06:00 JST): today's due subscriptions.
+type BillArgs struct {
+	Day string `json:"day,omitempty"` // YYYY-MM-DD; today (JST) when empty
+}
+
+// Kind is the job kind.
+func (BillArgs) Kind() string { return "cardupdate.bill" }
+
+// InsertOpts: one attempt; every charge is idempotent, so a rerun charges only what is left.
+func (BillArgs) InsertOpts() river.InsertOpts { return river.InsertOpts{MaxAttempts: 1} }
+
+// BillWorker runs Bill; its result lists the skipped subscriptions with the reason (CSV).
+type BillWorker struct {
+	river.WorkerDefaults[BillArgs]
+	Svc *Service
+}
+
+// Timeout: many charges, each bounded by the runner's CallTimeout.
+func (w *BillWorker) Timeout(*river.Job[BillArgs]) time.Duration { return time.Hour }
+
+// Work bills one day.
+func (w *BillWorker) Work(ctx context.Context, job *river.Job[BillArgs]) error {
+	day := job.Args.Day
+	if day == "" {
+		day = w.Svc.clock.Now().In(jstLoc()).Format("2006-01-02")
+	}
+	rep, err := w.Svc.Bill(ctx, day)
+	if err != nil {
+		return err
+	}
+	var buf bytes.Buffer
+	cw, err := jpcsv.NewWriter(&buf, jpcsv.CP932Replace, []string{"定期受注ID", "課金予定日", "金額", "状態", "理由", "OrderID"})
+	if err != nil {
+		return err
+	}
+	for _, group := range [][]Charge{rep.Skipped, rep.Failed, rep.Charged} {
+		for _, c := range group {
+			if err := cw.Write([]string{c.SubscriptionID, c.DueOn, strconv.FormatInt(c.Amount, 10), ChargeStatuses.Label(c.Status), c.Reason, c.OrderID}); err != nil {
+				return err
+			}
+		}
+	}
+	if err := cw.Close(); err != nil {
+		return err
+	}
+	return jobs.Finish(ctx, jobs.Result{
+		Note:   day + " の定期課金",
+		Counts: []jobs.Count{{Label: "課金済み", N: len(rep.Charged)}, {Label: "課金停止（要カード変更）", N: len(rep.Skipped)}, {Label: "課金失敗", N: len(rep.Failed)}},
+		CSV:    buf.Bytes(), CSVName: "billing-" + day + ".csv",
+	})
 }
