@@ -1,7 +1,11 @@
 package cardupdate_test
 
 import (
+	"encoding/csv"
 	"errors"
+	"strconv"
+
+	"golang.org/x/text/encoding/japanese"
 	"sort"
 	"strings"
 	"testing"
@@ -58,6 +62,8 @@ func TestWholeMonth(t *testing.T) {
 			t.Errorf("%s: card = %s %s, want %s …%s (%v)", c.member, got.ExpireYM, got.MaskedPAN, c.expire, c.masked, err)
 		}
 	}
+
+	e.checkCSV(run)
 
 	// Between the months: one card registered in November expiring in January (sent), one in
 	// December (not: registered after the month began).
@@ -120,4 +126,36 @@ func (e *env) month(month string) cardupdate.Run {
 		e.t.Fatalf("fetch %s: %v", month, err)
 	}
 	return run
+}
+
+// checkCSV: the job's CP932 CSV lists every targeted customer once, with the result, old and
+// new expiry the database holds.
+func (e *env) checkCSV(run cardupdate.Run) {
+	e.t.Helper()
+	b, err := e.svc.ResultCSV(e.ctx, run.ID)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	text, err := japanese.ShiftJIS.NewDecoder().Bytes(b)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	recs, err := csv.NewReader(strings.NewReader(string(text))).ReadAll()
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	if len(recs) != run.Targets+1 || recs[0][4] != "洗替判定結果" {
+		e.t.Fatalf("csv has %d rows for %d targets: %v", len(recs), run.Targets, recs[0])
+	}
+	for _, r := range recs[1:] {
+		var result int
+		var oldExp, newExp string
+		if err := e.db.QueryRowContext(e.ctx, `SELECT result, old_expire, new_expire FROM cardupdate_results WHERE run_id = ? AND member_id = ?`,
+			run.ID, r[2]).Scan(&result, &oldExp, &newExp); err != nil {
+			e.t.Fatalf("csv member %s: %v", r[2], err)
+		}
+		if r[4] != strconv.Itoa(result) || r[7] != oldExp || r[8] != newExp {
+			e.t.Errorf("csv row %v, database %d %s %s", r, result, oldExp, newExp)
+		}
+	}
 }

@@ -89,6 +89,7 @@ func attach(ctx context.Context, h *room.Host) error {
 		Cells:  svc.SubscriptionCells,
 	})
 	registerAPI(h.API, svc, enqueueFetch)
+	registerCardAPI(h.API, svc, h.Commerce)
 	return nil
 }
 
