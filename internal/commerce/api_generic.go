@@ -53,5 +53,3 @@ func createJSON[In versioned, T identified, J any](collection string, create fun
 
 // asIs answers a record as it is stored.
 func asIs[T any](v T) T { return v }
-
-func created(w http.ResponseWriter, location string, v any) { api.Created(w, location, v) }
