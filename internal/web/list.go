@@ -352,12 +352,22 @@ func (l *List) LastPage() int {
 // Capped reports whether the total is only a lower bound.
 func (l *List) Capped() bool { return l.CountLimit > 0 && l.Total > l.CountLimit }
 
-// TotalText is the count as the list head shows it: 「1,234」 or 「10,000件以上」's number part.
+// TotalText is the number part of the count as the list head shows it: 「1,234」, or 「10,000」
+// when the count stopped at CountLimit; TotalUnit follows it, so the page reads 「全1,234件」 or
+// 「全10,000件以上」.
 func (l *List) TotalText() string {
 	if l.Capped() {
-		return Comma(int64(l.CountLimit)) + "以上"
+		return Comma(int64(l.CountLimit))
 	}
 	return Comma(int64(l.Total))
+}
+
+// TotalUnit is what follows TotalText: 「件」, or 「件以上」 for a capped count.
+func (l *List) TotalUnit() string {
+	if l.Capped() {
+		return "件以上"
+	}
+	return "件"
 }
 
 // Continued reports whether the page was reached by keyset (after=ID), not by number.
