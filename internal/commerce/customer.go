@@ -105,6 +105,10 @@ func (s *Store) createCustomers(ctx context.Context, cs []Customer, also []Also)
 	return out, nil
 }
 
+var customerInsertColumns = []string{"id", "code", "name", "name_kana", "email", "phone", "postal_code",
+	"prefecture", "address1", "address2", "bank_code", "bank_name", "branch_code", "branch_name", "account_type",
+	"account_number", "account_holder_kana", "note", "version", "created_at", "updated_at"}
+
 func (s *Store) insertCustomers(ctx context.Context, tx *db.Tx, cs []Customer) error {
 	if len(cs) == 0 {
 		return nil
@@ -120,16 +124,12 @@ func (s *Store) insertCustomers(ctx context.Context, tx *db.Tx, cs []Customer) e
 		c.Code = fmt.Sprintf("C%06d", first+int64(i))
 		c.Version, c.CreatedAt, c.UpdatedAt = 1, now, now
 	}
-	const cols = 21
-	err = db.InsertBatches(ctx, tx, `INSERT INTO customers (id, code, name, name_kana, email, phone, postal_code,
-		prefecture, address1, address2, bank_code, bank_name, branch_code, branch_name, account_type,
-		account_number, account_holder_kana, note, version, created_at, updated_at) VALUES `, cols, len(cs),
-		func(i int) []any {
-			c := cs[i]
-			return []any{c.ID, c.Code, c.Name, c.NameKana, c.Email, c.Phone, c.PostalCode, c.Prefecture,
-				c.Address1, c.Address2, c.Bank.BankCode, c.Bank.BankName, c.Bank.BranchCode, c.Bank.BranchName,
-				c.Bank.AccountType, c.Bank.AccountNumber, c.Bank.HolderKana, c.Note, c.Version, c.CreatedAt, c.UpdatedAt}
-		})
+	err = db.InsertRows(ctx, tx, "customers", customerInsertColumns, len(cs), func(i int) []any {
+		c := cs[i]
+		return []any{c.ID, c.Code, c.Name, c.NameKana, c.Email, c.Phone, c.PostalCode, c.Prefecture,
+			c.Address1, c.Address2, c.Bank.BankCode, c.Bank.BankName, c.Bank.BranchCode, c.Bank.BranchName,
+			c.Bank.AccountType, c.Bank.AccountNumber, c.Bank.HolderKana, c.Note, c.Version, c.CreatedAt, c.UpdatedAt}
+	})
 	if err != nil {
 		return fmt.Errorf("insert customers: %w", err)
 	}

@@ -254,11 +254,7 @@ func (s *Store) insertOrders(ctx context.Context, tx *db.Tx, os []Order) error {
 			lineOrder = append(lineOrder, o.ID)
 		}
 	}
-	err = db.InsertBatches(ctx, tx, `INSERT INTO orders (id, number, shop_id, customer_id, source, ordered_at, subtotal,
-		tax, shipping_fee, total, payment_method, order_status, payment_status, authorization_status, authorized_on,
-		carrier, tracking_number, shipped_on, delivery_note_print_on, parent_order_id, cancel_type,
-		merged_into_order_id, external_ref, ship_name, ship_postal_code, ship_address, ship_phone, note, version,
-		created_at, updated_at) VALUES `, 31, len(os), func(i int) []any { return orderArgs(os[i]) })
+	err = db.InsertRows(ctx, tx, "orders", orderInsertColumns, len(os), func(i int) []any { return orderArgs(os[i]) })
 	if err != nil {
 		return fmt.Errorf("insert orders: %w", err)
 	}
@@ -272,6 +268,12 @@ func (s *Store) insertOrders(ctx context.Context, tx *db.Tx, os []Order) error {
 	return s.audit.RecordAll(ctx, tx, entries)
 }
 
+var orderInsertColumns = []string{"id", "number", "shop_id", "customer_id", "source", "ordered_at", "subtotal",
+	"tax", "shipping_fee", "total", "payment_method", "order_status", "payment_status", "authorization_status", "authorized_on",
+	"carrier", "tracking_number", "shipped_on", "delivery_note_print_on", "parent_order_id", "cancel_type",
+	"merged_into_order_id", "external_ref", "ship_name", "ship_postal_code", "ship_address", "ship_phone", "note", "version",
+	"created_at", "updated_at"}
+
 func orderArgs(o Order) []any {
 	return []any{o.ID, o.Number, o.ShopID, nullable(o.CustomerID), o.Source, o.OrderedAt, o.Subtotal,
 		o.Tax, o.ShippingFee, o.Total, o.PaymentMethod, o.OrderStatus, o.PaymentStatus, o.AuthorizationStatus, o.AuthorizedOn,
@@ -281,8 +283,8 @@ func orderArgs(o Order) []any {
 }
 
 func insertLines(ctx context.Context, tx *db.Tx, lines []OrderLine, orderIDs []string) error {
-	err := db.InsertBatches(ctx, tx, `INSERT INTO order_lines (id, order_id, line_no, sku, name, unit_price, quantity,
-		tax_rate, amount) VALUES `, 9, len(lines), func(i int) []any {
+	err := db.InsertRows(ctx, tx, "order_lines", []string{"id", "order_id", "line_no", "sku", "name", "unit_price", "quantity",
+		"tax_rate", "amount"}, len(lines), func(i int) []any {
 		l := lines[i]
 		return []any{l.ID, orderIDs[i], l.LineNo, l.SKU, l.Name, l.UnitPrice, l.Quantity, l.TaxRate, l.Amount}
 	})

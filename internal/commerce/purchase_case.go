@@ -142,9 +142,9 @@ func (s *Store) insertCases(ctx context.Context, tx *db.Tx, cs []PurchaseCase) e
 		next[c.Kind]++
 		c.Version, c.CreatedAt, c.UpdatedAt = 1, now, now
 	}
-	err := db.InsertBatches(ctx, tx, `INSERT INTO purchase_cases (id, code, kind, shop_id, customer_id, status,
-		received_on, confirmed_on, purchase_amount, item_count, note, version, created_at, updated_at) VALUES `,
-		14, len(cs), func(i int) []any {
+	err := db.InsertRows(ctx, tx, "purchase_cases", []string{"id", "code", "kind", "shop_id", "customer_id", "status",
+		"received_on", "confirmed_on", "purchase_amount", "item_count", "note", "version", "created_at", "updated_at"},
+		len(cs), func(i int) []any {
 			c := cs[i]
 			return []any{c.ID, c.Code, c.Kind, c.ShopID, c.CustomerID, c.Status, c.ReceivedOn, c.ConfirmedOn,
 				c.PurchaseAmount, c.ItemCount, c.Note, c.Version, c.CreatedAt, c.UpdatedAt}

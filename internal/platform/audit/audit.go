@@ -9,7 +9,6 @@ import (
 	"embed"
 	"encoding/json"
 	"fmt"
-	"strings"
 	"time"
 
 	"kessai/internal/platform/auth"
@@ -90,30 +89,29 @@ func (l *Log) RecordAll(ctx context.Context, q db.Querier, entries []Entry) erro
 	if l.Now != nil {
 		now = l.Now().UTC()
 	}
-	const cols, per = 12, 200 // 2,400 parameters a statement: under both engines' limits
-	tuple := "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-	for start := 0; start < len(entries); start += per {
-		chunk := entries[start:min(start+per, len(entries))]
-		args := make([]any, 0, cols*len(chunk))
-		for _, e := range chunk {
-			before, err := encode(e.Before)
-			if err != nil {
-				return fmt.Errorf("audit %s %s: encode before: %w", e.Action, e.RecordID, err)
-			}
-			after, err := encode(e.After)
-			if err != nil {
-				return fmt.Errorf("audit %s %s: encode after: %w", e.Action, e.RecordID, err)
-			}
-			args = append(args, db.NewID("aud"), now, string(p.Kind), p.ID, p.Name, e.Action, e.RecordType, e.RecordID, before, after, e.Note, rid)
+	// Encoded first, so that a value that cannot be encoded stops before anything is written;
+	// then one COPY on PostgreSQL or multi-row INSERTs on SQLite.
+	rows := make([][]any, len(entries))
+	for i, e := range entries {
+		before, err := encode(e.Before)
+		if err != nil {
+			return fmt.Errorf("audit %s %s: encode before: %w", e.Action, e.RecordID, err)
 		}
-		q2 := `INSERT INTO audit_log (id, at, actor_kind, actor_id, actor_name, action, record_type, record_id,
-			before_json, after_json, note, request_id) VALUES ` + strings.TrimSuffix(strings.Repeat(tuple+", ", len(chunk)), ", ")
-		if _, err := q.ExecContext(ctx, q2, args...); err != nil {
-			return fmt.Errorf("audit %d entries: %w", len(chunk), err)
+		after, err := encode(e.After)
+		if err != nil {
+			return fmt.Errorf("audit %s %s: encode after: %w", e.Action, e.RecordID, err)
 		}
+		rows[i] = []any{db.NewID("aud"), now, string(p.Kind), p.ID, p.Name, e.Action, e.RecordType, e.RecordID, before, after, e.Note, rid}
+	}
+	err := db.InsertRows(ctx, q, "audit_log", auditColumns, len(rows), func(i int) []any { return rows[i] })
+	if err != nil {
+		return fmt.Errorf("audit %d entries: %w", len(rows), err)
 	}
 	return nil
 }
+
+var auditColumns = []string{"id", "at", "actor_kind", "actor_id", "actor_name", "action", "record_type", "record_id",
+	"before_json", "after_json", "note", "request_id"}
 
 func encode(v any) (string, error) {
 	if v == nil {

@@ -220,6 +220,7 @@ func (db *DB) Dialect() Dialect { return db.dialect }
 type Tx struct {
 	tx      *sql.Tx
 	dialect Dialect
+	conn    *sql.Conn // PostgreSQL: the connection tx runs on, for COPY (InsertRows)
 }
 
 // ExecContext runs a statement written with ? placeholders.
@@ -248,11 +249,24 @@ func (tx *Tx) Std() *sql.Tx { return tx.tx }
 // PostgreSQL callers that read-then-write must lock what they read (SELECT … FOR UPDATE via
 // ForUpdate) or use a conditional UPDATE.
 func (db *DB) InTx(ctx context.Context, fn func(tx *Tx) error) (err error) {
-	sqltx, err := db.SQL.BeginTx(ctx, nil)
+	var conn *sql.Conn
+	if db.dialect == Postgres {
+		// The transaction runs on a connection of its own, so that InsertRows can COPY on it.
+		if conn, err = db.SQL.Conn(ctx); err != nil {
+			return fmt.Errorf("begin transaction: %w", err)
+		}
+		defer conn.Close()
+	}
+	var sqltx *sql.Tx
+	if conn != nil {
+		sqltx, err = conn.BeginTx(ctx, nil)
+	} else {
+		sqltx, err = db.SQL.BeginTx(ctx, nil)
+	}
 	if err != nil {
 		return fmt.Errorf("begin transaction: %w", err)
 	}
-	tx := &Tx{tx: sqltx, dialect: db.dialect}
+	tx := &Tx{tx: sqltx, dialect: db.dialect, conn: conn}
 	defer func() {
 		if p := recover(); p != nil {
 			_ = sqltx.Rollback()

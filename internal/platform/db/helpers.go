@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"fmt"
 	"strings"
+
+	"github.com/jackc/pgx/v5"
 )
 
 // Placeholders returns "?, ?, …" with n marks (for IN lists and multi-row VALUES).
@@ -72,4 +74,34 @@ func Strings(ctx context.Context, q Querier, query string, args ...any) ([]strin
 		return nil, fmt.Errorf("list: %w", err)
 	}
 	return out, nil
+}
+
+// copyFrom is how many rows make a COPY worth its extra round trip over a multi-row INSERT.
+const copyFrom = 64
+
+// InsertRows inserts n rows of the columns cols into table, each row's values given by row(i).
+// In a PostgreSQL transaction with copyFrom rows or more it streams them with COPY (one round
+// trip for the whole set, no statement to parse); otherwise it runs multi-row INSERTs
+// (InsertBatches), the fastest SQLite has.
+func InsertRows(ctx context.Context, q Querier, table string, cols []string, n int, row func(i int) []any) error {
+	if tx, ok := q.(*Tx); ok && tx.conn != nil && n >= copyFrom {
+		return tx.conn.Raw(func(dc any) error {
+			c, ok := dc.(interface{ Conn() *pgx.Conn })
+			if !ok {
+				return fmt.Errorf("copy into %s: driver connection %T is not pgx", table, dc)
+			}
+			i := -1
+			src := pgx.CopyFromFunc(func() ([]any, error) {
+				if i++; i >= n {
+					return nil, nil
+				}
+				return row(i), nil
+			})
+			if _, err := c.Conn().CopyFrom(ctx, pgx.Identifier{table}, cols, src); err != nil {
+				return fmt.Errorf("copy into %s: %w", table, err)
+			}
+			return nil
+		})
+	}
+	return InsertBatches(ctx, q, "INSERT INTO "+table+" ("+strings.Join(cols, ", ")+") VALUES ", len(cols), n, row)
 }
