@@ -43,7 +43,7 @@ func registerOrderAPI(v1 *api.API, h apiHandlers) {
 	v1.Handle(api.Operation{Method: http.MethodGet, Path: "/api/v1/orders/{id}", Perm: auth.PermView, ID: "getOrder", Tag: tOrder,
 		Summary: "受注を明細つきで取得", PathParams: idParam, Response: OrderJSON{}}, getJSON(h.s.GetOrder, orderJSON))
 	v1.Handle(api.Operation{Method: http.MethodPost, Path: "/api/v1/orders", Perm: auth.PermOperate, ID: "createOrder", Tag: tOrder,
-		Summary: "受注を登録（受注番号は店舗ごとに自動採番、小計・合計は明細から計算）", Request: OrderInput{}, Response: OrderJSON{}}, createJSON("/api/v1/orders/", h.createOrder, orderJSON))
+		Summary: "受注を登録（受注番号は店舗ごとに自動採番、小計・合計は明細から計算）", Request: OrderInput{}, Response: OrderJSON{}}, createJSON("/api/v1/orders/", h.createOrder, createdOrderJSON))
 	v1.Handle(api.Operation{Method: http.MethodPatch, Path: "/api/v1/orders/{id}", Perm: auth.PermOperate, ID: "updateOrder", Tag: tOrder,
 		Summary: "受注を更新（送った項目だけ。明細は送ると全体を置き換え）", PathParams: idParam, Request: OrderInput{}, Response: OrderJSON{}}, decodeThen(h.updateOrder, orderJSON))
 	v1.Handle(api.Operation{Method: http.MethodPost, Path: "/api/v1/orders/{id}/cancel", Perm: auth.PermOperate, ID: "cancelOrder", Tag: tOrder,
@@ -82,6 +82,9 @@ var orderSets = map[string]*status.Set{
 type OrderJSON struct {
 	Order
 	OrderLabels
+	// Payment is what the room owning the payment method answers on create (e.g. start_url,
+	// access_id, token: what the buyer's browser posts to the payment provider).
+	Payment map[string]any `json:"payment,omitempty" doc:"登録時のみ: 支払方法の担当が返す決済の開始情報（例: start_url, access_id, token）"`
 }
 
 // OrderRowJSON is an order in a list: with customer and shop, without lines.
@@ -226,17 +229,30 @@ func (h apiHandlers) searchOrders(ctx context.Context, l orderList, page, perPag
 	return rows, total, nil
 }
 
-func orderJSON(o Order) OrderJSON { return OrderJSON{o, orderLabels(o)} }
+func orderJSON(o Order) OrderJSON { return OrderJSON{Order: o, OrderLabels: orderLabels(o)} }
+
+// createdOrder is a new order with what its payment handler answered.
+type createdOrder struct {
+	Order
+	payment map[string]any
+}
+
+func createdOrderJSON(c createdOrder) OrderJSON {
+	j := orderJSON(c.Order)
+	j.Payment = c.payment
+	return j
+}
 
 func orderRowJSON(o OrderRow) OrderRowJSON {
 	return OrderRowJSON{OrderRow: o, OrderLabels: orderLabels(o.Order), Lines: o.Lines}
 }
 
-func (h apiHandlers) createOrder(ctx context.Context, in OrderInput) (Order, error) {
+func (h apiHandlers) createOrder(ctx context.Context, in OrderInput) (createdOrder, error) {
 	o := Order{Source: "api"}
 	set(&o.ShopID, in.ShopID)
 	in.apply(&o)
-	return h.s.CreateOrder(ctx, o)
+	o, payment, err := h.s.CreateOrderPayment(ctx, o)
+	return createdOrder{o, payment}, err
 }
 
 func (h apiHandlers) updateOrder(r *http.Request, in OrderInput) (Order, error) {

@@ -316,7 +316,7 @@ func (s *Store) ImportOrders(ctx context.Context, r io.Reader, also ...Also) (Im
 	if err := coll.Err(); err != nil {
 		return importError(res, err, rd.Header())
 	}
-	created, err := s.createOrders(ctx, orders, also)
+	created, err := s.createOrders(ctx, orders, also, nil)
 	if err != nil {
 		return res, err
 	}

@@ -162,19 +162,40 @@ func orderTransition(from, to string) error {
 // ordered_at is now; empty statuses get their defaults (new, unpaid, pending for methods that
 // authorise, else not_required).
 func (s *Store) CreateOrder(ctx context.Context, o Order, also ...Also) (Order, error) {
-	out, err := s.createOrders(ctx, []Order{o}, also)
-	if err != nil {
-		return Order{}, err
+	out, _, err := s.CreateOrderPayment(ctx, o, also...)
+	if out.ID != "" {
+		// Saved: the payment handler's after-commit error is the room's to record on the order.
+		return out, nil
 	}
-	return out[0], nil
+	return out, err
+}
+
+// CreateOrderPayment is CreateOrder that runs the payment handler of the order's method (see
+// PaymentHandler) and returns what it answers for the API's "payment" (nil when none). An
+// error of the handler's AfterCreate comes with the saved order.
+func (s *Store) CreateOrderPayment(ctx context.Context, o Order, also ...Also) (Order, map[string]any, error) {
+	var after AfterCreate
+	pay := func(ctx context.Context, tx *db.Tx, o Order) (err error) {
+		after, err = s.paymentCreate(ctx, tx, o)
+		return err
+	}
+	out, err := s.createOrders(ctx, []Order{o}, also, pay)
+	if err != nil {
+		return Order{}, nil, err
+	}
+	if after == nil {
+		return out[0], nil, nil
+	}
+	fields, err := after(ctx)
+	return out[0], fields, err
 }
 
 // CreateOrders saves several orders in one transaction: all or none.
 func (s *Store) CreateOrders(ctx context.Context, orders []Order) ([]Order, error) {
-	return s.createOrders(ctx, orders, nil)
+	return s.createOrders(ctx, orders, nil, nil)
 }
 
-func (s *Store) createOrders(ctx context.Context, orders []Order, also []Also) ([]Order, error) {
+func (s *Store) createOrders(ctx context.Context, orders []Order, also []Also, pay func(context.Context, *db.Tx, Order) error) ([]Order, error) {
 	out := make([]Order, len(orders))
 	now := s.now()
 	for i, o := range orders {
@@ -192,6 +213,11 @@ func (s *Store) createOrders(ctx context.Context, orders []Order, also []Also) (
 	err := s.db.InTx(ctx, func(tx *db.Tx) error {
 		if err := s.insertOrders(ctx, tx, out); err != nil || len(out) != 1 {
 			return err
+		}
+		if pay != nil {
+			if err := pay(ctx, tx, out[0]); err != nil {
+				return err
+			}
 		}
 		return runAlso(ctx, tx, out[0].ID, also)
 	})
@@ -425,10 +451,35 @@ func (s *Store) ShipOrder(ctx context.Context, id string, version int, carrier, 
 }
 
 // ModifyOrder reads an order and its lines under lock, lets fn change it, checks the status
-// transition and the totals, and saves it. Number, shop and creation time never change.
+// transition and the totals, runs the payment handlers of its method (PaymentHandler.Change,
+// which may refuse) and saves it. Number, shop and creation time never change.
 func (s *Store) ModifyOrder(ctx context.Context, id string, fn func(o *Order) error) (Order, error) {
 	var out Order
-	err := s.db.InTx(ctx, func(tx *db.Tx) error {
+	var after []AfterCommit
+	err := s.db.InTx(ctx, func(tx *db.Tx) (err error) {
+		out, after, err = s.modifyOrder(ctx, tx, id, fn, true)
+		return err
+	})
+	if err != nil {
+		return Order{}, err
+	}
+	for _, f := range after {
+		f(ctx)
+	}
+	return out, nil
+}
+
+// ModifyOrderTx is ModifyOrder in the caller's transaction, for the room that owns the order's
+// payment (its own change, e.g. 実売上 sets 入金済): the payment handlers are not called.
+func (s *Store) ModifyOrderTx(ctx context.Context, tx *db.Tx, id string, fn func(o *Order) error) (Order, error) {
+	out, _, err := s.modifyOrder(ctx, tx, id, fn, false)
+	return out, err
+}
+
+func (s *Store) modifyOrder(ctx context.Context, tx *db.Tx, id string, fn func(o *Order) error, hooks bool) (Order, []AfterCommit, error) {
+	var out Order
+	var after []AfterCommit
+	err := func() error {
 		before, err := getOrder(ctx, tx, `o.id = ?`, id, true)
 		if err != nil {
 			return err
@@ -462,6 +513,11 @@ func (s *Store) ModifyOrder(ctx context.Context, id string, fn func(o *Order) er
 				if err := mustExist(ctx, tx, "orders", "parent_order_id", "元の受注", []string{ref}); err != nil {
 					return err
 				}
+			}
+		}
+		if hooks {
+			if after, err = s.paymentChange(ctx, tx, OrderChange{Before: before, After: o}); err != nil {
+				return err
 			}
 		}
 		o.Version, o.UpdatedAt = before.Version+1, s.now()
@@ -505,8 +561,11 @@ func (s *Store) ModifyOrder(ctx context.Context, id string, fn func(o *Order) er
 			action = "order.ship"
 		}
 		return s.audit.Record(ctx, tx, audit.Entry{Action: action, RecordType: "order", RecordID: id, Before: before, After: o})
-	})
-	return out, err
+	}()
+	if err != nil {
+		return Order{}, nil, err
+	}
+	return out, after, nil
 }
 
 // sameLines compares lines by content (IDs aside), so an edit of the header keeps line IDs.

@@ -26,6 +26,8 @@ type Store struct {
 	audit *audit.Log
 	// ext are the rooms' list extensions (registered while wiring, read after).
 	ext []ListExtension
+	// payments are the rooms' payment handlers by method (registered while wiring).
+	payments map[string]*PaymentHandler
 }
 
 // NewStore returns a store over d; a is the audit log every change is recorded in.
