@@ -107,7 +107,7 @@ func (s *Sim) reply(w http.ResponseWriter, r *http.Request, api yamato.API, f ur
 			ans.Warning = string(yamato.WarningNone)
 		}
 	}
-	if s.faultAfter(w, api, &ans) {
+	if s.faultAfter(w, r, api, &ans) {
 		return
 	}
 	w.Header().Set("Content-Type", "text/xml; charset=UTF-8")

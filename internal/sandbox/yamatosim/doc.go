@@ -39,6 +39,7 @@
 // kaakk008E, kaarr008E), as the provider does before an order is registered everywhere.
 //
 // Faults (SetFault or POST /_sim/faults {"mode","count"}) hit the money-moving endpoints:
-// http_503_before, system_error_after (processed, then err0001), drop_after (processed, then
+// http_503_before, system_error_after (processed, then err0001), hang_after (processed, then no
+// answer until the caller gives up), drop_after (processed, then
 // the connection closes).
 package yamatosim

@@ -18,6 +18,8 @@ const (
 	FaultSystemErrorAfter FaultMode = "system_error_after"
 	// FaultDropAfter processes the request, then closes the connection without an answer.
 	FaultDropAfter FaultMode = "drop_after"
+	// FaultHangAfter processes the request, then never answers (until the caller gives up).
+	FaultHangAfter FaultMode = "hang_after"
 )
 
 type faultState struct {
@@ -39,9 +41,9 @@ func (s *Sim) SetFault(mode FaultMode, count int) error {
 	case "":
 		s.fault = nil
 		return nil
-	case FaultHTTP503Before, FaultSystemErrorAfter, FaultDropAfter:
+	case FaultHTTP503Before, FaultSystemErrorAfter, FaultDropAfter, FaultHangAfter:
 	default:
-		return fmt.Errorf("yamatosim: unknown fault %q (http_503_before, system_error_after, drop_after)", mode)
+		return fmt.Errorf("yamatosim: unknown fault %q (http_503_before, system_error_after, drop_after, hang_after)", mode)
 	}
 	if count <= 0 {
 		count = -1
@@ -75,10 +77,14 @@ func (s *Sim) faultBefore(w http.ResponseWriter, api yamato.API) bool {
 	return true
 }
 
-func (s *Sim) faultAfter(w http.ResponseWriter, api yamato.API, a *yamato.Answer) bool {
+func (s *Sim) faultAfter(w http.ResponseWriter, r *http.Request, api yamato.API, a *yamato.Answer) bool {
 	if s.take(api, FaultSystemErrorAfter) {
 		a.ReturnCode, a.ErrorCode, a.Result = yamato.ReturnError, "err0001", ""
 		return false // the changed answer is written by the caller
+	}
+	if s.take(api, FaultHangAfter) {
+		<-r.Context().Done()
+		return true
 	}
 	if !s.take(api, FaultDropAfter) {
 		return false
