@@ -66,7 +66,7 @@ func DeclareConn(reg *connection.Registry, sandboxBase string, c clock.Clock) (*
 				Help: "API: 注文時に与信し、出荷・取消・減額をヤマトへ送ります。CSV: 買手情報一括登録CSVと与信結果データをヤマトの管理画面でやり取りします。切り替えても既存の受注はそのまま扱えます"},
 			{Name: FieldTarget, Label: "ヤマトの環境", Default: TargetProduction,
 				Options: []connection.Option{{Value: TargetProduction, Label: "本番環境"}, {Value: TargetTest, Label: "テスト環境"}},
-				Help: "接続先が「本番」のときの行き先: 本番環境 " + yamato.ProductionBaseURL + "、テスト環境 " + yamato.TestBaseURL},
+				Help:    "接続先が「本番」のときの行き先: 本番環境 " + yamato.ProductionBaseURL + "、テスト環境 " + yamato.TestBaseURL},
 		},
 		Test: cn.test,
 	})

@@ -428,7 +428,9 @@ func (s *Service) Reduce(ctx context.Context, id string, in ReduceInput) (Txn, e
 	}
 	r := opReq{Reduce: &yamato.ReductionRequest{OrderNo: t.OrderNo, PostCode: cr.PostCode, Address: cr.Address, Items: in.Items, TotalAmount: in.Total}}
 	return s.runOp(ctx, t, OpReduce, r, func(cl *yamato.Client) func(ctx context.Context, a attempt.Attempt) attempt.Outcome {
-		return func(ctx context.Context, a attempt.Attempt) attempt.Outcome { return reduceOutcome(cl.ReduceAmount(ctx, *r.Reduce)) }
+		return func(ctx context.Context, a attempt.Attempt) attempt.Outcome {
+			return reduceOutcome(cl.ReduceAmount(ctx, *r.Reduce))
+		}
 	})
 }
 
