@@ -5,6 +5,7 @@ import (
 	"io"
 	"strconv"
 
+	"kessai/internal/platform/db"
 	"kessai/internal/platform/jpcsv"
 )
 
@@ -98,17 +99,17 @@ func (s *Store) ExportCases(ctx context.Context, w io.Writer, f CaseFilter, temp
 // 買取確定日, 買取金額, 点数, 備考 optional; other columns such as ケース番号 are ignored, so a
 // 標準 export imports as new cases) and creates every case in one transaction, or none.
 func (s *Store) ImportCases(ctx context.Context, r io.Reader, also ...Also) (ImportResult, error) {
-	rd, res, err := openCSV(r, colCaseKind, colShopCode, colCustomerCode)
-	if err != nil {
-		return res, err
-	}
+	return s.ImportCasesWith(ctx, r, ImportOptions{Also: also})
+}
+
+// ImportCasesWith is ImportCases with progress.
+func (s *Store) ImportCasesWith(ctx context.Context, r io.Reader, opt ImportOptions) (ImportResult, error) {
 	shops, customers, err := s.codeMaps(ctx)
 	if err != nil {
-		return res, err
+		return ImportResult{}, err
 	}
 	today := s.today()
-	cases, err := jpcsv.ParseAll(rd, func(rec jpcsv.Record) (PurchaseCase, error) {
-		res.Rows++
+	parse := func(rec jpcsv.Record) (PurchaseCase, error) {
 		var c jpcsv.Collector
 		pc := PurchaseCase{
 			Kind:           cellCode(&c, rec, colCaseKind, CaseKinds, ""),
@@ -124,22 +125,19 @@ func (s *Store) ImportCases(ctx context.Context, r io.Reader, also ...Also) (Imp
 		if pc.ReceivedOn == "" {
 			pc.ReceivedOn = today
 		}
-		if _, err := ValidateCase(pc); err != nil {
+		v, err := ValidateCase(pc)
+		if err != nil {
 			fieldErrors(&c, rec, err, caseColumnsByField)
 		}
-		return pc, c.Err()
-	})
-	if err != nil {
-		return importError(res, err, rd.Header())
+		return v, c.Err()
 	}
-	created, err := s.createCases(ctx, cases, also)
-	if err != nil {
-		return res, err
-	}
-	res.Created = len(created)
-	for _, c := range created {
-		res.IDs, res.Codes = append(res.IDs, c.ID), append(res.Codes, c.Code)
-	}
-	s.afterImport(ctx, len(created), "purchase_cases")
-	return res, nil
+	return s.importFile(ctx, r, opt, importSpec{required: []string{colCaseKind, colShopCode, colCustomerCode},
+		tables: []string{"purchase_cases"},
+		check: func(rd *jpcsv.Reader, c *jpcsv.Collector, row func()) error {
+			return checkRows(rd, c, row, parse)
+		},
+		write: func(ctx context.Context, tx *db.Tx, rd *jpcsv.Reader, row func(), created func(id, code string)) error {
+			return writeBatches(ctx, tx, rd, row, created, parse, s.insertCases,
+				func(c PurchaseCase) (string, string) { return c.ID, c.Code })
+		}})
 }

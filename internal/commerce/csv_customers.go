@@ -8,6 +8,7 @@ import (
 	"golang.org/x/text/unicode/norm"
 
 	"kessai/internal/platform/bankaccount"
+	"kessai/internal/platform/db"
 	"kessai/internal/platform/jpcsv"
 )
 
@@ -78,51 +79,47 @@ func (s *Store) ExportCustomers(ctx context.Context, w io.Writer, f CustomerFilt
 // and the bank/branch names are ignored: numbers are given, names come from the bank master)
 // and creates every customer in one transaction, or none.
 func (s *Store) ImportCustomers(ctx context.Context, r io.Reader, also ...Also) (ImportResult, error) {
-	rd, res, err := openCSV(r, colCustomerName)
+	return s.ImportCustomersWith(ctx, r, ImportOptions{Also: also})
+}
+
+// ImportCustomersWith is ImportCustomers with progress.
+func (s *Store) ImportCustomersWith(ctx context.Context, r io.Reader, opt ImportOptions) (ImportResult, error) {
+	return s.importFile(ctx, r, opt, importSpec{required: []string{colCustomerName}, tables: []string{"customers"},
+		check: func(rd *jpcsv.Reader, c *jpcsv.Collector, row func()) error {
+			return checkRows(rd, c, row, parseCustomerRow)
+		},
+		write: func(ctx context.Context, tx *db.Tx, rd *jpcsv.Reader, row func(), created func(id, code string)) error {
+			return writeBatches(ctx, tx, rd, row, created, parseCustomerRow, s.insertCustomers,
+				func(c Customer) (string, string) { return c.ID, c.Code })
+		}})
+}
+
+// parseCustomerRow reads and validates one row of a customer CSV.
+func parseCustomerRow(rec jpcsv.Record) (Customer, error) {
+	var c jpcsv.Collector
+	cu := Customer{
+		Name:       cellText(rec, colCustomerName),
+		NameKana:   cellText(rec, colCustomerKana),
+		Email:      cellText(rec, colEmail),
+		Phone:      cellText(rec, colPhone),
+		PostalCode: cellText(rec, colPostalCode),
+		Prefecture: cellText(rec, colPrefecture),
+		Address1:   cellText(rec, colAddress1),
+		Address2:   cellText(rec, colAddress2),
+		Note:       cellText(rec, colNote),
+		Bank: BankAccount{
+			BankCode:      padDigits(rec.Get(colBankCode), 4),
+			BranchCode:    padDigits(rec.Get(colBranchCode), 3),
+			AccountType:   cellCode(&c, rec, colAccountType, AccountTypes, ""),
+			AccountNumber: rec.Get(colAccountNumber), // never padded: see bankaccount.NumberLen
+			HolderKana:    cellText(rec, colHolderKana),
+		},
+	}
+	v, err := ValidateCustomer(cu)
 	if err != nil {
-		return res, err
+		fieldErrors(&c, rec, err, customerColumnsByField)
 	}
-	customers, err := jpcsv.ParseAll(rd, func(rec jpcsv.Record) (Customer, error) {
-		res.Rows++
-		var c jpcsv.Collector
-		cu := Customer{
-			Name:       cellText(rec, colCustomerName),
-			NameKana:   cellText(rec, colCustomerKana),
-			Email:      cellText(rec, colEmail),
-			Phone:      cellText(rec, colPhone),
-			PostalCode: cellText(rec, colPostalCode),
-			Prefecture: cellText(rec, colPrefecture),
-			Address1:   cellText(rec, colAddress1),
-			Address2:   cellText(rec, colAddress2),
-			Note:       cellText(rec, colNote),
-			Bank: BankAccount{
-				BankCode:      padDigits(rec.Get(colBankCode), 4),
-				BranchCode:    padDigits(rec.Get(colBranchCode), 3),
-				AccountType:   cellCode(&c, rec, colAccountType, AccountTypes, ""),
-				AccountNumber: rec.Get(colAccountNumber), // never padded: see bankaccount.NumberLen
-				HolderKana:    cellText(rec, colHolderKana),
-			},
-		}
-		v, err := ValidateCustomer(cu)
-		if err != nil {
-			fieldErrors(&c, rec, err, customerColumnsByField)
-		}
-		cu = v
-		return cu, c.Err()
-	})
-	if err != nil {
-		return importError(res, err, rd.Header())
-	}
-	created, err := s.createCustomers(ctx, customers, also)
-	if err != nil {
-		return res, err
-	}
-	res.Created = len(created)
-	for _, c := range created {
-		res.IDs, res.Codes = append(res.IDs, c.ID), append(res.Codes, c.Code)
-	}
-	s.afterImport(ctx, len(created), "customers")
-	return res, nil
+	return v, c.Err()
 }
 
 // padDigits restores the leading zeros Excel drops from codes (0001 → 1).

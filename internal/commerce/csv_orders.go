@@ -193,7 +193,13 @@ func streamCSV[T any](w io.Writer, enc jpcsv.Encoding, t jpcsv.Template[T], each
 // 支払方法, 商品名, 単価, 数量. 受注日時 is JST (empty: now); 小計 and 合計, when given, are
 // checked against the lines. Orders are created with source csv, all in one transaction, or none.
 func (s *Store) ImportOrders(ctx context.Context, r io.Reader, also ...Also) (ImportResult, error) {
-	rd, res, err := openCSV(r, colOrderKey, colShopCode, colPaymentMethod, colItemName, colUnitPrice, colQuantity)
+	return s.ImportOrdersWith(ctx, r, ImportOptions{Also: also})
+}
+
+// importOrdersWhole is the import of a file whose lines of one order are not all together: it
+// is read whole and grouped in memory.
+func (s *Store) importOrdersWhole(ctx context.Context, r io.Reader, also []Also) (ImportResult, error) {
+	rd, res, err := openCSV(r, orderRequired...)
 	if err != nil {
 		return res, err
 	}
@@ -249,28 +255,7 @@ func (s *Store) ImportOrders(ctx context.Context, r io.Reader, also ...Also) (Im
 		g, seen := groups[key]
 		if key != "" && !seen {
 			g = &group{first: rec, subtotal: cellText(rec, colSubtotal), total: cellText(rec, colTotal)}
-			g.order = Order{
-				Source:              "csv",
-				ShopID:              lookupCode(&c, rec, colShopCode, shops, "店舗コード", true),
-				CustomerID:          lookupCode(&c, rec, colCustomerCode, customers, "顧客番号", false),
-				OrderedAt:           cellDateTime(&c, rec, colOrderedAt),
-				PaymentMethod:       cellCode(&c, rec, colPaymentMethod, PaymentMethods, ""),
-				OrderStatus:         cellCode(&c, rec, colOrderStatus, OrderStatuses, ""),
-				PaymentStatus:       cellCode(&c, rec, colPaymentStatus, PaymentStatuses, ""),
-				AuthorizationStatus: cellCode(&c, rec, colAuthStatus, AuthorizationStatuses, ""),
-				AuthorizedOn:        cellDate(&c, rec, colAuthorizedOn),
-				Tax:                 cellInt(&c, rec, colTax),
-				ShippingFee:         cellInt(&c, rec, colShippingFee),
-				Carrier:             cellText(rec, colCarrier),
-				TrackingNumber:      cellText(rec, colTracking),
-				ShippedOn:           cellDate(&c, rec, colShippedOn),
-				ExternalRef:         cellText(rec, colExternalRef),
-				ShipName:            cellText(rec, colShipName),
-				ShipPostalCode:      cellText(rec, colShipPostalCode),
-				ShipAddress:         cellText(rec, colShipAddress),
-				ShipPhone:           cellText(rec, colShipPhone),
-				Note:                cellText(rec, colNote),
-			}
+			g.order = orderHeader(&c, rec, shops, customers)
 			groups[key] = g
 			keys = append(keys, key)
 		} else if seen {
@@ -321,7 +306,7 @@ func (s *Store) ImportOrders(ctx context.Context, r io.Reader, also ...Also) (Im
 		return res, err
 	}
 	res.Created = len(created)
-	for _, o := range created {
+	for _, o := range created[:min(len(created), maxListed)] {
 		res.IDs, res.Codes = append(res.IDs, o.ID), append(res.Codes, o.Number)
 	}
 	s.afterImport(ctx, len(created), "orders", "order_lines")
