@@ -31,7 +31,7 @@ type payoutWorld struct {
 
 func newPayoutWorld(t *testing.T) *payoutWorld {
 	t.Helper()
-	inst := apptest.Start(t, apptest.Options{Configure: func(c *app.Config) { c.JobPollInterval = 100 * time.Millisecond }})
+	inst := apptest.Start(t, apptest.Options{BankHours: true, Configure: func(c *app.Config) { c.JobPollInterval = 100 * time.Millisecond }})
 	if !routed(inst, "/accounting/transfers") || !routed(inst, "/cases/{id}") || !routed(inst, "/bulk/confirm") {
 		t.Fatal("the payout, case and bulk pages are not all wired into the app")
 	}

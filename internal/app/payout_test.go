@@ -27,7 +27,7 @@ type payoutFixture struct {
 // does: 【リフレッシュトークンを取得】, the bank's login page, back to kessai.
 func newPayoutFixture(t *testing.T) *payoutFixture {
 	t.Helper()
-	inst := apptest.Start(t, apptest.Options{})
+	inst := apptest.Start(t, apptest.Options{BankHours: true})
 	f := &payoutFixture{t: t, inst: inst, ctx: auth.WithPrincipal(context.Background(), auth.System("test"))}
 	var err error
 	if f.shop, err = inst.App.Commerce.CreateShop(f.ctx, commerce.Shop{Code: "main", Name: "本店"}); err != nil {

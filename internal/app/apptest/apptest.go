@@ -9,8 +9,10 @@ import (
 	"net/http/httptest"
 	"os"
 	"testing"
+	"time"
 
 	"kessai/internal/app"
+	"kessai/internal/platform/clock"
 	"kessai/internal/platform/db/dbtest"
 )
 
@@ -29,6 +31,11 @@ type Options struct {
 	DataDir string
 	// Configure may change the config before the app is built.
 	Configure func(*app.Config)
+	// BankHours moves the sandbox clock forward, when needed, to 10:00 JST on the next bank
+	// business day, so a test of bank transfers passes on any day it runs: the bank holds a
+	// transfer to another bank executed on a Saturday, a holiday or at night until the next
+	// business day, and it would not complete.
+	BankHours bool
 }
 
 // Start builds and serves a kessai for t; it is closed when t ends.
@@ -63,6 +70,9 @@ func Start(t testing.TB, opts Options) *Instance {
 	if err != nil {
 		t.Fatalf("apptest: build app: %v", err)
 	}
+	if opts.BankHours {
+		a.Clock.Advance(UntilBankHours(a.Clock.Now()))
+	}
 	if err := a.Start(context.Background()); err != nil {
 		t.Fatalf("apptest: start app: %v", err)
 	}
@@ -75,4 +85,19 @@ func Start(t testing.TB, opts Options) *Instance {
 		_ = a.Close()
 	})
 	return &Instance{App: a, URL: srv.URL, srv: srv}
+}
+
+// UntilBankHours is how far now is from bank hours: zero from 9:00 to 14:00 JST on a bank
+// business day, otherwise the time until 10:00 JST on the next business day that has them.
+func UntilBankHours(now time.Time) time.Duration {
+	jst := now.In(clock.JST)
+	open := clock.IsBusinessDay(jst)
+	switch {
+	case open && jst.Hour() >= 9 && jst.Hour() < 14:
+		return 0
+	case open && jst.Hour() < 9:
+		return clock.BusinessDayOnOrAfter(jst).Add(10 * time.Hour).Sub(now)
+	default:
+		return clock.NextBusinessDay(jst).Add(10 * time.Hour).Sub(now)
+	}
 }
