@@ -89,6 +89,12 @@ func (l *Leases) TryTake(ctx context.Context, name, holder string, ttl time.Dura
 func (l *Leases) Wait(ctx context.Context, name, holder string, ttl time.Duration) (Lease, error) {
 	for {
 		le, ok, err := l.TryTake(ctx, name, holder, ttl)
+		if err != nil && ctx.Err() != nil {
+			// ctx ended inside the attempt (a slow commit): the caller does not hold the
+			// lease as far as it knows, which is ErrBusy; a take that did commit lapses
+			// after its TTL like a dead holder's.
+			return Lease{}, fmt.Errorf("lease %s: %w (%v)", name, ErrBusy, err)
+		}
 		if err != nil || ok {
 			return le, err
 		}

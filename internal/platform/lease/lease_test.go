@@ -46,6 +46,13 @@ func TestLease(t *testing.T) {
 	if _, err := l.Wait(wctx, "x", "d", time.Minute); !errors.Is(err, lease.ErrBusy) {
 		t.Fatalf("wait for a held lease: %v, want ErrBusy", err)
 	}
+	// ctx ending inside the database call (a slow commit under load) is ErrBusy too, not a
+	// database error the caller would report as a failure.
+	dead, kill := context.WithCancel(ctx)
+	kill()
+	if _, err := l.Wait(dead, "x", "e", time.Minute); !errors.Is(err, lease.ErrBusy) {
+		t.Fatalf("wait with an ended context: %v, want ErrBusy", err)
+	}
 }
 
 // TestLeaseOneHolderAcrossPools: many takers on separate pools (instances on PostgreSQL) —
