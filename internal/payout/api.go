@@ -54,6 +54,10 @@ func RegisterAPI(v1 *api.API, svc *Service, exec *Executor) {
 		Request:     Input{}, Response: Transfer{}}, h.update)
 	v1.Handle(api.Operation{Method: http.MethodDelete, Path: "/api/v1/transfers/{id}", Perm: auth.PermOperate, ID: "deleteTransfer", Tag: tag,
 		Summary: "振込を削除（振込実行待ち・キャンセル・エラーのみ）", PathParams: id}, h.delete)
+	v1.Handle(api.Operation{Method: http.MethodPost, Path: "/api/v1/transfers/{id}/zengin/clear", Perm: auth.PermMoney, ID: "clearTransferZenginExport", Tag: tag,
+		Summary: "全銀ファイル出力を取り消す（経理・管理者のみ）", PathParams: id,
+		Description: "全銀ファイルに出力した振込は API では実行できません（execute の結果に理由が入ります）。そのファイルを銀行に取り込んでいない場合に出力済みを取り消すと、実行できるようになります。操作履歴に残ります。",
+		Response:    Transfer{}, Status: http.StatusOK}, h.clearExport)
 	v1.Handle(api.Operation{Method: http.MethodPost, Path: "/api/v1/transfers/execute", Perm: auth.PermMoney, ID: "executeTransfers", Tag: tag,
 		Summary:     "振込を実行（銀行へ振込依頼を送信。経理・管理者のみ）",
 		Description: "振込ごとに結果を返します。送信後は銀行の承認者の承認を待ち（承認待ち）、銀行の状態に従って振込完了・キャンセル・エラーになります。",
@@ -165,4 +169,17 @@ func (h apiHandlers) execute(w http.ResponseWriter, r *http.Request) {
 func inputOf(t Transfer) Input {
 	return Input{RemitterName: t.RemitterName, Memo: t.Memo, BankCode: t.BankCode, BranchCode: t.BranchCode,
 		AccountType: t.AccountType, AccountNumber: t.AccountNumber, HolderName: t.HolderKana, Amount: Yen(t.Amount)}
+}
+
+func (h apiHandlers) clearExport(w http.ResponseWriter, r *http.Request) {
+	if err := h.svc.ClearExport(r.Context(), r.PathValue("id")); err != nil {
+		web.WriteError(w, r, err)
+		return
+	}
+	t, err := h.svc.Get(r.Context(), r.PathValue("id"))
+	if err != nil {
+		web.WriteError(w, r, err)
+		return
+	}
+	web.WriteJSON(w, http.StatusOK, t)
 }

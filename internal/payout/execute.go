@@ -174,6 +174,10 @@ func (e *Executor) claim(ctx context.Context, tx *db.Tx, bank Bank, id string) (
 		if !t.Allows(ActExecute) {
 			return errs.Conflict(fmt.Sprintf("振込 %s は「%s」のため実行できません", t.CaseCode, t.StatusLabel))
 		}
+		if t.FileExportedAt != nil {
+			// The file may be paid at another bank: the API would pay it a second time.
+			return refuseExported(t, "APIでは振込できません")
+		}
 		now := e.svc.now()
 		attID := db.NewID("att")
 		// The key is new for every execution: a キャンセル or エラー transfer executed again is a
@@ -203,7 +207,7 @@ func (e *Executor) claim(ctx context.Context, tx *db.Tx, bank Bank, id string) (
 		}
 		res, err := tx.ExecContext(ctx, `UPDATE transfers SET status = ?, idempotency_key = ?, attempt_id = ?,
 			source_account_id = ?, designated_date = ?, executed_by = ?, executed_at = ?, reason = '', apply_no = '',
-			bank_status = '', completed_at = NULL, updated_at = ? WHERE id = ? AND status = ?`,
+			bank_status = '', completed_at = NULL, updated_at = ? WHERE id = ? AND status = ? AND file_exported_at IS NULL`,
 			StatusSending, key, attID, bank.AccountID, req.TransferDesignatedDate.String(), actor(ctx), now, now, id, t.Status)
 		if err != nil {
 			return fmt.Errorf("claim transfer %s: %w", id, err)

@@ -2,6 +2,7 @@ package payout
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/url"
 	"time"
@@ -74,10 +75,12 @@ func (w *ExecuteWorker) Work(ctx context.Context, job *river.Job[ExecuteArgs]) e
 	}
 	total := len(job.Args.TransferIDs)
 	counts := map[string]int{}
-	refused := 0
+	refused, exported := 0, 0
 	for i, id := range job.Args.TransferIDs {
 		t, err := w.Exec.executeWith(ctx, bank, id)
 		switch {
+		case errors.Is(err, ErrFileExported):
+			exported++
 		case err != nil && errKind(err):
 			refused++
 		case err != nil:
@@ -93,10 +96,13 @@ func (w *ExecuteWorker) Work(ctx context.Context, job *river.Job[ExecuteArgs]) e
 			res.Counts = append(res.Counts, jobs.Count{Label: st.Label, N: n, Link: "/accounting/transfers?" + url.Values{"status": {st.Code}}.Encode()})
 		}
 	}
+	if exported > 0 {
+		res.Counts = append(res.Counts, jobs.Count{Label: "全銀ファイルに出力済みのため、APIでは振込しなかった振込", N: exported})
+	}
 	if refused > 0 {
 		res.Counts = append(res.Counts, jobs.Count{Label: "実行できなかった振込（状態が変わっていた）", N: refused})
 	}
-	res.Note = fmt.Sprintf("%d件の振込を銀行へ送信しました", total-refused)
+	res.Note = fmt.Sprintf("%d件の振込を銀行へ送信しました", total-refused-exported)
 	return jobs.Finish(ctx, res)
 }
 

@@ -70,6 +70,7 @@ func (p *Pages) Routes(sh *web.Shell) {
 	sh.HandleFunc(http.MethodGet, "/transfers/{id}/edit", auth.PermOperate, "振込の修正フォーム", p.editForm)
 	sh.HandleFunc(http.MethodPost, "/transfers/{id}", auth.PermOperate, "振込を修正", p.update)
 	sh.HandleFunc(http.MethodPost, "/transfers/{id}/delete", auth.PermOperate, "振込を削除", p.delete)
+	sh.HandleFunc(http.MethodPost, "/transfers/{id}/zengin/clear", auth.PermMoney, "全銀ファイル出力を取り消す（経理・管理者）", p.clearExport)
 	sh.HandleFunc(http.MethodPost, "/transfers/{id}/refresh", auth.PermOperate, "振込の状態を銀行に照会（状態を更新）", p.refresh)
 }
 
@@ -141,4 +142,20 @@ func (p *Pages) refresh(w http.ResponseWriter, r *http.Request) {
 		web.SetFlash(w, "銀行に照会しました。状態は「"+t.StatusLabel+"」のまま変わりありません")
 	}
 	http.Redirect(w, r, back, http.StatusSeeOther)
+}
+
+// clearExport is 【全銀ファイル出力を取り消す】 on the case's 銀行振込 tab: the file was never
+// uploaded to the bank, so the transfer may be executed through the API again.
+func (p *Pages) clearExport(w http.ResponseWriter, r *http.Request) {
+	t, err := p.svc.Get(r.Context(), r.PathValue("id"))
+	if err != nil {
+		p.render.Error(w, r, err)
+		return
+	}
+	if err := p.svc.ClearExport(r.Context(), t.ID); err != nil {
+		web.SetFlashError(w, errMessage(err))
+	} else {
+		web.SetFlash(w, "全銀ファイル出力を取り消しました。この振込は API で振込実行できます")
+	}
+	http.Redirect(w, r, "/cases/"+t.CaseID+"?tab=transfer", http.StatusSeeOther)
 }

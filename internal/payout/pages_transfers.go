@@ -186,6 +186,7 @@ type executeConfirmView struct {
 	Executable []Transfer
 	Sum        Summary // of Executable
 	Skipped    int     // matching, but in a status that cannot be executed
+	Exported   int     // matching and executable, but in a 全銀 file: never sent by API
 	Conditions []string
 	Back       string
 }
@@ -207,7 +208,9 @@ func (p *Pages) executeSelected(w http.ResponseWriter, r *http.Request) {
 		}
 		v := executeConfirmView{Conditions: describeSearch(r.PostForm), Back: back}
 		for _, t := range ts {
-			if t.Allows(ActExecute) {
+			if t.Allows(ActExecute) && t.FileExportedAt != nil {
+				v.Exported++
+			} else if t.Allows(ActExecute) {
 				v.Executable = append(v.Executable, t)
 				v.Sum.Count++
 				v.Sum.Amount += t.Amount

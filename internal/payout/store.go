@@ -398,6 +398,9 @@ func (s *Service) Update(ctx context.Context, id string, in Input) (Transfer, er
 		if !t.Allows(ActEdit) {
 			return errs.Conflict(fmt.Sprintf("「%s」の振込は編集できません", t.StatusLabel))
 		}
+		if t.FileExportedAt != nil {
+			return refuseExported(t, "内容を編集できません")
+		}
 		if a, until, open := s.unproven(ctx, tx, t); open {
 			return refuseUnproven(t, a, until, "内容の編集は")
 		}
@@ -433,6 +436,9 @@ func (s *Service) Delete(ctx context.Context, id string) error {
 		}
 		if !t.Allows(ActDelete) {
 			return errs.Conflict(fmt.Sprintf("「%s」の振込は削除できません", t.StatusLabel))
+		}
+		if t.FileExportedAt != nil {
+			return refuseExported(t, "削除できません")
 		}
 		if a, until, open := s.unproven(ctx, tx, t); open {
 			return refuseUnproven(t, a, until, "削除")
