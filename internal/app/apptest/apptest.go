@@ -36,6 +36,9 @@ type Options struct {
 	// transfer to another bank executed on a Saturday, a holiday or at night until the next
 	// business day, and it would not complete.
 	BankHours bool
+	// Built may adjust the built app's services before it starts and serves (nothing runs
+	// yet, so no request races the change).
+	Built func(*app.App)
 }
 
 // Start builds and serves a kessai for t; it is closed when t ends.
@@ -72,6 +75,9 @@ func Start(t testing.TB, opts Options) *Instance {
 	}
 	if opts.BankHours {
 		a.Clock.Advance(UntilBankHours(a.Clock.Now()))
+	}
+	if opts.Built != nil {
+		opts.Built(a)
 	}
 	if err := a.Start(context.Background()); err != nil {
 		t.Fatalf("apptest: start app: %v", err)

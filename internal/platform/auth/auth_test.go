@@ -430,8 +430,8 @@ func TestConcurrentGuessesAreCounted(t *testing.T) {
 	if kinds[errs.KindUnauthenticated] != 5 || kinds[errs.KindTooMany] != 7 {
 		t.Fatalf("12 concurrent guesses: %v, want 5 checked and 7 refused", kinds)
 	}
-	if p := s.PeakHashing(); p < 1 || p > HashConcurrency {
-		t.Fatalf("peak concurrent hashing %d, want 1..%d", p, HashConcurrency)
+	if p := s.PeakHashing(); p < 1 || p > HashConcurrency() {
+		t.Fatalf("peak concurrent hashing %d, want 1..%d", p, HashConcurrency())
 	}
 }
 

@@ -3,6 +3,7 @@ package auth
 import (
 	"context"
 	"embed"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -56,9 +57,11 @@ type Service struct {
 	peakHash  atomic.Int64
 }
 
-// HashConcurrency is how many password hashes run at once: on a 2-core machine more would
-// only queue for the CPU, and each holds 64 MiB. Logins beyond it wait (up to HashWait).
-const HashConcurrency = 2
+// HashConcurrency is how many password hashes run at once, for this machine's size: one per
+// CPU Go may use (more would only queue for the CPU), never more than 4, as each holds 64 MiB
+// (4 × 64 MiB is the most logins can take however many arrive). Logins beyond it wait (up to
+// HashWait).
+func HashConcurrency() int { return max(1, min(runtime.GOMAXPROCS(0), 4)) }
 
 // DefaultHashWait is how long a login waits for a hashing slot before it is told to retry.
 const DefaultHashWait = 10 * time.Second
@@ -74,7 +77,7 @@ func NewService(d *db.DB, c clock.Clock, audit AuditFunc) *Service {
 		Throttle:    DefaultThrottle,
 		params:      defaultParams,
 		HashWait:    DefaultHashWait,
-		hashSlots:   make(chan struct{}, HashConcurrency),
+		hashSlots:   make(chan struct{}, HashConcurrency()),
 	}
 }
 

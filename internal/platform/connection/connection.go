@@ -5,8 +5,8 @@
 // registry stores the settings with secrets sealed (platform/secrets, audited), keeps the state
 // (有効/無効, last check, last error), shows secrets masked, and serves the settings pages.
 //
-// Changing an endpoint clears every stored secret and requires them again: a secret is sent
-// only to the host it was entered for.
+// Changing an endpoint (or an SFTP host) clears the stored secrets it receives and requires
+// them again: a secret is sent only to the host it was entered for.
 package connection
 
 import (
@@ -15,6 +15,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/url"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -35,7 +36,13 @@ type Field struct {
 	Required bool
 	// Endpoint marks a base URL. Blank means automatic: Sandbox while the connection uses the
 	// simulator, Production otherwise. Changing where an endpoint points clears the secrets.
-	Endpoint   bool
+	Endpoint bool
+	// Host marks where secrets go that is not a base URL (an SFTP host[:port]; blank is the
+	// simulator). Changing it clears the secrets like an endpoint's move.
+	Host bool
+	// Guards names the secrets an endpoint or host receives, the ones its move clears; empty
+	// means every secret.
+	Guards     []string
 	Production string
 	// Sandbox is the simulator's URL (set by the room from Host.SimulatorURL); "" when there is
 	// no simulator.
@@ -210,8 +217,13 @@ func (r *Registry) Declare(p Provider) (*Provider, error) {
 		return old, nil
 	}
 	for _, f := range p.Fields {
-		if f.Endpoint && f.Secret {
+		if (f.Endpoint || f.Host) && f.Secret {
 			return nil, fmt.Errorf("connection %s: field %s cannot be both endpoint and secret", p.Key, f.Name)
+		}
+		for _, g := range f.Guards {
+			if sf, ok := p.field(g); !ok || !sf.Secret {
+				return nil, fmt.Errorf("connection %s: field %s guards %s, which is not a secret field", p.Key, f.Name, g)
+			}
 		}
 	}
 	cp := p
@@ -298,7 +310,7 @@ func (r *Registry) usesSandbox(p *Provider, c *Conn) bool {
 const sandboxChoice = "_environment"
 
 // Save validates in against the declared form and stores it: blank secrets keep the stored
-// ones — unless an endpoint moved, which clears every secret and requires them again.
+// ones — unless an endpoint or host they are sent to moved, which clears them and requires them again.
 // Environment "production" or "sandbox" (in["_environment"]) picks where automatic endpoints point.
 func (r *Registry) Save(ctx context.Context, key, shopID string, in map[string]string) error {
 	p, ok := r.Provider(key)
@@ -360,12 +372,15 @@ func (r *Registry) Save(ctx context.Context, key, shopID string, in map[string]s
 			}
 			v := strings.TrimSpace(in[fd.Name])
 			secretsIn[fd.Name] = v
+			movedTo := guarding(moved, fd.Name)
 			switch {
 			case v != "":
-			case len(moved) > 0 && old.HasSecret(fd.Name):
+			case len(movedTo) > 0 && old.HasSecret(fd.Name):
 				clear = append(clear, fd.Name)
-				if fd.Required && !next.Sandbox {
-					f.Add(fd.Name, "接続先（"+strings.Join(moved, "、")+"）が変わったため、"+fd.Label+"を入力し直してください（以前の値は新しい接続先へ送りません）")
+				// An optional secret that was set is asked for again too: cleared silently, the
+				// next call would fail at the new host for no visible reason.
+				if !next.Sandbox {
+					f.Add(fd.Name, "接続先（"+strings.Join(movedTo, "、")+"）が変わったため、"+fd.Label+"を入力し直してください（以前の値は新しい接続先へ送りません）")
 				}
 			case fd.Required && !old.HasSecret(fd.Name) && !next.Sandbox:
 				f.Add(fd.Name, fd.Label+"を入力してください")
@@ -416,11 +431,24 @@ func sameValues(a, b map[string]string) bool {
 	return true
 }
 
-// movedEndpoints lists the labels of the endpoints whose effective URL differs.
-func movedEndpoints(p *Provider, old, next *Conn) []string {
-	var out []string
+// movedEndpoints lists the endpoints whose effective URL differs and the hosts that changed.
+func movedEndpoints(p *Provider, old, next *Conn) []Field {
+	var out []Field
 	for _, f := range p.Fields {
-		if f.Endpoint && endpoint(f, old.Values[f.Name], old.Sandbox) != endpoint(f, next.Values[f.Name], next.Sandbox) {
+		switch {
+		case f.Endpoint && endpoint(f, old.Values[f.Name], old.Sandbox) != endpoint(f, next.Values[f.Name], next.Sandbox),
+			f.Host && !strings.EqualFold(old.Values[f.Name], next.Values[f.Name]):
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// guarding lists the labels of the moved fields that secret is sent to.
+func guarding(moved []Field, secret string) []string {
+	var out []string
+	for _, f := range moved {
+		if len(f.Guards) == 0 || slices.Contains(f.Guards, secret) {
 			out = append(out, f.Label)
 		}
 	}

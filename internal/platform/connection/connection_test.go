@@ -225,6 +225,91 @@ func TestEndpointChangeClearsSecrets(t *testing.T) {
 	}
 }
 
+// TestHostChangeClearsItsSecrets: an SFTP host is where a secret goes too. Moving it asks again
+// for the secret it receives and keeps the others; moving the API endpoint keeps the SFTP
+// password. A declaration guarding a field that is not a secret is refused.
+func TestHostChangeClearsItsSecrets(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	p := pgProvider("", "カード洗替")
+	p.Key = "testsftp"
+	p.Fields[2].Guards = []string{"shop_pass"}
+	p.Fields = append(p.Fields,
+		connection.Field{Name: "sftp_addr", Label: "SFTP 接続先", Host: true, Guards: []string{"sftp_pass"}},
+		connection.Field{Name: "sftp_pass", Label: "SFTP パスワード", Secret: true})
+	if _, err := f.reg.Declare(p); err != nil {
+		t.Fatal(err)
+	}
+	base := map[string]string{"_environment": "production", "shop_id": "tshop001", "api_url": "https://a.invalid", "sftp_addr": "sftp-a.invalid:22"}
+	with := func(kv ...string) map[string]string {
+		in := map[string]string{}
+		for k, v := range base {
+			in[k] = v
+		}
+		for i := 0; i < len(kv); i += 2 {
+			in[kv[i]] = kv[i+1]
+		}
+		return in
+	}
+	if err := f.reg.Save(f.ctx, "testsftp", "", with("shop_pass", "shop-secret-1", "sftp_pass", "sftp-secret-1")); err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct {
+		name   string
+		in     map[string]string
+		asked  string // the field asked for again; "" when the save goes through
+		keeps  []string
+		values map[string]string
+	}{
+		{"SFTP host moved, password blank", with("sftp_addr", "sftp-b.invalid:22"), "sftp_pass", nil, nil},
+		{"SFTP port moved, password blank", with("sftp_addr", "sftp-a.invalid:2222"), "sftp_pass", nil, nil},
+		{"same host in capitals", with("sftp_addr", "SFTP-A.invalid:22"), "", []string{"shop_pass", "sftp_pass"}, nil},
+		{"API moved with its secret", with("api_url", "https://b.invalid", "shop_pass", "shop-secret-2"), "", []string{"shop_pass", "sftp_pass"}, nil},
+		{"API moved, shop password blank", with("api_url", "https://c.invalid"), "shop_pass", nil, nil},
+		{"SFTP moved with its password", with("api_url", "https://b.invalid", "sftp_addr", "sftp-b.invalid:22", "sftp_pass", "sftp-secret-2"), "", []string{"shop_pass", "sftp_pass"},
+			map[string]string{"sftp_addr": "sftp-b.invalid:22"}},
+	} {
+		before, _ := f.reg.Get(f.ctx, "testsftp", "")
+		err := f.reg.Save(f.ctx, "testsftp", "", tt.in)
+		after, _ := f.reg.Get(f.ctx, "testsftp", "")
+		if tt.asked != "" {
+			e := errs.As(err)
+			if e == nil || !strings.Contains(e.Fields[tt.asked], "入力し直して") || len(e.Fields) != 1 {
+				t.Errorf("%s: %v, want only %s asked for again", tt.name, err, tt.asked)
+			}
+			if after.Values["sftp_addr"] != before.Values["sftp_addr"] || after.Values["api_url"] != before.Values["api_url"] {
+				t.Errorf("%s: a refused save moved the connection: %v", tt.name, after.Values)
+			}
+			continue
+		}
+		if err != nil {
+			t.Errorf("%s: %v", tt.name, err)
+			continue
+		}
+		for _, k := range tt.keeps {
+			if !after.HasSecret(k) {
+				t.Errorf("%s: %s was cleared", tt.name, k)
+			}
+		}
+		for k, v := range tt.values {
+			if after.Values[k] != v {
+				t.Errorf("%s: %s = %q, want %q", tt.name, k, after.Values[k], v)
+			}
+		}
+		if tt.name == "SFTP moved with its password" {
+			if got, _ := after.Secret("sftp_pass"); got != "sftp-secret-2" {
+				t.Errorf("%s: sftp_pass %q", tt.name, got)
+			}
+		}
+	}
+	bad := pgProvider("", "x")
+	bad.Key = "badguard"
+	bad.Fields[2].Guards = []string{"shop_id"}
+	if _, err := f.reg.Declare(bad); err == nil || !strings.Contains(err.Error(), "not a secret") {
+		t.Errorf("guarding a non-secret field: %v", err)
+	}
+}
+
 func TestPerShop(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
