@@ -195,7 +195,20 @@ func (s *Store) CreateOrders(ctx context.Context, orders []Order) ([]Order, erro
 	return s.createOrders(ctx, orders, nil, nil)
 }
 
-func (s *Store) createOrders(ctx context.Context, orders []Order, also []Also, pay func(context.Context, *db.Tx, Order) error) ([]Order, error) {
+// CreateOrdersTx validates and saves orders in the caller's transaction, so a room can write
+// its own rows for the new orders (the provider's reference, the history) atomically with them.
+func (s *Store) CreateOrdersTx(ctx context.Context, tx *db.Tx, orders []Order) ([]Order, error) {
+	out, err := s.validateNew(orders)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.insertOrders(ctx, tx, out); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (s *Store) validateNew(orders []Order) ([]Order, error) {
 	out := make([]Order, len(orders))
 	now := s.now()
 	for i, o := range orders {
@@ -210,7 +223,15 @@ func (s *Store) createOrders(ctx context.Context, orders []Order, also []Also, p
 		}
 		out[i] = v
 	}
-	err := s.db.InTx(ctx, func(tx *db.Tx) error {
+	return out, nil
+}
+
+func (s *Store) createOrders(ctx context.Context, orders []Order, also []Also, pay func(context.Context, *db.Tx, Order) error) ([]Order, error) {
+	out, err := s.validateNew(orders)
+	if err != nil {
+		return nil, err
+	}
+	err = s.db.InTx(ctx, func(tx *db.Tx) error {
 		if err := s.insertOrders(ctx, tx, out); err != nil || len(out) != 1 {
 			return err
 		}

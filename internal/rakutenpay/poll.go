@@ -1,0 +1,318 @@
+package rakutenpay
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"kessai/internal/commerce"
+	"kessai/internal/platform/db"
+	"kessai/internal/platform/errs"
+	"kessai/internal/provider/rakuten"
+)
+
+// Report is what one poll of a shop did.
+type Report struct {
+	ShopID    string   `json:"shop_id"`
+	Skipped   string   `json:"skipped,omitempty"` // why the shop was not polled
+	Imported  int      `json:"imported"`
+	Confirmed int      `json:"confirmed"`
+	Read      int      `json:"read"`      // Rakuten orders of existing slips read
+	Updated   int      `json:"updated"`   // slips changed by a rule
+	Noted     int      `json:"noted"`     // new history lines without a slip change
+	Unchanged int      `json:"unchanged"` // read, nothing new
+	Conflicts int      `json:"conflicts"` // edited by staff meanwhile: tried again next poll
+	Unmapped  int      `json:"unmapped"`
+	Failed    int      `json:"failed"`
+	Problems  []string `json:"problems,omitempty"`
+}
+
+func (r *Report) problem(format string, args ...any) {
+	if len(r.Problems) < 50 {
+		r.Problems = append(r.Problems, fmt.Sprintf(format, args...))
+	}
+}
+
+// importProgress are the Rakuten states a new slip is made from: an order already shipped or
+// cancelled when first seen is not a new slip.
+var importProgress = []rakuten.OrderProgress{rakuten.ProgressAwaitingConfirm, rakuten.ProgressRakutenHandling,
+	rakuten.ProgressAwaitingShipment, rakuten.ProgressAwaitingChange}
+
+// Poll imports shop's new Rakuten orders and applies Rakuten's state to its slips. A poll
+// that fails half-way is simply run again: imports are keyed by the Rakuten order number and
+// every rule compares before it writes.
+func (s *Service) Poll(ctx context.Context, shopID string) (Report, error) {
+	rep := Report{ShopID: shopID}
+	cfg, err := s.Config(ctx, shopID)
+	if err != nil {
+		return rep, err
+	}
+	if !cfg.Import {
+		rep.Skipped = "受注取込を利用しない設定です"
+		return rep, nil
+	}
+	now := s.clock.Now()
+	if err := s.checkUsable(cfg, now); err != nil {
+		return rep, errors.Join(err, s.recordPoll(ctx, shopID, time.Time{}, rep, err))
+	}
+	st, err := s.PollState(ctx, shopID)
+	if err != nil {
+		return rep, err
+	}
+	from := now.Add(-s.lookback)
+	if !st.SearchedTo.IsZero() {
+		from = st.SearchedTo.Add(-s.overlap)
+	}
+	read, pollErr := s.importNew(ctx, cfg, from, now, &rep)
+	searched := now
+	if pollErr != nil {
+		searched = time.Time{}
+	}
+	if pollErr == nil {
+		pollErr = s.sync(ctx, cfg, read, &rep)
+	}
+	if rakuten.IsUnauthorized(pollErr) {
+		_ = s.conns.Record(ctx, ProviderKey, shopID, explain(pollErr))
+	}
+	if err := s.recordPoll(ctx, shopID, searched, rep, pollErr); err != nil {
+		return rep, errors.Join(pollErr, err)
+	}
+	if pollErr != nil {
+		return rep, explain(pollErr)
+	}
+	return rep, nil
+}
+
+// checkUsable refuses to call Rakuten with an expired licenseKey or without any mapping.
+func (s *Service) checkUsable(cfg *ShopConfig, now time.Time) error {
+	if exp, err := cfg.Expired(now); err != nil {
+		return err
+	} else if exp {
+		return errs.Conflict("licenseKey の有効期限（" + cfg.ExpiresOn + "）が過ぎているため楽天に接続しません。RMS で新しいキーを発行して 設定 › 外部連携設定 に入力してください")
+	}
+	if len(cfg.Mapping) == 0 {
+		return errs.Conflict("楽天の決済方法と kessai の支払方法の対応付けが1つもありません。設定 › 外部連携設定 › 楽天市場 で設定してから取り込みます")
+	}
+	return nil
+}
+
+// importNew searches [from, to] for orders and creates the slips not made yet, 100 at a time.
+// It returns the orders it read, so the sync need not read them again.
+func (s *Service) importNew(ctx context.Context, cfg *ShopConfig, from, to time.Time, rep *Report) (map[string]rakuten.Order, error) {
+	read := map[string]rakuten.Order{}
+	var batch []rakuten.Order
+	var toConfirm []string
+	flush := func() error {
+		if len(batch) == 0 {
+			return nil
+		}
+		made, err := s.importBatch(ctx, cfg, batch, rep)
+		batch = batch[:0]
+		for _, o := range made {
+			if o.OrderProgress == rakuten.ProgressAwaitingConfirm && cfg.AutoConfirm {
+				toConfirm = append(toConfirm, o.OrderNumber)
+			}
+		}
+		return err
+	}
+	q := rakuten.SearchQuery{DateType: rakuten.DateOrdered, Start: from, End: to, OrderProgressList: importProgress}
+	for o, err := range cfg.Client.Orders(ctx, q) {
+		if err != nil {
+			return read, errors.Join(fmt.Errorf("rakutenpay: search %s: %w", cfg.ShopID, err), flush())
+		}
+		read[o.OrderNumber] = o
+		batch = append(batch, o)
+		if len(batch) == rakuten.MaxGetOrder {
+			if err := flush(); err != nil {
+				return read, err
+			}
+		}
+	}
+	if err := flush(); err != nil {
+		return read, err
+	}
+	if len(toConfirm) > 0 {
+		if err := s.confirm(ctx, cfg, toConfirm, rep); err != nil {
+			return read, err
+		}
+		for _, n := range toConfirm {
+			delete(read, n) // confirmed: Rakuten moved it on, read it again
+		}
+	}
+	return read, nil
+}
+
+// importBatch creates the slips of the orders of batch that have none, with their links and
+// history lines, in one transaction. It returns the orders it made slips for.
+func (s *Service) importBatch(ctx context.Context, cfg *ShopConfig, batch []rakuten.Order, rep *Report) ([]rakuten.Order, error) {
+	nums := make([]any, len(batch))
+	for i, o := range batch {
+		nums[i] = o.OrderNumber
+	}
+	have, err := db.Strings(ctx, s.db, `SELECT rakuten_number FROM rakutenpay_orders WHERE shop_id = ? AND rakuten_number IN (`+
+		db.Placeholders(len(nums))+`)`, append([]any{cfg.ShopID}, nums...)...)
+	if err != nil {
+		return nil, fmt.Errorf("rakutenpay: existing slips: %w", err)
+	}
+	exists := map[string]bool{}
+	for _, n := range have {
+		exists[n] = true
+	}
+	now := s.clock.Now().UTC()
+	var slips []commerce.Order
+	var made []rakuten.Order
+	var unmapped []rakuten.Order
+	for _, o := range batch {
+		if exists[o.OrderNumber] {
+			continue
+		}
+		code := o.Settlement.Method()
+		method := cfg.Mapping[code]
+		if method == "" {
+			unmapped = append(unmapped, o)
+			continue
+		}
+		slip, err := commerce.ValidateOrder(slipFrom(cfg.ShopID, method, &o))
+		if err != nil {
+			rep.Failed++
+			rep.problem("楽天の注文 %s を伝票にできません: %s", o.OrderNumber, errs.As(err).Error())
+			continue
+		}
+		slips = append(slips, slip)
+		made = append(made, o)
+	}
+	if len(slips) == 0 && len(unmapped) == 0 {
+		return nil, nil
+	}
+	err = s.db.InTx(ctx, func(tx *db.Tx) error {
+		created, err := s.store.CreateOrdersTx(ctx, tx, slips)
+		if err != nil {
+			return err
+		}
+		links := make([]Link, len(created))
+		for i, sl := range created {
+			o := made[i]
+			links[i] = Link{OrderID: sl.ID, ShopID: cfg.ShopID, Number: o.OrderNumber, Settlement: o.Settlement.Method(),
+				OrderedAt: o.OrderDatetime.UTC(), BasisAt: o.OrderDatetime.UTC(), Progress: o.OrderProgress, Watch: true, CheckedAt: now}
+			if _, err := s.store.AppendOrderHistory(ctx, tx, commerce.OrderEvent{OrderID: sl.ID, Room: Room, Kind: "import",
+				Summary: fmt.Sprintf("楽天の注文 %s を取り込みました（%s・%s）", o.OrderNumber, o.OrderProgress.Label(), o.Settlement.Method().Label()),
+				Detail:  orderDetail(&o)}); err != nil {
+				return err
+			}
+		}
+		if err := insertLinks(ctx, tx, links); err != nil {
+			return err
+		}
+		for _, o := range made {
+			if _, err := tx.ExecContext(ctx, `DELETE FROM rakutenpay_unmapped WHERE shop_id = ? AND rakuten_number = ?`, cfg.ShopID, o.OrderNumber); err != nil {
+				return err
+			}
+		}
+		for _, o := range unmapped {
+			code := o.Settlement.Method()
+			if _, err := tx.ExecContext(ctx, `INSERT INTO rakutenpay_unmapped (shop_id, rakuten_number, settlement_code, settlement_name, seen_at)
+				VALUES (?, ?, ?, ?, ?) ON CONFLICT (shop_id, rakuten_number) DO UPDATE SET settlement_code = excluded.settlement_code,
+				settlement_name = excluded.settlement_name`, cfg.ShopID, o.OrderNumber, int(code), o.Settlement.Name, now); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("rakutenpay: import %d orders: %w", len(slips), err)
+	}
+	rep.Imported += len(made)
+	rep.Unmapped += len(unmapped)
+	for _, o := range unmapped {
+		rep.problem("楽天の注文 %s の決済方法 %d %s は kessai の支払方法に対応付けられていないため取り込みませんでした", o.OrderNumber, int(o.Settlement.Method()), o.Settlement.Name)
+	}
+	return made, nil
+}
+
+// slipFrom is the new slip of a Rakuten order: source api, 新規受付 (起票済), 未入金, 未承認,
+// 承認日 empty. Rakuten's prices include tax; postage, 代引料 and the payment charge are the
+// slip's shipping fee, so the slip's total is Rakuten's requestPrice before coupons and points.
+func slipFrom(shopID, method string, o *rakuten.Order) commerce.Order {
+	sl := commerce.Order{ShopID: shopID, Source: "api", OrderedAt: o.OrderDatetime.UTC(), PaymentMethod: method,
+		OrderStatus: "new", PaymentStatus: "unpaid", ExternalRef: o.OrderNumber,
+		ShippingFee: o.PostagePrice + o.DeliveryPrice + o.PaymentCharge}
+	if commerce.AuthorizationStatuses.Valid("pending") && method == "rakuten_pay" {
+		sl.AuthorizationStatus = "pending"
+	}
+	if len(o.Packages) > 0 {
+		p := o.Packages[0]
+		sl.ShipName = strings.TrimSpace(p.Sender.FamilyName + " " + p.Sender.FirstName)
+		sl.ShipPostalCode = p.Sender.ZipCode1 + p.Sender.ZipCode2
+		sl.ShipAddress = p.Sender.Prefecture + p.Sender.City + p.Sender.SubAddress
+	}
+	sl.ShipPhone = o.Orderer.PhoneNumber1 + o.Orderer.PhoneNumber2 + o.Orderer.PhoneNumber3
+	for _, p := range o.Packages {
+		for _, it := range p.Items {
+			rate := int(it.TaxRate*100 + 0.5)
+			if rate != 8 && rate != 10 && rate != 0 {
+				rate = 10
+			}
+			sku := it.ManageNumber
+			if it.ItemNumber != "" {
+				sku = it.ItemNumber
+			}
+			sl.Lines = append(sl.Lines, commerce.OrderLine{SKU: sku, Name: it.ItemName, UnitPrice: it.Price, Quantity: max(it.Units, 1), TaxRate: rate})
+		}
+	}
+	if len(sl.Lines) == 0 {
+		sl.Lines = []commerce.OrderLine{{Name: "楽天の注文 " + o.OrderNumber, UnitPrice: o.GoodsPrice, Quantity: 1, TaxRate: 10}}
+	}
+	return sl
+}
+
+func orderDetail(o *rakuten.Order) string {
+	flag := "null"
+	if o.Settlement.RakutenPayFlag != nil {
+		flag = strconv.Itoa(*o.Settlement.RakutenPayFlag)
+	}
+	d := fmt.Sprintf("orderNumber=%s orderProgress=%d settlementMethodCode=%d rpaySettlementFlag=%s requestPrice=%d orderDatetime=%s",
+		o.OrderNumber, int(o.OrderProgress), int(o.Settlement.Method()), flag, o.RequestPrice, o.OrderDatetime)
+	if !o.ShippingInstDatetime.IsZero() {
+		d += " shippingInstDatetime=" + o.ShippingInstDatetime.String()
+	}
+	return d
+}
+
+// confirm sends confirmOrder for the new slips' orders (100 → 200) and notes each answer.
+func (s *Service) confirm(ctx context.Context, cfg *ShopConfig, numbers []string, rep *Report) error {
+	res, err := cfg.Client.ConfirmOrder(ctx, numbers)
+	if res == nil {
+		return err
+	}
+	byNumber := map[string]rakuten.Messages{}
+	for _, m := range res.Messages {
+		byNumber[m.OrderNumber] = append(byNumber[m.OrderNumber], m)
+	}
+	werr := s.db.InTx(ctx, func(tx *db.Tx) error {
+		for _, n := range numbers {
+			ms, ok := byNumber[n]
+			if !ok {
+				continue
+			}
+			var id string
+			if err := tx.QueryRowContext(ctx, `SELECT order_id FROM rakutenpay_orders WHERE shop_id = ? AND rakuten_number = ?`, cfg.ShopID, n).Scan(&id); err != nil {
+				return err
+			}
+			sum := "楽天へ注文確認を送りました（注文確認待ち → 楽天処理中）"
+			if ms.HasErrors() {
+				sum = "楽天へ注文確認を送りましたが拒否されました: " + ms.Errors()[0].Text
+				rep.problem("注文確認 %s: %s", n, ms.Errors()[0].String())
+			} else {
+				rep.Confirmed++
+			}
+			if _, err := s.store.AppendOrderHistory(ctx, tx, commerce.OrderEvent{OrderID: id, Room: Room, Kind: "confirm", Summary: sum, Detail: ms[0].String()}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	return errors.Join(err, werr)
+}
