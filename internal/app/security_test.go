@@ -568,6 +568,26 @@ func secHeaders(t *testing.T, c *secCounts) {
 			}
 		}
 	}
+	// Nothing else kessai keeps in its data dir (the master key, simulator state) is open to
+	// other users either. (The dir itself is the operator's; this one is the test's.)
+	dataDir := inst.App.Config.DataDir
+	err := filepath.WalkDir(dataDir, func(p string, d os.DirEntry, err error) error {
+		if err != nil || p == dataDir {
+			return err
+		}
+		fi, err := d.Info()
+		if err != nil {
+			return err
+		}
+		c.probes.Add(1)
+		if fi.Mode().Perm()&0o077 != 0 {
+			t.Errorf("%s: mode %v, want no access for group and others", p, fi.Mode().Perm())
+		}
+		return nil
+	})
+	if err != nil {
+		t.Error(err)
+	}
 }
 
 func secSecureCookies(t *testing.T, c *secCounts) {
