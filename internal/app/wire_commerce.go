@@ -29,6 +29,10 @@ func (a *App) wireCommerce(ctx context.Context) error {
 		log = &audit.Log{Now: a.Clock.Now, RequestID: web.RequestID}
 	}
 	a.Commerce = commerce.NewStore(a.DB, a.Clock, log)
+	// CSV files over 1 MB are imported by csv.import jobs, with a progress page.
+	if err := a.Commerce.UseImportQueue(a.Jobs, commerce.DefaultImportInRequest); err != nil {
+		return fmt.Errorf("csv import jobs: %w", err)
+	}
 
 	// Bulk actions run as River jobs (kind bulk.run) so a restart or a second instance picks
 	// up an interrupted run; items already done are never redone.

@@ -60,22 +60,23 @@ func registerCSVAPI(v1 *api.API, h apiHandlers) {
 			exportCSV(e.write))
 	}
 	imports := []struct {
-		path, id, tag, summary string
-		run                    func(r *http.Request) (ImportResult, error)
+		path, id, tag, summary, kind string
 	}{
-		{"/api/v1/cases/import", "importCases", "買取ケース", "買取ケースをCSVで一括登録（全件か0件）",
-			func(r *http.Request) (ImportResult, error) { return h.s.ImportCases(r.Context(), r.Body) }},
-		{"/api/v1/customers/import", "importCustomers", "顧客", "顧客をCSVで一括登録（全件か0件）",
-			func(r *http.Request) (ImportResult, error) { return h.s.ImportCustomers(r.Context(), r.Body) }},
-		{"/api/v1/orders/import", "importOrders", "受注", "受注をCSVで一括登録（同じ受注キーの行が1伝票。全件か0件）",
-			func(r *http.Request) (ImportResult, error) { return h.s.ImportOrders(r.Context(), r.Body) }},
+		{"/api/v1/cases/import", "importCases", "買取ケース", "買取ケースをCSVで一括登録（全件か0件）", "cases"},
+		{"/api/v1/customers/import", "importCustomers", "顧客", "顧客をCSVで一括登録（全件か0件）", "customers"},
+		{"/api/v1/orders/import", "importOrders", "受注", "受注をCSVで一括登録（同じ受注キーの行が1伝票。全件か0件）", "orders"},
 	}
 	for _, im := range imports {
 		v1.Handle(api.Operation{Method: http.MethodPost, Path: im.path, Perm: auth.PermOperate, ID: im.id, Tag: im.tag,
 			Summary: im.summary, Upload: true, Description: "本文はCSVファイルそのもの（CP932 または UTF-8、既定で1GBまで: KESSAI_MAX_IMPORT_BYTES）、または multipart/form-data の file 欄。" +
-				"エラーがあれば何も登録せず422を返し、fields に「rows.行番号.列名」ごとの理由を入れます（行番号はExcelと同じく見出しが1行目）。",
-			RequestMedia: csvMedia, Response: ImportJSON{}}, importCSV(im.run))
+				"エラーがあれば何も登録せず422を返し、fields に「rows.行番号.列名」ごとの理由を入れます（行番号はExcelと同じく見出しが1行目）。" +
+				"1MBを超えるファイル（または async=true）はジョブで取り込み、202 と取込（Location: /api/v1/imports/{id}）を返します。進み具合と結果は GET /api/v1/imports/{id} で確認してください。",
+			Query:        []api.Param{{Name: "async", Type: "boolean", Description: "true: 大きさによらずジョブで取り込み、202を返す"}},
+			RequestMedia: csvMedia, Response: ImportJSON{}}, importCSV(h.s, im.kind))
 	}
+	v1.Handle(api.Operation{Method: http.MethodGet, Path: "/api/v1/imports/{id}", Perm: auth.PermOperate, ID: "getImport", Tag: "CSV取込",
+		Summary: "ジョブで取り込むCSVの進み具合と結果（行数・登録件数・行ごとのエラー）", Response: ImportRun{}},
+		api.Get(h.s.GetImport, func(r ImportRun) ImportRun { return r }))
 }
 
 // exportFiltered is the write of an export of the records the query's list filter selects.
@@ -112,12 +113,24 @@ func exportCSV(write func(r *http.Request, w io.Writer, tmpl string, enc jpcsv.E
 	}
 }
 
-func importCSV(run func(r *http.Request) (ImportResult, error)) http.HandlerFunc {
+func importCSV(s *Store, kind string) http.HandlerFunc {
+	run := importRunners[kind]
 	return func(w http.ResponseWriter, r *http.Request) {
-		if !csvBody(w, r) {
+		up, ok := csvBody(w, r)
+		if !ok {
 			return
 		}
-		res, err := run(r)
+		if s.ImportAsJob(up.Size, r.URL.Query().Get("async") == "true") {
+			im, err := s.StartImport(r.Context(), kind, up.Keep(), up.Filename, up.Size)
+			if err != nil {
+				web.WriteError(w, r, err)
+				return
+			}
+			w.Header().Set("Location", "/api/v1/imports/"+im.ID)
+			web.WriteJSON(w, http.StatusAccepted, im)
+			return
+		}
+		res, err := run(s, r.Context(), r.Body, ImportOptions{})
 		if err != nil {
 			web.WriteError(w, r, rowErrors(err))
 			return
@@ -129,7 +142,7 @@ func importCSV(run func(r *http.Request) (ImportResult, error)) http.HandlerFunc
 // csvBody makes r.Body the CSV, received on disk (web.Uploaded): the body itself (text/csv, or
 // no type), or the part "file" of a multipart/form-data upload (curl -F file=@cases.csv). Other
 // types are refused with 415 and what to send instead; it reports whether the handler may go on.
-func csvBody(w http.ResponseWriter, r *http.Request) bool {
+func csvBody(w http.ResponseWriter, r *http.Request) (*web.Upload, bool) {
 	mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	switch mt {
 	case "", "text/csv", "text/plain", "application/csv", "application/vnd.ms-excel", "application/octet-stream", "multipart/form-data":
@@ -137,25 +150,25 @@ func csvBody(w http.ResponseWriter, r *http.Request) bool {
 		web.WriteJSON(w, http.StatusUnsupportedMediaType, web.ErrorBody{Error: web.ErrorDetail{Code: "unsupported_media_type",
 			Message:   "Content-Type " + mt + " は取り込めません。CSVファイルを本文そのまま（Content-Type: text/csv）か、multipart/form-data の file 欄で送ってください",
 			RequestID: web.RequestID(r.Context())}})
-		return false
+		return nil, false
 	}
 	up, err := web.Uploaded(r, nil)
 	if errors.Is(err, web.ErrNoUpload) || (err == nil && mt == "multipart/form-data" && up.Field != "file") {
 		web.WriteError(w, r, errs.Invalid("入力内容を確認してください").Field("file", "CSVファイルを本文そのままか、multipart の file という名前の欄に入れて送ってください"))
-		return false
+		return nil, false
 	}
 	if err != nil {
 		web.WriteError(w, r, err)
-		return false
+		return nil, false
 	}
 	f, err := up.Open()
 	if err != nil {
 		web.WriteError(w, r, err)
-		return false
+		return nil, false
 	}
 	context.AfterFunc(r.Context(), func() { f.Close() })
 	r.Body = f
-	return true
+	return up, true
 }
 
 // rowErrors puts a CSV's row errors into the error body's fields as "rows.<row>.<column>", the

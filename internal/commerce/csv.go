@@ -34,7 +34,8 @@ type ImportResult struct {
 	Rows     int          `json:"rows"`     // data rows read
 	Created  int          `json:"created"`  // records created (orders: one per 受注キー)
 	IDs      []string     `json:"ids"`
-	Codes    []string     `json:"codes"` // their human numbers, in file order
+	Codes    []string     `json:"codes"` // their human numbers, in file order (the first maxListed)
+	LastCode string       `json:"-"`     // the last record's number, listed or not
 	Errors   jpcsv.Errors `json:"errors,omitempty"`
 }
 

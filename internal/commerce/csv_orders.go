@@ -309,6 +309,9 @@ func (s *Store) importOrdersWhole(ctx context.Context, r io.Reader, also []Also)
 	for _, o := range created[:min(len(created), maxListed)] {
 		res.IDs, res.Codes = append(res.IDs, o.ID), append(res.Codes, o.Number)
 	}
+	if len(created) > 0 {
+		res.LastCode = created[len(created)-1].Number
+	}
 	s.afterImport(ctx, len(created), "orders", "order_lines")
 	return res, nil
 }

@@ -156,6 +156,7 @@ func (s *Store) importFile(ctx context.Context, src io.Reader, opt ImportOptions
 				first = id
 			}
 			out.Created++
+			out.LastCode = code
 			if len(out.IDs) < maxListed {
 				out.IDs, out.Codes = append(out.IDs, id), append(out.Codes, code)
 			}

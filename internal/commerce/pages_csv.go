@@ -1,6 +1,7 @@
 package commerce
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -9,6 +10,7 @@ import (
 	"os"
 	"strconv"
 
+	"kessai/internal/platform/db"
 	"kessai/internal/platform/errs"
 	"kessai/internal/platform/jpcsv"
 	"kessai/internal/web"
@@ -160,6 +162,20 @@ func (p *Pages) importUpload(kind string) http.HandlerFunc {
 		data := map[string]any{"Kind": k}
 		status := http.StatusOK
 		view := web.View{Title: k.Title, Nav: k.Nav, Data: data}
+		if uerr == nil && p.store.ImportAsJob(up.Size, false) {
+			// A large file is imported by a job; its page shows the progress and the outcome.
+			run, err := p.store.StartImport(r.Context(), k.Key, up.Keep(), up.Filename, up.Size,
+				func(ctx context.Context, tx *db.Tx, id string) error { return once.Claim(ctx, tx, "/imports/"+id) })
+			if once.Repeat(w, r, err) {
+				return
+			}
+			if err != nil {
+				p.fail(w, r, err)
+				return
+			}
+			http.Redirect(w, r, "/imports/"+run.ID, http.StatusSeeOther)
+			return
+		}
 		var file io.ReadCloser
 		if uerr == nil {
 			file, uerr = up.Open()
@@ -192,6 +208,22 @@ func (p *Pages) importUpload(kind string) http.HandlerFunc {
 		}
 		p.render.Render(w, r, status, "commerce/import.html", view)
 	}
+}
+
+// showImport is an import's page: while its job runs, the phase and rows done of the total
+// (reloaded every two seconds); then the records created, or every row error.
+func (p *Pages) showImport(w http.ResponseWriter, r *http.Request) {
+	run, err := p.store.GetImport(r.Context(), r.PathValue("id"))
+	if err != nil {
+		p.fail(w, r, err)
+		return
+	}
+	k := importKinds[run.Kind]
+	phase := map[string]string{PhaseChecking: "全行を確認中", PhaseWriting: "登録中"}[run.Phase]
+	p.render.Render(w, r, http.StatusOK, "commerce/import_run.html", web.View{Title: k.Title, Nav: k.Nav, Data: map[string]any{
+		"Kind": k, "Run": run, "Status": ImportStatuses.Lookup(run.Status), "Phase": phase,
+		"Done": web.Comma(run.RowsDone), "Total": web.Comma(run.RowsTotal), "Created": web.Comma(run.Created),
+		"ErrorCount": web.Comma(run.ErrorCount), "Size": web.FormatBytes(run.FileSize)}})
 }
 
 func (p *Pages) exportCustomers(w http.ResponseWriter, r *http.Request) {

@@ -65,6 +65,8 @@ func (p *Pages) Routes(s *web.Shell) {
 	s.HandleFunc(http.MethodPost, "/subscriptions/{id}", auth.PermOperate, "定期受注の保存", p.updateSubscription)
 	s.HandleFunc(http.MethodPost, "/subscriptions/{id}/status", auth.PermOperate, "定期受注の休止・再開・解約", p.setSubscriptionStatus)
 
+	s.HandleFunc(http.MethodGet, "/imports/{id}", auth.PermOperate, "CSV取込の進み具合と結果", p.showImport)
+
 	s.HandleFunc(http.MethodGet, "/settings/shops", auth.PermAdmin, "店舗一覧", p.listShops)
 	s.HandleFunc(http.MethodGet, "/settings/shops/new", auth.PermAdmin, "店舗の登録画面", p.newShop)
 	s.HandleFunc(http.MethodPost, "/settings/shops", auth.PermAdmin, "店舗の登録", p.createShop)

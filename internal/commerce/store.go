@@ -28,6 +28,8 @@ type Store struct {
 	ext []ListExtension
 	// payments are the rooms' payment handlers by method (registered while wiring).
 	payments map[string]*PaymentHandler
+	// imports runs large CSV imports as jobs (UseImportQueue); nil runs them in the request.
+	imports *importQueue
 }
 
 // NewStore returns a store over d; a is the audit log every change is recorded in.
