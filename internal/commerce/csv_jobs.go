@@ -110,8 +110,8 @@ var importRunners = map[string]func(s *Store, ctx context.Context, f io.Reader, 
 type importQueue struct {
 	q         *jobs.Queue
 	inRequest int64
-	mu   sync.Mutex
-	live map[string]ImportProgress
+	mu        sync.Mutex
+	live      map[string]ImportProgress
 }
 
 // DefaultImportInRequest is the largest file imported while its request waits (about 4,000
