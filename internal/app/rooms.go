@@ -2,6 +2,7 @@ package app
 
 import (
 	"kessai/internal/cardupdate"
+	"kessai/internal/kantan"
 	"kessai/internal/payout"
 	"kessai/internal/room"
 )
@@ -13,5 +14,6 @@ func Rooms() []room.Room {
 	return []room.Room{
 		payout.Plugin,
 		cardupdate.Plugin,
+		kantan.Plugin,
 	}
 }

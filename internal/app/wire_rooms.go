@@ -33,6 +33,7 @@ func (a *App) wireRooms(ctx context.Context) error {
 			return fmt.Errorf("room %s is listed twice", r.Name)
 		}
 		seen[r.Name] = true
+		a.Platform.Web.Foreign = append(a.Platform.Web.Foreign, r.Foreign...)
 		if err := r.Attach(ctx, a.host(r)); err != nil {
 			return fmt.Errorf("room %s: %w", r.Name, err)
 		}

@@ -42,6 +42,11 @@ type Room struct {
 	// queue, commerce, the connections and the sandbox exist, and before the API document is
 	// built; whatever it registers on h is all kessai knows of the room.
 	Attach func(ctx context.Context, h *Host) error
+	// Foreign are path prefixes the room serves to another site (a provider's return and
+	// notification posts): kessai's session cookie is ignored there, as on the simulators, so
+	// a buyer logged in as staff is not refused for lacking a CSRF token. Their routes are
+	// auth.PermPublic and check the provider's own proof.
+	Foreign []string
 }
 
 // Host is everything a room may use while attaching. Fields are ready to use; a room keeps
