@@ -1,6 +1,7 @@
 package app_test
 
 import (
+	"bufio"
 	"fmt"
 	"io"
 	"net"
@@ -90,6 +91,61 @@ func secAbortedUpload(t *testing.T, c *secCounts) {
 	if left := tempFiles(t, uploads); len(left) > 0 {
 		t.Errorf("a refused import left %v", left)
 	}
+}
+
+// secUploadNotAllowed: a session whose role may not import (a viewer, with a valid CSRF token)
+// is refused before one byte of its file is read or written: the 403 arrives while most of
+// the announced body is still unsent, and the upload dir stays empty. The API likewise.
+func secUploadNotAllowed(t *testing.T, c *secCounts) {
+	uploads := t.TempDir()
+	inst := secStart(t, func(cfg *app.Config) { cfg.UploadDir = uploads })
+	viewer := inst.Client(t, auth.RoleViewer)
+	key := inst.APIKey(t, auth.RoleViewer)
+	addr := strings.TrimPrefix(inst.URL, "http://")
+	u, _ := url.Parse(inst.URL)
+	var cookie string
+	for _, ck := range viewer.HTTP.Jar.Cookies(u) {
+		cookie += ck.Name + "=" + ck.Value + "; "
+	}
+	const boundary = "secboundary"
+	for _, tt := range []struct{ what, head, prefix string }{
+		{"viewer session imports on the page", "POST /customers/import HTTP/1.1\r\nHost: " + addr + "\r\nCookie: " + cookie +
+			"\r\nContent-Type: multipart/form-data; boundary=" + boundary + "\r\n",
+			"--" + boundary + "\r\nContent-Disposition: form-data; name=\"csrf_token\"\r\n\r\n" + viewer.CSRF + "\r\n" +
+				"--" + boundary + "\r\nContent-Disposition: form-data; name=\"file\"; filename=\"big.csv\"\r\n\r\n"},
+		{"viewer key imports on the API", "POST /api/v1/customers/import HTTP/1.1\r\nHost: " + addr + "\r\nAuthorization: Bearer " + key +
+			"\r\nContent-Type: text/csv\r\n", ""},
+	} {
+		conn, err := net.Dial("tcp", addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// 64 MB announced, 512 KB sent: a server that reads the file before refusing would
+		// wait for the rest (a minute, the upload pace) instead of answering.
+		if _, err := io.WriteString(conn, tt.head+"Content-Length: 67108864\r\n\r\n"+tt.prefix); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := io.Copy(conn, zeros(512<<10)); err != nil {
+			t.Fatal(err)
+		}
+		_ = conn.SetReadDeadline(time.Now().Add(30 * time.Second))
+		line, _ := bufio.NewReader(conn).ReadString('\n')
+		left := tempFiles(t, uploads)
+		conn.Close()
+		c.expect(t, tt.what, statusOf(line), line, http.StatusForbidden)
+		if len(left) > 0 {
+			t.Errorf("%s: the file was written before the refusal: %v", tt.what, left)
+		}
+	}
+}
+
+// statusOf is the code of an HTTP status line ("HTTP/1.1 403 Forbidden"), 0 if none.
+func statusOf(line string) int {
+	var code int
+	if _, err := fmt.Sscanf(line, "HTTP/1.1 %d", &code); err != nil {
+		return 0
+	}
+	return code
 }
 
 // secServerTimeouts: the server the app configures bounds every phase of a connection, in

@@ -81,6 +81,7 @@ func TestSecurity(t *testing.T) {
 			{"one unencodable record does not block an export", secUnencodable},
 			{"secure cookies behind https", secSecureCookies},
 			{"an aborted or refused upload leaves nothing", secAbortedUpload},
+			{"an upload the role may not make is never read", secUploadNotAllowed},
 			{"server timeouts", secServerTimeouts},
 			{"account-wide backoff", secAccountBackoff},
 			{"a moved endpoint gets no stored secret", secEndpointMove},

@@ -16,6 +16,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"kessai/internal/platform/auth"
 	"kessai/internal/platform/errs"
 )
 
@@ -108,7 +109,7 @@ func (rt *Router) Bound(l Limits, next http.Handler) http.Handler {
 				rt.fail(w, r, tooLarge(l.MaxUpload))
 				return
 			}
-			st := &uploadState{limits: l, rc: rc}
+			st := &uploadState{limits: l, rc: rc, perm: rt.perms[pattern]}
 			_ = rc.SetReadDeadline(time.Now().Add(l.UploadIdle))
 			r.Body = &pacedReader{r: http.MaxBytesReader(w, r.Body, l.MaxUpload), st: st}
 			defer st.cleanup()
@@ -274,6 +275,7 @@ type uploadKey struct{}
 type uploadState struct {
 	limits   Limits
 	rc       *http.ResponseController
+	perm     auth.Perm // the route's: a principal without it gets none of its file written
 	mu       sync.Mutex
 	received bool
 	up       *Upload
@@ -328,6 +330,12 @@ func Uploaded(r *http.Request, check func(url.Values) error) (*Upload, error) {
 	defer st.mu.Unlock()
 	if !st.received {
 		st.received = true
+		// The CSRF middleware reads the form before the route's guard has run: a session the
+		// guard will refuse (a viewer importing) must not get its file written first.
+		if p := auth.FromContext(r.Context()); st.perm != "" && st.perm != auth.PermPublic && (p == nil || !p.Can(st.perm)) {
+			st.err = errs.Forbidden("この操作を行う権限がありません")
+			return nil, st.err
+		}
 		st.up, st.err = st.receive(r, check)
 		// Writing the answer gets its own time from here: the server's write deadline ran
 		// while the file was arriving. After a failed upload the read deadline stays, so the
