@@ -381,4 +381,3 @@ func (s *Service) serveNotify(w http.ResponseWriter, r *http.Request) {
 	}
 	_, _ = io.WriteString(w, gmopg.NotificationAck)
 }
-
