@@ -4,6 +4,7 @@ import (
 	"kessai/internal/cardupdate"
 	"kessai/internal/kantan"
 	"kessai/internal/payout"
+	"kessai/internal/rakutenpay"
 	"kessai/internal/room"
 )
 
@@ -15,5 +16,6 @@ func Rooms() []room.Room {
 		payout.Plugin,
 		cardupdate.Plugin,
 		kantan.Plugin,
+		rakutenpay.Plugin,
 	}
 }

@@ -22,6 +22,8 @@ func orderQuery() []api.Param {
 		api.StatusParam("order_status", OrderStatuses),
 		api.StatusParam("payment_status", PaymentStatuses),
 		api.StatusParam("authorization_status", AuthorizationStatuses),
+		{Name: "deposit_status", Description: "入金状況（payment_status と同じ。番号 0 未入金・1 一部入金・2 入金済み も可）"},
+		{Name: "approval_status", Description: "承認状況（authorization_status と同じ。番号 0 承認不要・10 未承認・30 承認済 も可）"},
 		api.StatusParam("payment_method", PaymentMethods),
 		api.StatusParam("source", OrderSources),
 		api.DateParam("ordered_from", "受注日（から、JST）"),

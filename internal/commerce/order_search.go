@@ -4,10 +4,13 @@ import (
 	"context"
 	"fmt"
 	"net/url"
+	"slices"
+	"sort"
 	"strings"
 	"time"
 
 	"kessai/internal/platform/db"
+	"kessai/internal/platform/status"
 )
 
 // OrderFilter is a search of orders. The zero value matches every order.
@@ -60,8 +63,8 @@ func (OrderFilter) FromQuery(v url.Values) (OrderFilter, error) {
 		Customer:              q.str("customer"),
 		CustomerID:            q.str("customer_id"),
 		OrderStatuses:         q.codes("order_status", OrderStatuses),
-		PaymentStatuses:       q.codes("payment_status", PaymentStatuses),
-		AuthorizationStatuses: q.codes("authorization_status", AuthorizationStatuses),
+		PaymentStatuses:       union(q.codes("payment_status", PaymentStatuses), q.alias("deposit_status", PaymentStatuses, depositNumbers)),
+		AuthorizationStatuses: union(q.codes("authorization_status", AuthorizationStatuses), q.alias("approval_status", AuthorizationStatuses, approvalNumbers)),
 		PaymentMethods:        q.codes("payment_method", PaymentMethods),
 		Sources:               q.codes("source", OrderSources),
 		OrderedFrom:           q.date("ordered_from", "受注日（から）"),
@@ -230,4 +233,50 @@ func (s *Store) eachOrder(ctx context.Context, w *where, tail string, extra []an
 		}
 	}
 	return rows.Err()
+}
+
+// deposit_status and approval_status are payment_status and authorization_status as a mall
+// integration names them, also with the numbers such tools use (入金状況 0 未入金, 1 一部入金,
+// 2 入金済み; 承認状況 0 承認不要, 10 未承認, 30 承認済).
+var (
+	depositNumbers  = map[string]string{"0": "unpaid", "1": "partially_paid", "2": "paid"}
+	approvalNumbers = map[string]string{"0": "not_required", "10": "pending", "30": "authorized"}
+)
+
+// alias reads key like codes, translating the numbers first.
+func (q *queryReader) alias(key string, set *status.Set, numbers map[string]string) []string {
+	vals := q.list(key)
+	for i, v := range vals {
+		if c, ok := numbers[v]; ok {
+			vals[i] = c
+		} else if !set.Valid(v) {
+			q.f.Add(key, fmt.Sprintf("%sに「%s」はありません。使える値: %s（番号 %s も可）", set.Name(), v, codesAndLabels(set), numberList(numbers)))
+		}
+	}
+	return vals
+}
+
+func numberList(m map[string]string) string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Slice(keys, func(i, j int) bool { return len(keys[i]) < len(keys[j]) || len(keys[i]) == len(keys[j]) && keys[i] < keys[j] })
+	out := ""
+	for _, k := range keys {
+		if out != "" {
+			out += "・"
+		}
+		out += k + "=" + m[k]
+	}
+	return out
+}
+
+func union(a, b []string) []string {
+	for _, v := range b {
+		if !slices.Contains(a, v) {
+			a = append(a, v)
+		}
+	}
+	return a
 }

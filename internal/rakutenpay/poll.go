@@ -46,6 +46,11 @@ var importProgress = []rakuten.OrderProgress{rakuten.ProgressAwaitingConfirm, ra
 // every rule compares before it writes.
 func (s *Service) Poll(ctx context.Context, shopID string) (Report, error) {
 	rep := Report{ShopID: shopID}
+	// One poll of a shop at a time in this process (the periodic job and a 今すぐ取込); across
+	// instances the unique Rakuten order number keeps a slip from being made twice.
+	mu := s.shopLock(shopID)
+	mu.Lock()
+	defer mu.Unlock()
 	cfg, err := s.Config(ctx, shopID)
 	if err != nil {
 		return rep, err

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
 
 	"kessai/internal/commerce"
@@ -46,6 +47,8 @@ type Service struct {
 	lookback    time.Duration
 	overlap     time.Duration
 	log         *slog.Logger
+
+	locks sync.Map // shop ID → *sync.Mutex
 
 	// BeforeWrite, when set (tests), runs after a sync decided and before it writes: a staff
 	// edit made there must win over the poll.
@@ -126,4 +129,9 @@ func (s *Service) SetShippable(ctx context.Context, codes []string) error {
 			ON CONFLICT (key) DO UPDATE SET value = excluded.value`, settingShippable, v)
 		return err
 	})
+}
+
+func (s *Service) shopLock(shopID string) *sync.Mutex {
+	m, _ := s.locks.LoadOrStore(shopID, &sync.Mutex{})
+	return m.(*sync.Mutex)
 }
