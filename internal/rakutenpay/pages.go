@@ -3,13 +3,13 @@ package rakutenpay
 import (
 	"bytes"
 	"context"
-	"time"
 	"embed"
 	"errors"
 	"fmt"
 	"html/template"
 	"net/http"
 	"strconv"
+	"time"
 
 	"kessai/internal/commerce"
 	"kessai/internal/platform/auth"
@@ -82,10 +82,10 @@ func (p *pages) tab() commerce.OrderTab {
 				"Order": o, "Link": l, "Linked": l.OrderID != "", "History": mine,
 				"Progress": l.Progress.Label(), "Payment": l.PaymentStatus.Label(), "Method": l.Settlement.Label(),
 				"Cancel": CancelStates.Label(l.CancelState), "CancelLevel": CancelStates.Lookup(l.CancelState).Level,
-				"CanRevert":  pr.Can(auth.PermOperate) && o.OrderStatus != "cancelled" && o.OrderStatus != "shipped",
-				"CanCancel":  pr.Can(auth.PermMoney) && l.OrderID != "" && o.OrderStatus == "cancelled" && l.Progress.Cancellable() && (l.CancelState == "" || l.CancelState == CancelFailed),
-				"Reasons":    reasons,
-				"CSRFToken":  pr.CSRFToken,
+				"CanRevert": pr.Can(auth.PermOperate) && o.OrderStatus != "cancelled" && o.OrderStatus != "shipped",
+				"CanCancel": pr.Can(auth.PermMoney) && l.OrderID != "" && o.OrderStatus == "cancelled" && l.Progress.Cancellable() && (l.CancelState == "" || l.CancelState == CancelFailed),
+				"Reasons":   reasons,
+				"CSRFToken": pr.CSRFToken,
 			})
 			return template.HTML(buf.String()), err
 		}}
