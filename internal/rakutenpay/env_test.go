@@ -33,8 +33,10 @@ type env struct {
 	t     testing.TB
 	ctx   context.Context
 	clk   *clock.Sandbox
+	wall  *clock.Sandbox // the attempts' clock
 	db    *db.DB
 	store *commerce.Store
+	audit *audit.Log
 	reg   *connection.Registry
 	sim   *rakutensim.Sim
 	svc   *rakutenpay.Service
@@ -57,6 +59,7 @@ func newEnv(t testing.TB, settings ...map[string]string) *env {
 	e := &env{t: t, clk: clock.NewFrozen(start), calls: map[string]int{}}
 	e.db = dbtest.Open(t, audit.Migrations, secrets.Migrations, commerce.Migrations, attempt.Migrations, rakutenpay.Migrations)
 	al := &audit.Log{Now: e.clk.Now}
+	e.audit = al
 	e.store = commerce.NewStore(e.db, e.clk, al)
 	sealer, err := secrets.New(bytes.Repeat([]byte{7}, 32))
 	if err != nil {
@@ -81,7 +84,8 @@ func newEnv(t testing.TB, settings ...map[string]string) *env {
 	srv := httptest.NewServer(mux)
 	t.Cleanup(srv.Close)
 	e.url = srv.URL + prefix
-	e.log = attempt.New(clock.System{})
+	e.wall = clock.NewFrozen(time.Date(2026, 3, 2, 1, 0, 0, 0, time.UTC))
+	e.log = attempt.New(e.wall)
 	e.svc = rakutenpay.NewService(e.db, e.clk, e.store, e.reg, attempt.NewRunner(e.db, e.log),
 		rakutenpay.Options{Throttles: rakuten.NewThrottles(0), CallTimeout: 10 * time.Second})
 	if err := e.svc.Declare(e.url); err != nil {
