@@ -103,18 +103,8 @@ func (e *env) janitor(d *db.DB, svc *kantan.Service) *attempt.Janitor {
 // and lets the buyer act on the simulator's payment page; it returns the order.
 func (e *env) checkout(amount int64, action gmopgsim.BuyerAction) commerce.Order {
 	e.t.Helper()
-	o, pay, err := e.store.CreateOrderPayment(e.ctx, commerce.Order{ShopID: e.shop.ID, Source: "api", PaymentMethod: "kantan",
-		Lines: []commerce.OrderLine{{Name: "テスト商品", UnitPrice: amount, Quantity: 1}}})
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	if pay["start_url"] == nil || pay["token"] == nil {
-		e.t.Fatalf("no start: %+v", pay)
-	}
-	if action == "" {
-		return o
-	}
-	_, back, err := e.sim.Buy(pay["access_id"].(string), pay["token"].(string), action)
+	o, st := e.create(amount)
+	_, back, err := e.sim.Buy(st.AccessID, st.Token, action)
 	if err != nil {
 		e.t.Fatal(err)
 	}
@@ -190,4 +180,23 @@ func (e *env) setClock(t time.Time) {
 func orderOf(e *env, source string, amount int64) commerce.Order {
 	return commerce.Order{ShopID: e.shop.ID, Source: source, PaymentMethod: "kantan",
 		Lines: []commerce.OrderLine{{Name: "テスト商品", UnitPrice: amount, Quantity: 1}}}
+}
+
+// start is what the buyer's browser posts to StartURL.
+type start struct{ URL, AccessID, Token string }
+
+// create creates a kantan order of amount as POST /api/v1/orders does.
+func (e *env) create(amount int64) (commerce.Order, start) {
+	e.t.Helper()
+	o, pay, err := e.store.CreateOrderPayment(e.ctx, orderOf(e, "api", amount))
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	u, _ := pay["start_url"].(string)
+	a, _ := pay["access_id"].(string)
+	tok, _ := pay["token"].(string)
+	if u == "" || a == "" || tok == "" {
+		e.t.Fatalf("no start: %+v", pay)
+	}
+	return o, start{u, a, tok}
 }

@@ -329,7 +329,9 @@ func (s *Service) apply(ctx context.Context, tx *db.Tx, o *operation, a attempt.
 		if !refusedByPG(out) {
 			msg = o.label + "を GMO-PG に送れませんでした（もう一度実行できます）: " + out.Message
 		}
-		if o.name == OpCapture && refusedByPG(out) && p.Status == StatusAuthorized {
+		// Any failed capture is 売上失敗 (the status sync puts it back to 仮売上 when GMO-PG
+		// still holds the authorization, or 決済完了 when it captured after all).
+		if o.name == OpCapture && p.Status == StatusAuthorized {
 			st, err := readSettings(ctx, tx)
 			if err != nil {
 				return err

@@ -78,7 +78,7 @@ func (p *pages) register(h *room.Host) {
 		return p.svc.SyncOrder(r.Context(), id, "画面から照会")
 	}, "GMO-PG の状態を照会しました")
 	sh.HandleFunc(http.MethodPost, ReturnPath, auth.PermPublic, "かんたん支払いからの戻り（購入者）", p.returned)
-	sh.HandleFunc(http.MethodPost, NotifyPath, auth.PermPublic, "GMO-PG 結果通知", p.svc.serveNotify)
+	sh.HandleFunc(http.MethodPost, NotifyPath, auth.PermPublic, "GMO-PG 結果通知", p.svc.ServeNotify)
 	h.Pages.AddOrderTab(commerce.OrderTab{Key: "kantan", Label: "かんたん決済", Perm: auth.PermView, Order: 20, Render: p.orderTab})
 	h.Pages.AddListExtension(commerce.ListExtension{List: commerce.ListOrders, Perm: auth.PermView,
 		Field:  &web.Field{Name: "x_kantan_status", Label: "決済ステータス（かんたん決済）", Type: "select", Options: web.Options(Statuses)},

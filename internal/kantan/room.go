@@ -359,9 +359,9 @@ func registerAPI(v1 *api.API, svc *Service, store *commerce.Store, enqueueSync f
 	})
 }
 
-// serveNotify is GMO-PG's 結果通知プログラム: "0" when applied (or a ping), anything else makes
+// ServeNotify is GMO-PG's 結果通知プログラム: "0" when applied (or a ping), anything else makes
 // GMO-PG send it again.
-func (s *Service) serveNotify(w http.ResponseWriter, r *http.Request) {
+func (s *Service) ServeNotify(w http.ResponseWriter, r *http.Request) {
 	body, err := io.ReadAll(io.LimitReader(r.Body, 64<<10))
 	w.Header().Set("Content-Type", "text/plain; charset=Shift_JIS")
 	if err == nil {

@@ -12,10 +12,10 @@ CREATE TABLE kantan_payments (
 	pg_status     TEXT NOT NULL DEFAULT '',    -- GMO-PG's last known 取引状態
 	amount        BIGINT NOT NULL,            -- the amount GMO-PG holds
 	tax           BIGINT NOT NULL DEFAULT 0,
-	points_only   INTEGER NOT NULL DEFAULT 0,  -- paid with Ponta points only
+	points_only   BOOLEAN NOT NULL DEFAULT FALSE,  -- paid with Ponta points only
 	auth_deadline TEXT NOT NULL DEFAULT '',    -- YYYY-MM-DD (JST), the authorization's last day
 	captured_at   TIMESTAMPTZ,
-	refund_owed   INTEGER NOT NULL DEFAULT 0,  -- cancelled after capture: refund by hand
+	refund_owed   BOOLEAN NOT NULL DEFAULT FALSE,  -- cancelled after capture: refund by hand
 	reason        TEXT NOT NULL DEFAULT '',    -- the last failure, in Japanese
 	synced_at     TIMESTAMPTZ,
 	created_at    TIMESTAMPTZ NOT NULL,
@@ -37,8 +37,8 @@ CREATE TABLE kantan_notifications (
 CREATE TABLE kantan_settings (
 	id            INTEGER PRIMARY KEY,
 	job_cd        TEXT NOT NULL,
-	extend_auth   INTEGER NOT NULL,
-	ship_capture  INTEGER NOT NULL,
+	extend_auth   BOOLEAN NOT NULL,
+	ship_capture  BOOLEAN NOT NULL,
 	capture_fail  TEXT NOT NULL,
 	updated_at    TIMESTAMPTZ NOT NULL
 );
