@@ -48,6 +48,9 @@ type Service struct {
 	// ConcludeAfter is how long after a call was sent "Yamato has no such order" is taken to
 	// mean it never arrived (2 minutes, past any follow-up window).
 	ConcludeAfter time.Duration
+	// OnCredit, when set, runs in the transaction that records a changed credit decision found
+	// by a status read (与信保留 → OK/NG, an OK → NG flip), to bring the order along.
+	OnCredit func(ctx context.Context, tx *db.Tx, t Txn) error
 }
 
 // NewService returns the room's service. history may be nil (no order history lines).

@@ -1,0 +1,357 @@
+package atobarai_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"kessai/internal/atobarai"
+	"kessai/internal/commerce"
+	"kessai/internal/platform/attempt"
+	"kessai/internal/platform/audit"
+	"kessai/internal/platform/auth"
+	"kessai/internal/platform/db"
+	"kessai/internal/platform/db/dbtest"
+	"kessai/internal/platform/errs"
+	"kessai/internal/provider/yamato"
+	"kessai/internal/sandbox/yamatosim"
+)
+
+// roomEnv is kessai's database with commerce and the room, the simulator over real HTTP and
+// the room's service, on one frozen clock.
+type roomEnv struct {
+	*simEnv
+	t     *testing.T
+	ctx   context.Context
+	db    *db.DB
+	store *commerce.Store
+	svc   *atobarai.Service
+	shop  commerce.Shop
+}
+
+func newRoom(t *testing.T, opts ...func(*yamatosim.Options)) *roomEnv {
+	t.Helper()
+	e := &roomEnv{simEnv: newSim(t, opts...), t: t}
+	e.db = dbtest.Open(t, audit.Migrations, commerce.Migrations, attempt.Migrations, atobarai.Migrations)
+	e.store = commerce.NewStore(e.db, e.clk, &audit.Log{Now: e.clk.Now})
+	e.svc = atobarai.NewService(e.db, e.clk, attempt.NewRunner(e.db, attempt.New(e.clk)), e.clients, e.store, nil)
+	e.svc.FollowUp = 0
+	e.ctx = auth.WithPrincipal(context.Background(), &auth.Principal{Kind: auth.KindUser, ID: "u1", Name: "staff@example.com", Role: auth.RoleAdmin})
+	var err error
+	if e.shop, err = e.store.CreateShop(e.ctx, commerce.Shop{Code: "S1", Name: "本店"}); err != nil {
+		t.Fatal(err)
+	}
+	return e
+}
+
+// order creates a commerce order paid by atobarai with a transaction for req, credited.
+func (e *roomEnv) order(req yamato.CreditRequest) (commerce.Order, atobarai.Txn) {
+	e.t.Helper()
+	o, err := e.store.CreateOrder(e.ctx, commerce.Order{ShopID: e.shop.ID, PaymentMethod: atobarai.PaymentMethod,
+		ShipName: req.Name, ShipPostalCode: req.PostCode, ShipAddress: req.Address, ShipPhone: req.Tel,
+		Lines: []commerce.OrderLine{{Name: "りんご", UnitPrice: req.TotalAmount, Quantity: 1}}})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	tx, err := e.svc.Prepare(e.ctx, o.ID, atobarai.ModeAPI, req)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	if tx, err = e.svc.Credit(e.ctx, tx.ID); err != nil {
+		e.t.Fatal(err)
+	}
+	return o, tx
+}
+
+// TestCreditDecisions: each documented test datum gives its decision, and a request Yamato
+// refuses is a 与信エラー naming Yamato's code.
+func TestCreditDecisions(t *testing.T) {
+	t.Parallel()
+	e := newRoom(t)
+	// An order number Yamato holds already (sent by another system), unknown to kessai.
+	used := creditRequest("山田 太郎", 3000)
+	used.OrderNo = "OTHER-SYSTEM-1"
+	cl, _, _ := e.clients.Client(e.ctx)
+	if _, err := cl.Credit(e.ctx, used); err != nil {
+		t.Fatal(err)
+	}
+	cases := []struct {
+		name     string
+		req      func() yamato.CreditRequest
+		credit   string
+		result   string
+		errorHas string
+	}{
+		{"ご利用可", func() yamato.CreditRequest { return creditRequest("山田 太郎", 3000) }, atobarai.CreditOK, "0", ""},
+		{"ご利用不可", func() yamato.CreditRequest { return creditRequest("不可 花子", 3000) }, atobarai.CreditNG, "1", ""},
+		{"限度額超過（氏名）", func() yamato.CreditRequest { return creditRequest("限度 一郎", 3000) }, atobarai.CreditNG, "2", ""},
+		{"限度額超過（30万円超）", func() yamato.CreditRequest { return creditRequest("山田 太郎", 300001) }, atobarai.CreditNG, "2", ""},
+		{"審査中", func() yamato.CreditRequest { return creditRequest("審査 次郎", 3000) }, atobarai.CreditHold, "3", ""},
+		{"実在しない郵便番号 kaara029E", func() yamato.CreditRequest {
+			r := creditRequest("山田 太郎", 3000)
+			r.PostCode = yamatosim.PostCodeUnknown
+			return r
+		}, atobarai.CreditFailed, "", "kaara029E"},
+		{"使用済みの受注番号 kaara009E", func() yamato.CreditRequest {
+			r := creditRequest("山田 太郎", 3000)
+			r.OrderNo = used.OrderNo
+			return r
+		}, atobarai.CreditFailed, "", "kaara009E"},
+		{"明細の合計が合わない（送る前に kaara101E）", func() yamato.CreditRequest {
+			r := creditRequest("山田 太郎", 3000)
+			r.TotalAmount = 2999
+			return r
+		}, atobarai.CreditFailed, "", "kaara101E"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			_, tx := e.order(c.req())
+			if tx.Credit != c.credit || tx.CreditResult != c.result {
+				t.Fatalf("credit %s result %q, want %s %q", tx.Credit, tx.CreditResult, c.credit, c.result)
+			}
+			if !strings.Contains(tx.LastError, c.errorHas) {
+				t.Errorf("last error %q, want it to name %s", tx.LastError, c.errorHas)
+			}
+			if c.credit == atobarai.CreditOK && tx.Status != "1" {
+				t.Errorf("status %q, want 1 承認済", tx.Status)
+			}
+		})
+	}
+}
+
+// TestFlipOKToNG: the third order to one address within the hour is refused and Yamato
+// withdraws the earlier approved, unshipped ones; the status read shows them as 与信NG
+// (ヤマトが与信取消), on the list's cells, the 後払い filter and the top page.
+func TestFlipOKToNG(t *testing.T) {
+	t.Parallel()
+	e := newRoom(t)
+	req := creditRequest("山田 太郎", 3000)
+	var orders []commerce.Order
+	var txns []atobarai.Txn
+	for i := range 3 {
+		r := req
+		r.OrderNo = ""
+		o, tx := e.order(r)
+		orders, txns = append(orders, o), append(txns, tx)
+		e.clk.Advance(time.Minute)
+		if want := map[bool]string{true: atobarai.CreditNG, false: atobarai.CreditOK}[i == 2]; tx.Credit != want {
+			t.Fatalf("order %d: credit %s, want %s", i+1, tx.Credit, want)
+		}
+	}
+	// The third order ships nothing: only the first two were approved and are withdrawn.
+	e.clk.Advance(atobarai.PollEvery)
+	rep, err := e.svc.PollStatus(e.ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Flipped != 2 || rep.Checked != 2 {
+		t.Fatalf("poll %+v, want 2 checked and 2 flipped", rep)
+	}
+	for _, tx := range txns[:2] {
+		got, _ := e.svc.Txn(e.ctx, tx.ID)
+		if got.Credit != atobarai.CreditNG || !got.Flipped || got.Status != "2" {
+			t.Errorf("%s after the poll: credit %s flipped %v status %s", got.OrderNo, got.Credit, got.Flipped, got.Status)
+		}
+		if c := atobarai.Cell(got); c.Text != "与信NG" || c.Level != "error" || !strings.Contains(c.Detail, "ヤマトが与信取消") {
+			t.Errorf("cell %+v", c)
+		}
+	}
+	hist, err := e.store.OrderHistory(e.ctx, orders[0].ID)
+	if err != nil || !strings.Contains(hist[len(hist)-1].Summary, "ヤマトが与信を取り消しました") {
+		t.Errorf("history %+v, %v", hist, err)
+	}
+	cond, err := atobarai.OrderCond(map[string][]string{"x_atobarai": {"flipped"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids, err := db.Strings(e.ctx, e.db, `SELECT o.id FROM orders o WHERE `+cond.SQL+` ORDER BY o.id`, cond.Args...)
+	if err != nil || len(ids) != 2 || ids[0] != orders[0].ID || ids[1] != orders[1].ID {
+		t.Errorf("flipped filter %v, %v", ids, err)
+	}
+	att, err := e.svc.Attention(e.ctx)
+	if err != nil || len(att) == 0 || att[0].Count != 2 || att[0].Link != "/orders?x_atobarai=flipped" {
+		t.Errorf("attention %+v, %v", att, err)
+	}
+	// Read again: nothing changes twice.
+	e.clk.Advance(atobarai.PollEvery)
+	if rep, err = e.svc.PollStatus(e.ctx); err != nil || rep.Flipped != 0 || rep.Checked != 0 {
+		t.Errorf("second poll %+v, %v (withdrawn transactions are final)", rep, err)
+	}
+}
+
+// TestHoldResolves: a credit 審査中 is 与信保留 and the status read turns it into the result
+// once Yamato decided (30 minutes in the sandbox).
+func TestHoldResolves(t *testing.T) {
+	t.Parallel()
+	e := newRoom(t)
+	_, tx := e.order(creditRequest("審査 次郎", 3000))
+	if tx.Credit != atobarai.CreditHold {
+		t.Fatalf("credit %s", tx.Credit)
+	}
+	e.clk.Advance(atobarai.PollEvery)
+	if _, err := e.svc.PollStatus(e.ctx); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := e.svc.Txn(e.ctx, tx.ID); got.Credit != atobarai.CreditHold {
+		t.Fatalf("after 10 minutes: %s, want still 与信保留", got.Credit)
+	}
+	e.clk.Advance(30 * time.Minute)
+	rep, err := e.svc.PollStatus(e.ctx)
+	if err != nil || rep.Changed != 1 {
+		t.Fatalf("poll %+v, %v", rep, err)
+	}
+	if got, _ := e.svc.Txn(e.ctx, tx.ID); got.Credit != atobarai.CreditOK || got.CreditResult != "0" || got.Status != "1" {
+		t.Fatalf("after review: %+v", got)
+	}
+}
+
+// TestFollowUpWindow: right after a credit Yamato answers 存在しない受注番号. A shipment asked
+// for inside kessai's window is queued without a call; one refused with kaasl008E (kessai's
+// window shorter than Yamato's) is queued again instead of failing; both go once the window
+// passed.
+func TestFollowUpWindow(t *testing.T) {
+	t.Parallel()
+	e := newRoom(t, func(o *yamatosim.Options) { o.FollowUpWindow = 5 * time.Second })
+	no := yamato.WithCheckDigit("30000000001")
+
+	e.svc.FollowUp = 10 * time.Second
+	_, tx := e.order(creditRequest("山田 太郎", 3000))
+	tx, err := e.svc.Ship(e.ctx, tx.ID, atobarai.ShipmentInput{TrackingNo: no})
+	if err != nil || tx.QueuedOp != atobarai.OpShipment || tx.Status != "1" {
+		t.Fatalf("shipment inside the window: %+v, %v", tx, err)
+	}
+	if n := historyCount(e.sim, tx.OrderNo, "出荷情報登録"); n != 0 {
+		t.Fatal("a queued shipment was sent")
+	}
+	if n, err := e.svc.RunQueued(e.ctx); n != 0 || err != nil {
+		t.Fatalf("before the window: ran %d, %v", n, err)
+	}
+	e.clk.Advance(10 * time.Second)
+	if n, err := e.svc.RunQueued(e.ctx); n != 1 || err != nil {
+		t.Fatalf("after the window: ran %d, %v", n, err)
+	}
+	if got, _ := e.svc.Txn(e.ctx, tx.ID); got.Status != "3" || got.TrackingNo != no || got.QueuedOp != "" {
+		t.Fatalf("after the queued shipment: %+v", got)
+	}
+
+	e.svc.FollowUp = 0 // kessai does not wait: Yamato's own answer queues it
+	_, tx2 := e.order(creditRequest("山田 花子", 3000))
+	tx2, err = e.svc.Cancel(e.ctx, tx2.ID)
+	if err != nil || tx2.QueuedOp != atobarai.OpCancel || tx2.LastError != "" {
+		t.Fatalf("cancel refused with kaacl008E: %+v, %v (want queued, no error)", tx2, err)
+	}
+	e.clk.Advance(5 * time.Second)
+	if n, err := e.svc.RunQueued(e.ctx); n != 1 || err != nil {
+		t.Fatalf("queued cancel: ran %d, %v", n, err)
+	}
+	if got, _ := e.svc.Txn(e.ctx, tx2.ID); got.Status != "2" {
+		t.Fatalf("after the queued cancel: %+v", got)
+	}
+}
+
+// TestOperationRules: each refusal names the reason, Yamato's codes included, and nothing
+// changes.
+func TestOperationRules(t *testing.T) {
+	t.Parallel()
+	e := newRoom(t)
+	items := func(total int64) []yamato.Item {
+		return []yamato.Item{{Name: "りんご", Count: 1, UnitPrice: total - 500, SubTotal: total - 500}, {Name: "送料", Count: 1, UnitPrice: 500, SubTotal: 500}}
+	}
+	_, ok := e.order(creditRequest("山田 太郎", 5000))
+	_, ng := e.order(creditRequest("不可 花子", 5000))
+	shared := yamato.WithCheckDigit("40000000001")
+	cases := []struct {
+		name string
+		run  func() (atobarai.Txn, error)
+		kind errs.Kind
+		has  string
+	}{
+		{"送り状番号のチェックデジット", func() (atobarai.Txn, error) {
+			return e.svc.Ship(e.ctx, ok.ID, atobarai.ShipmentInput{TrackingNo: "123456789010"})
+		}, errs.KindInvalid, "チェックデジット"},
+		{"送り状番号の桁数", func() (atobarai.Txn, error) {
+			return e.svc.Ship(e.ctx, ok.ID, atobarai.ShipmentInput{TrackingNo: "1234"})
+		}, errs.KindInvalid, "12桁"},
+		{"与信NGは出荷登録できない", func() (atobarai.Txn, error) {
+			return e.svc.Ship(e.ctx, ng.ID, atobarai.ShipmentInput{TrackingNo: shared})
+		}, errs.KindConflict, "与信NG"},
+		{"後払いに使えない送り状番号 kaasl015E", func() (atobarai.Txn, error) {
+			return e.svc.Ship(e.ctx, ok.ID, atobarai.ShipmentInput{TrackingNo: yamato.WithCheckDigit("00001234567")})
+		}, errs.KindConflict, "kaasl015E"},
+		{"同じ金額で内容だけの変更", func() (atobarai.Txn, error) {
+			return e.svc.Reduce(e.ctx, ok.ID, atobarai.ReduceInput{Total: 5000, Items: items(5000)})
+		}, errs.KindConflict, "支払方法をいったん後払い以外"},
+		{"増額", func() (atobarai.Txn, error) {
+			return e.svc.Reduce(e.ctx, ok.ID, atobarai.ReduceInput{Total: 6000, Items: items(6000)})
+		}, errs.KindConflict, "増額できません"},
+		{"明細の合計が合わない減額", func() (atobarai.Txn, error) {
+			return e.svc.Reduce(e.ctx, ok.ID, atobarai.ReduceInput{Total: 4000, Items: items(4500)})
+		}, errs.KindInvalid, "合いません"},
+		{"出荷日の形式", func() (atobarai.Txn, error) {
+			return e.svc.Ship(e.ctx, ok.ID, atobarai.ShipmentInput{TrackingNo: shared, ShipDate: "2026/03/02"})
+		}, errs.KindInvalid, "YYYY-MM-DD"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			_, err := c.run()
+			if errs.KindOf(err) != c.kind || !strings.Contains(errText(err), c.has) {
+				t.Fatalf("error %v (kind %v), want %v naming %q", err, errs.KindOf(err), c.kind, c.has)
+			}
+		})
+	}
+	if got, _ := e.svc.Txn(e.ctx, ok.ID); got.Total != 5000 || got.Status != "1" || got.TrackingNo != "" {
+		t.Fatalf("refusals changed the transaction: %+v", got)
+	}
+
+	// A reduction, a shipment, then a cancel after shipping; a paid order cannot be cancelled.
+	tx, err := e.svc.Reduce(e.ctx, ok.ID, atobarai.ReduceInput{Total: 4000, Items: items(4000)})
+	if err != nil || tx.Total != 4000 || tx.InitialTotal != 5000 {
+		t.Fatalf("reduce: %+v, %v", tx, err)
+	}
+	if tx, err = e.svc.Ship(e.ctx, ok.ID, atobarai.ShipmentInput{TrackingNo: shared}); err != nil || tx.Status != "3" {
+		t.Fatalf("ship: %+v, %v", tx, err)
+	}
+	if _, err := e.svc.Ship(e.ctx, ok.ID, atobarai.ShipmentInput{TrackingNo: shared}); err != nil {
+		t.Fatalf("the same number again is a no-op: %v", err)
+	}
+	if n := historyCount(e.sim, ok.OrderNo, "出荷情報登録"); n != 1 {
+		t.Fatalf("registered %d times", n)
+	}
+	// Yamato allows three orders per tracking number (kaasl045E for the fourth).
+	for i := range 3 {
+		_, o := e.order(creditRequest("山田 太郎", 3000))
+		_, err := e.svc.Ship(e.ctx, o.ID, atobarai.ShipmentInput{TrackingNo: shared})
+		if i < 2 && err != nil || i == 2 && !strings.Contains(errString(err), "kaasl045E") {
+			t.Fatalf("order %d on one tracking number: %v", i+2, err)
+		}
+	}
+	if err := e.sim.SetStatus(ok.OrderNo, yamato.StatusPaid); err != nil {
+		t.Fatal(err)
+	}
+	e.clk.Advance(atobarai.PollEvery)
+	if _, err := e.svc.Refresh(e.ctx, ok.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.svc.Cancel(e.ctx, ok.ID); errs.KindOf(err) != errs.KindConflict || !strings.Contains(err.Error(), "入金済み") {
+		t.Fatalf("cancel of a paid order: %v", err)
+	}
+}
+
+func errString(err error) string {
+	if err == nil {
+		return ""
+	}
+	return err.Error()
+}
+
+// errText is an error's message with its field messages, as a person sees them.
+func errText(err error) string {
+	s := errString(err)
+	if e := errs.As(err); e != nil {
+		for k, v := range e.Fields {
+			s += " " + k + ": " + v
+		}
+	}
+	return s
+}
