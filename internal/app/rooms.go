@@ -1,6 +1,7 @@
 package app
 
 import (
+	"kessai/internal/atobarai"
 	"kessai/internal/cardupdate"
 	"kessai/internal/kantan"
 	"kessai/internal/payout"
@@ -17,5 +18,6 @@ func Rooms() []room.Room {
 		cardupdate.Plugin,
 		kantan.Plugin,
 		rakutenpay.Plugin,
+		atobarai.Plugin,
 	}
 }

@@ -13,9 +13,11 @@ import (
 
 	"kessai/internal/commerce"
 	"kessai/internal/platform/attempt"
+	"kessai/internal/platform/audit"
 	"kessai/internal/platform/clock"
 	"kessai/internal/platform/db"
 	"kessai/internal/platform/errs"
+	"kessai/internal/platform/mail"
 	"kessai/internal/provider/yamato"
 )
 
@@ -51,6 +53,12 @@ type Service struct {
 	// OnCredit, when set, runs in the transaction that records a changed credit decision found
 	// by a status read (与信保留 → OK/NG, an OK → NG flip), to bring the order along.
 	OnCredit func(ctx context.Context, tx *db.Tx, t Txn) error
+	// Audit records a refused checkout credit (the only trace it leaves).
+	Audit *audit.Log
+	// Mailer sends the 発送完了メール (nil: none configured).
+	Mailer *mail.Sender
+
+	store *commerce.Store
 }
 
 // NewService returns the room's service. history may be nil (no order history lines).
@@ -242,7 +250,14 @@ func (s *Service) applyCredit(ctx context.Context, tx *db.Tx, a attempt.Attempt,
 			credited_at = ?, checked_at = ?, updated_at = ? WHERE id = ? AND attempt_id = ?`, d, o.Code, st, now, now, now, t.ID, a.ID); err != nil {
 			return fmt.Errorf("atobarai: record credit %s: %w", t.ID, err)
 		}
-		return s.note(ctx, tx, t, "credit.answered", fmt.Sprintf("与信の結果: %s（審査結果 %s %s）", CreditStates.Label(d), o.Code, yamato.CreditResult(o.Code).Label()), o.Response)
+		if err := s.note(ctx, tx, t, "credit.answered", fmt.Sprintf("与信の結果: %s（審査結果 %s %s）", CreditStates.Label(d), o.Code, yamato.CreditResult(o.Code).Label()), o.Response); err != nil {
+			return err
+		}
+		if s.OnCredit != nil && t.OrderID != "" {
+			t.Credit = d
+			return s.OnCredit(ctx, tx, t)
+		}
+		return nil
 	case attempt.Failed:
 		if _, err := tx.ExecContext(ctx, `UPDATE atobarai_transactions SET credit = ?, busy = '', last_error = ?, updated_at = ?
 			WHERE id = ? AND attempt_id = ?`, CreditFailed, trimMsg(o.Code+" "+o.Message), now, t.ID, a.ID); err != nil {
@@ -341,7 +356,7 @@ func (s *Service) Ship(ctx context.Context, id string, in ShipmentInput) (Txn, e
 	if day == "" {
 		day = s.today()
 	}
-	shipDay, err := time.ParseInLocation("2006-01-02", day, clock.JST)
+	shipDay, err := parseDay(day)
 	if err != nil {
 		return Txn{}, errs.Invalid("出荷日が正しくありません: "+day).Field("ship_date", "YYYY-MM-DD で入力してください")
 	}
@@ -587,44 +602,16 @@ func (s *Service) applyOp(op string) func(ctx context.Context, tx *db.Tx, a atte
 
 // RunQueued sends the queued operations whose window has passed, and reports how many went.
 func (s *Service) RunQueued(ctx context.Context) (int, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT `+txnColumns+` FROM atobarai_transactions t
-		WHERE t.queued_op <> '' AND t.busy = '' AND t.queued_until <= ? ORDER BY t.queued_until LIMIT 500`, s.now())
+	ids, err := db.Strings(ctx, s.db, `SELECT id FROM atobarai_transactions
+		WHERE queued_op <> '' AND busy = '' AND queued_until <= ? ORDER BY queued_until LIMIT 500`, s.now())
 	if err != nil {
 		return 0, fmt.Errorf("atobarai: queued operations: %w", err)
 	}
-	ts, err := collect(rows)
-	if err != nil {
-		return 0, err
-	}
 	n := 0
 	var errList []error
-	for _, t := range ts {
-		r, err := decodeOp(t.opArgs)
-		if err != nil {
+	for _, id := range ids {
+		if err := s.runQueuedOne(ctx, id); err != nil {
 			errList = append(errList, err)
-			continue
-		}
-		// Take the entry off the queue first: whatever the operation answers (done, refused,
-		// queued again), it is not run twice from here.
-		res, err := s.db.ExecContext(ctx, `UPDATE atobarai_transactions SET queued_op = '', queued_until = NULL
-			WHERE id = ? AND queued_op = ? AND busy = ''`, t.ID, t.QueuedOp)
-		if err != nil {
-			errList = append(errList, err)
-			continue
-		}
-		if k, _ := res.RowsAffected(); k == 0 {
-			continue // another instance took it
-		}
-		switch t.QueuedOp {
-		case OpShipment:
-			_, err = s.Ship(ctx, t.ID, ShipmentInput{TrackingNo: r.Shipment.TrackingNo, ShipDate: r.ShipDate})
-		case OpCancel:
-			_, err = s.Cancel(ctx, t.ID)
-		case OpReduce:
-			_, err = s.Reduce(ctx, t.ID, ReduceInput{Items: r.Reduce.Items, Total: r.Reduce.TotalAmount})
-		}
-		if err != nil {
-			errList = append(errList, fmt.Errorf("%s %s: %w", t.QueuedOp, t.OrderNo, err))
 			continue
 		}
 		n++
@@ -649,3 +636,5 @@ func collect(rows interface {
 	}
 	return out, rows.Err()
 }
+
+func parseDay(s string) (time.Time, error) { return time.ParseInLocation("2006-01-02", s, clock.JST) }

@@ -87,7 +87,7 @@ func exportFiltered[F any](fromQuery func(url.Values) (F, error),
 		if err != nil {
 			return err
 		}
-		return export(r.Context(), w, f, tmpl, enc)
+		return export(withExportQuery(r.Context(), r.URL.Query()), w, f, tmpl, enc)
 	}
 }
 
@@ -119,6 +119,17 @@ func importCSV(s *Store, kind string) http.HandlerFunc {
 		up, ok := csvBody(w, r)
 		if !ok {
 			return
+		}
+		if kind == "orders" {
+			// A room's 取込みデータ種別 (kind=…) is read in the request, all or nothing.
+			if res, ok, err := s.roomImport(r.Context(), importKindOf(r, "kind"), r.Body); ok {
+				if err != nil {
+					web.WriteError(w, r, rowErrors(err))
+					return
+				}
+				web.WriteJSON(w, http.StatusCreated, ImportJSON{Encoding: res.Encoding, Rows: res.Rows, Created: res.Created, IDs: res.IDs, Codes: res.Codes})
+				return
+			}
 		}
 		if s.ImportAsJob(up.Size, r.URL.Query().Get("async") == "true") {
 			im, err := s.StartImport(r.Context(), kind, up.Keep(), up.Filename, up.Size)

@@ -119,6 +119,9 @@ func OrderExportTemplates() []ExportTemplate { return describe(orderTemplates) }
 // ExportOrders writes the orders matching f: TemplateStandard has one row per line (the import
 // format, 受注キー = 受注番号), "shipping" one row per order. CP932 unless enc says otherwise.
 func (s *Store) ExportOrders(ctx context.Context, w io.Writer, f OrderFilter, template string, enc ...jpcsv.Encoding) error {
+	if ok, err := s.roomExport(ctx, w, f, template); ok {
+		return err
+	}
 	t, err := findTemplate(orderTemplates, template)
 	if err != nil {
 		return err

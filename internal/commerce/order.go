@@ -175,6 +175,12 @@ func (s *Store) CreateOrder(ctx context.Context, o Order, also ...Also) (Order, 
 // error of the handler's AfterCreate comes with the saved order.
 func (s *Store) CreateOrderPayment(ctx context.Context, o Order, also ...Also) (Order, map[string]any, error) {
 	var after AfterCreate
+	if h, ok := s.payments[o.PaymentMethod]; ok && h.Authorize != nil {
+		var err error
+		if ctx, o, err = h.Authorize(ctx, o); err != nil {
+			return Order{}, nil, err // refused: nothing is saved
+		}
+	}
 	pay := func(ctx context.Context, tx *db.Tx, o Order) (err error) {
 		after, err = s.paymentCreate(ctx, tx, o)
 		return err

@@ -132,6 +132,9 @@ var importKinds = map[string]importKind{
 	"orders": {Key: "orders", Title: "受注のCSV取込", Nav: "orders", ListPath: "/orders",
 		Help: "1行が明細1行です。同じ受注キーの行が1つの受注伝票になります。",
 		run: func(p *Pages, r *http.Request, f io.Reader, also Also) (ImportResult, error) {
+			if res, ok, err := p.store.roomImport(r.Context(), importKindOf(r, "data_kind"), f); ok {
+				return res, err
+			}
 			return p.store.ImportOrders(r.Context(), f, also)
 		}},
 }
@@ -139,7 +142,7 @@ var importKinds = map[string]importKind{
 func (p *Pages) importForm(kind string) http.HandlerFunc {
 	k := importKinds[kind]
 	return func(w http.ResponseWriter, r *http.Request) {
-		p.render.Render(w, r, http.StatusOK, "commerce/import.html", web.View{Title: k.Title, Nav: k.Nav, Data: map[string]any{"Kind": k}})
+		p.render.Render(w, r, http.StatusOK, "commerce/import.html", web.View{Title: k.Title, Nav: k.Nav, Data: map[string]any{"Kind": k, "DataKinds": p.dataKinds(kind)}})
 	}
 }
 
@@ -159,7 +162,7 @@ func (p *Pages) importUpload(kind string) http.HandlerFunc {
 		if once.Seen(w, r) {
 			return
 		}
-		data := map[string]any{"Kind": k}
+		data := map[string]any{"Kind": k, "DataKinds": p.dataKinds(kind), "DataKind": r.PostForm.Get("data_kind")}
 		status := http.StatusOK
 		view := web.View{Title: k.Title, Nav: k.Nav, Data: data}
 		if uerr == nil && p.store.ImportAsJob(up.Size, false) {
@@ -252,7 +255,7 @@ func (p *Pages) exportOrders(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	p.export(w, r, "orders", func(buf io.Writer, tmpl string, enc jpcsv.Encoding) error {
-		return p.store.ExportOrders(r.Context(), buf, f, tmpl, enc)
+		return p.store.ExportOrders(withExportQuery(r.Context(), r.URL.Query()), buf, f, tmpl, enc)
 	})
 }
 
@@ -272,4 +275,12 @@ func exportsOf(ts []ExportTemplate) []web.Export {
 		out[i] = web.Export{ID: t.ID, Name: t.Name}
 	}
 	return out
+}
+
+// dataKinds are the rooms' 取込みデータ種別 offered on the order import page.
+func (p *Pages) dataKinds(kind string) []OrderImport {
+	if kind != "orders" {
+		return nil
+	}
+	return p.store.orderImports
 }

@@ -37,7 +37,7 @@ func (p *Pages) listOrders(w http.ResponseWriter, r *http.Request) {
 	l.Actions = p.bulk.Actions(r, "order")
 	p.extendFields(r, l, ListOrders)
 	l.Links = []web.Link{{Label: "新規登録", Href: "/orders/new", Primary: true, Perm: auth.PermOperate}, {Label: "CSV取込", Href: "/orders/import", Perm: auth.PermOperate}}
-	l.Exports, l.ExportPath = exportsOf(OrderExportTemplates()), "/orders.csv"
+	l.Exports, l.ExportPath = exportsOf(p.store.orderExportMenu()), "/orders.csv"
 	f, err := p.store.OrderFilterFromQuery(q)
 	if err == nil {
 		f.IDs, err = p.listResult(r, l, f.IDs)

@@ -26,6 +26,12 @@ type PaymentHandler struct {
 	// nil) runs after the commit and answers extra fields the API returns under "payment"
 	// (e.g. start_url, access_id, token for the buyer's browser).
 	Create func(ctx context.Context, tx *db.Tx, o Order) (AfterCreate, error)
+	// Authorize, when set, runs before a new order with the method is saved, outside any
+	// transaction (the network is allowed): a synchronous authorization that decides whether
+	// the order exists at all (クロネコ代金後払い's credit at checkout). Its error refuses the
+	// order and nothing is saved; otherwise it returns the order to save (its statuses set) and
+	// the context the create continues with (to hand Create what it decided).
+	Authorize func(ctx context.Context, o Order) (context.Context, Order, error)
 	// Change runs when an order whose method (before or after the change) is the room's is
 	// saved. The returned AfterCommit (may be nil) runs after the commit.
 	Change func(ctx context.Context, tx *db.Tx, c OrderChange) (AfterCommit, error)

@@ -30,6 +30,9 @@ type Store struct {
 	payments map[string]*PaymentHandler
 	// imports runs large CSV imports as jobs (UseImportQueue); nil runs them in the request.
 	imports *importQueue
+	// orderExports and orderImports are the rooms' order CSV templates and data kinds.
+	orderExports []OrderExport
+	orderImports []OrderImport
 }
 
 // NewStore returns a store over d; a is the audit log every change is recorded in.

@@ -1,0 +1,212 @@
+package atobarai_test
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"kessai/internal/app"
+	"kessai/internal/app/apptest"
+	"kessai/internal/atobarai"
+	"kessai/internal/commerce"
+	"kessai/internal/platform/auth"
+	"kessai/internal/provider/yamato"
+	"kessai/internal/sandbox/mailsim"
+	"kessai/internal/sandbox/yamatosim"
+)
+
+// appEnv is a whole kessai (real DB, real HTTP) talking to its built-in simulators.
+type appEnv struct {
+	t     *testing.T
+	in    *apptest.Instance
+	key   string
+	sim   *yamatosim.Sim
+	mails *mailsim.Catcher
+	shop  commerce.Shop
+	cust  commerce.Customer
+}
+
+func startApp(t *testing.T, env map[string]string) *appEnv {
+	t.Helper()
+	e := &appEnv{t: t}
+	e.in = apptest.Start(t, apptest.Options{Configure: func(c *app.Config) {
+		c.Getenv = func(k string) string {
+			if v, ok := env[k]; ok {
+				return v
+			}
+			return map[string]string{"KESSAI_ATOBARAI_FOLLOW_UP": "0s"}[k]
+		}
+	}})
+	s, ok := e.in.App.Sandbox.Lookup(yamatosim.Name)
+	if !ok {
+		t.Fatal("no yamato simulator")
+	}
+	e.sim = s.Impl.(*yamatosim.Sim)
+	e.sim.SetFollowUpWindow(-1)
+	m, ok := e.in.App.Sandbox.Lookup(mailsim.Name)
+	if !ok {
+		t.Fatal("no mail catcher")
+	}
+	e.mails = m.Impl.(*mailsim.Catcher)
+	e.key = e.in.APIKey(t, auth.RoleAdmin)
+	ctx := auth.WithPrincipal(context.Background(), auth.System("test"))
+	var err error
+	if e.shop, err = e.in.App.Commerce.CreateShop(ctx, commerce.Shop{Code: "S1", Name: "本店"}); err != nil {
+		t.Fatal(err)
+	}
+	if e.cust, err = e.in.App.Commerce.CreateCustomer(ctx, commerce.Customer{Code: "C1", Name: "山田 太郎", NameKana: "ヤマダ タロウ", Email: "taro@example.jp"}); err != nil {
+		t.Fatal(err)
+	}
+	return e
+}
+
+func (e *appEnv) api(method, path string, body any) (*apptest.Response, map[string]any) {
+	e.t.Helper()
+	r := e.in.API(e.t, e.key, method, path, body)
+	var m map[string]any
+	_ = json.Unmarshal([]byte(r.Body), &m)
+	return r, m
+}
+
+var addrN int
+
+func (e *appEnv) orderInput(name string, price int64) map[string]any {
+	addrN++
+	return map[string]any{"shop_id": e.shop.ID, "customer_id": e.cust.ID, "payment_method": "atobarai", "ship_name": name,
+		"ship_postal_code": "100-0005", "ship_address": "東京都千代田区丸の内2-" + strconv.Itoa(addrN) + "-1", "ship_phone": "03-1234-5678",
+		"shipping_fee": 500, "lines": []map[string]any{{"name": "りんご", "unit_price": price, "quantity": 2}}}
+}
+
+func str(m map[string]any, path ...string) string {
+	var v any = m
+	for _, p := range path {
+		mm, _ := v.(map[string]any)
+		v = mm[p]
+	}
+	switch x := v.(type) {
+	case string:
+		return x
+	case float64:
+		b, _ := json.Marshal(x)
+		return string(b)
+	}
+	return ""
+}
+
+// TestCheckoutAndLifecycle runs the API mode over HTTP: checkout with each credit outcome,
+// shipment with the 発送完了メール in the catcher, a reduction, a same-amount edit refused
+// with the workaround, and a cancel.
+func TestCheckoutAndLifecycle(t *testing.T) {
+	t.Parallel()
+	e := startApp(t, nil)
+
+	// 与信OK: the order exists, authorized, with its transaction.
+	r, ok := e.api(http.MethodPost, "/api/v1/orders", e.orderInput("山田 太郎", 2000))
+	if r.Status != http.StatusCreated || str(ok, "payment", "atobarai", "credit") != atobarai.CreditOK || str(ok, "authorization_status") != "authorized" {
+		t.Fatalf("checkout OK: %d %s", r.Status, r.Body)
+	}
+	id := str(ok, "id")
+	_, tx := e.api(http.MethodGet, "/api/v1/orders/"+id+"/atobarai", nil)
+	if str(tx, "credit_label") != "与信OK" || str(tx, "total") != "4500" {
+		t.Fatalf("transaction %v", tx)
+	}
+
+	// 与信NG: refused with the buyer's message, nothing kept but the audit entry.
+	before := countOrders(t, e)
+	r, ng := e.api(http.MethodPost, "/api/v1/orders", e.orderInput("不可 花子", 2000))
+	if r.Status != http.StatusUnprocessableEntity || !strings.Contains(r.Body, atobarai.RefusedMessage) {
+		t.Fatalf("checkout NG: %d %s", r.Status, r.Body)
+	}
+	_ = ng
+	if n := countOrders(t, e); n != before {
+		t.Fatalf("a refused checkout left an order: %d → %d", before, n)
+	}
+	var txns, audits int
+	db := e.in.App.DB
+	if err := db.QueryRowContext(context.Background(), `SELECT COUNT(*) FROM atobarai_transactions`).Scan(&txns); err != nil || txns != 1 {
+		t.Fatalf("transactions %d, %v (want only the approved one)", txns, err)
+	}
+	if err := db.QueryRowContext(context.Background(), `SELECT COUNT(*) FROM audit_log WHERE action = 'atobarai.credit_refused'`).Scan(&audits); err != nil || audits != 1 {
+		t.Fatalf("audit entries %d, %v", audits, err)
+	}
+
+	// 審査中: created 保留 / 与信保留; the re-read after Yamato decided makes it OK.
+	r, hold := e.api(http.MethodPost, "/api/v1/orders", e.orderInput("審査 次郎", 2000))
+	if r.Status != http.StatusCreated || str(hold, "order_status") != "on_hold" || str(hold, "payment", "atobarai", "credit") != atobarai.CreditHold {
+		t.Fatalf("checkout 審査中: %d %s", r.Status, r.Body)
+	}
+	e.in.App.Clock.Advance(31 * time.Minute)
+	r, tx = e.api(http.MethodPost, "/api/v1/orders/"+str(hold, "id")+"/atobarai/refresh", nil)
+	if r.Status != http.StatusOK || str(tx, "credit") != atobarai.CreditOK {
+		t.Fatalf("refresh of the held credit: %d %s", r.Status, r.Body)
+	}
+	_, ho := e.api(http.MethodGet, "/api/v1/orders/"+str(hold, "id"), nil)
+	if str(ho, "authorization_status") != "authorized" || str(ho, "order_status") != "new" {
+		t.Fatalf("the order did not follow the credit: %v", ho)
+	}
+
+	// A content change with the same amount is refused with the workaround; a lower total
+	// reduces at Yamato.
+	r, _ = e.api(http.MethodPatch, "/api/v1/orders/"+id, map[string]any{"lines": []map[string]any{{"name": "みかん", "unit_price": 2000, "quantity": 2}}})
+	if r.Status != http.StatusConflict || !strings.Contains(r.Body, "支払方法をいったん後払い以外") {
+		t.Fatalf("same amount: %d %s", r.Status, r.Body)
+	}
+	r, _ = e.api(http.MethodPatch, "/api/v1/orders/"+id, map[string]any{"lines": []map[string]any{{"name": "りんご", "unit_price": 1500, "quantity": 2}}})
+	if r.Status != http.StatusOK {
+		t.Fatalf("reduce: %d %s", r.Status, r.Body)
+	}
+	_, tx = e.api(http.MethodGet, "/api/v1/orders/"+id+"/atobarai", nil)
+	no := str(tx, "order_no")
+	if so, _ := e.sim.Order(no); str(tx, "total") != "3500" || so.Total != 3500 {
+		t.Fatalf("after the reduction: kessai %s, Yamato %d", str(tx, "total"), so.Total)
+	}
+	r, _ = e.api(http.MethodPatch, "/api/v1/orders/"+id, map[string]any{"lines": []map[string]any{{"name": "りんご", "unit_price": 2500, "quantity": 2}}})
+	if r.Status != http.StatusConflict || !strings.Contains(r.Body, "増額できません") {
+		t.Fatalf("increase: %d %s", r.Status, r.Body)
+	}
+
+	// Shipment: registered at Yamato, the order shipped, the mail in the catcher.
+	tracking := yamato.WithCheckDigit("50000000001")
+	r, sh := e.api(http.MethodPost, "/api/v1/orders/"+id+"/shipment", map[string]any{"tracking_number": tracking})
+	if r.Status != http.StatusConflict || historyCount(e.sim, no, "出荷情報登録") != 0 {
+		t.Fatalf("shipment of a 新規受付 order: %d %s (want 409, nothing sent)", r.Status, r.Body)
+	}
+	if r, _ = e.api(http.MethodPatch, "/api/v1/orders/"+id, map[string]any{"order_status": "awaiting_shipment"}); r.Status != http.StatusOK {
+		t.Fatalf("出荷待ち: %d %s", r.Status, r.Body)
+	}
+	r, sh = e.api(http.MethodPost, "/api/v1/orders/"+id+"/shipment", map[string]any{"tracking_number": tracking})
+	if r.Status != http.StatusOK || str(sh, "atobarai", "status") != "3" || str(sh, "order", "order_status") != "shipped" || str(sh, "mail") != "sent" {
+		t.Fatalf("shipment: %d %s", r.Status, r.Body)
+	}
+	if so, _ := e.sim.Order(no); so.TrackingNo != tracking || so.Status != yamato.StatusShipped {
+		t.Fatalf("Yamato holds %+v", so)
+	}
+	msgs := e.mails.Messages()
+	if len(msgs) != 1 || msgs[0].To[0] != "taro@example.jp" || !strings.Contains(msgs[0].Subject, "発送完了") ||
+		!strings.Contains(msgs[0].Body, tracking) || !strings.Contains(msgs[0].Body, "クロネコ代金後払い") {
+		t.Fatalf("mails %+v", msgs)
+	}
+
+	// Cancel: the held-then-approved order is cancelled at Yamato.
+	r, _ = e.api(http.MethodPost, "/api/v1/orders/"+str(hold, "id")+"/cancel", map[string]any{})
+	if r.Status != http.StatusOK {
+		t.Fatalf("cancel: %d %s", r.Status, r.Body)
+	}
+	_, tx = e.api(http.MethodGet, "/api/v1/orders/"+str(hold, "id")+"/atobarai", nil)
+	if so, _ := e.sim.Order(str(tx, "order_no")); str(tx, "status") != "2" || so.Status != yamato.StatusCancelled {
+		t.Fatalf("after cancel: kessai %s, Yamato %s", str(tx, "status"), so.Status)
+	}
+}
+
+func countOrders(t *testing.T, e *appEnv) int {
+	t.Helper()
+	var n int
+	if err := e.in.App.DB.QueryRowContext(context.Background(), `SELECT COUNT(*) FROM orders`).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
