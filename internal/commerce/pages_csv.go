@@ -165,7 +165,7 @@ func (p *Pages) importUpload(kind string) http.HandlerFunc {
 		data := map[string]any{"Kind": k, "DataKinds": p.dataKinds(kind), "DataKind": r.PostForm.Get("data_kind")}
 		status := http.StatusOK
 		view := web.View{Title: k.Title, Nav: k.Nav, Data: data}
-		if uerr == nil && p.store.ImportAsJob(up.Size, false) {
+		if uerr == nil && r.PostForm.Get("data_kind") == "" && p.store.ImportAsJob(up.Size, false) {
 			// A large file is imported by a job; its page shows the progress and the outcome.
 			run, err := p.store.StartImport(r.Context(), k.Key, up.Keep(), up.Filename, up.Size,
 				func(ctx context.Context, tx *db.Tx, id string) error { return once.Claim(ctx, tx, "/imports/"+id) })
