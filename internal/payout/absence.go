@@ -101,6 +101,9 @@ func (p *Poller) recheck(ctx context.Context, bank Bank, t Transfer) (bool, erro
 	if err != nil {
 		return false, err
 	}
+	if a.Operation == OpBulkRequest {
+		return p.recheckBatch(ctx, bank, t, a)
+	}
 	o, found, err := NewResolver(p.svc, p.bank).find(ctx, bank, a)
 	if err != nil {
 		return false, err

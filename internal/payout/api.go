@@ -23,6 +23,7 @@ type BulkRequestBody struct {
 // ExecuteBody is the body of POST /api/v1/transfers/execute.
 type ExecuteBody struct {
 	TransferIDs []string `json:"transfer_ids" required:"true" doc:"振込ID"`
+	Mode        string   `json:"mode,omitempty" doc:"bulk（既定: まとめて1回の総合振込・銀行の承認は1回）または single（1件ずつ）。実行できる振込が1件だけなら1件の振込で送ります"`
 }
 
 // ExecuteResponse answers an execution: one result per transfer.
@@ -60,7 +61,7 @@ func RegisterAPI(v1 *api.API, svc *Service, exec *Executor) {
 		Response:    Transfer{}, Status: http.StatusOK}, h.clearExport)
 	v1.Handle(api.Operation{Method: http.MethodPost, Path: "/api/v1/transfers/execute", Perm: auth.PermMoney, ID: "executeTransfers", Tag: tag,
 		Summary:     "振込を実行（銀行へ振込依頼を送信。経理・管理者のみ）",
-		Description: "振込ごとに結果を返します。送信後は銀行の承認者の承認を待ち（承認待ち）、銀行の状態に従って振込完了・キャンセル・エラーになります。",
+		Description: "振込ごとに結果を返します。mode=bulk（既定）は選んだ振込を1回の総合振込として送り（承認1回、batch_id が同じ）、明細ごとの結果で各振込が振込完了・エラーになります。送信後は銀行の承認者の承認を待ち（承認待ち）、銀行の状態に従って振込完了・キャンセル・エラーになります。",
 		Request:     ExecuteBody{}, Response: ExecuteResponse{}, Status: http.StatusOK}, h.execute)
 }
 
@@ -157,7 +158,7 @@ func (h apiHandlers) execute(w http.ResponseWriter, r *http.Request) {
 		web.WriteError(w, r, err)
 		return
 	}
-	res, err := h.exec.Execute(r.Context(), in.TransferIDs)
+	res, err := h.exec.ExecuteAs(r.Context(), in.TransferIDs, in.Mode)
 	if err != nil {
 		web.WriteError(w, r, err)
 		return

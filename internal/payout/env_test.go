@@ -121,6 +121,7 @@ func (e *env) openOn(d *db.DB) *room {
 	r.exec.CallTimeout = 10 * time.Second
 	r.janitor = attempt.NewJanitor(d, att)
 	r.janitor.Handle(payout.Room, payout.OpRequest, r.resolver)
+	r.janitor.Handle(payout.Room, payout.OpBulkRequest, payout.NewBatchResolver(svc, e.bank))
 	return r
 }
 

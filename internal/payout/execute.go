@@ -38,11 +38,10 @@ const (
 
 // Executor sends transfers to the bank.
 //
-// Each transfer goes in its own /transfer/request with one item, not grouped into
-// /bulktransfer/request: each then has its own applyNo, approval, expiry and failure, so one bad
-// account never holds up or fails the others, a キャンセル or エラー can be fixed and re-executed
-// alone, and an unknown outcome concerns exactly one transfer. The cost is one approval mail per
-// transfer, which the bank's approver screen lists together anyway.
+// ExecuteOne and Execute send each transfer in its own /transfer/request with one item: it then
+// has its own applyNo, approval, expiry and failure, and an unknown outcome concerns exactly one
+// transfer. ExecuteAs with ModeBulk groups a selection into one 総合振込 (batch.go), approved
+// once; its transfers still follow their own items, so a failed one is fixed and sent alone.
 type Executor struct {
 	svc  *Service
 	bank BankFunc
@@ -72,7 +71,8 @@ type ExecResult struct {
 	Status      string `json:"status"`
 	StatusLabel string `json:"status_label"`
 	Reason      string `json:"reason,omitempty"`
-	Error       string `json:"error,omitempty"` // why it was not executed (state, permission, bank down)
+	Error       string `json:"error,omitempty"`    // why it was not executed (state, permission, bank down)
+	BatchID     string `json:"batch_id,omitempty"` // the 総合振込 it went in (mode bulk)
 }
 
 // Execute sends each transfer; a transfer that cannot be executed is reported in its result, not
@@ -207,7 +207,7 @@ func (e *Executor) claim(ctx context.Context, tx *db.Tx, bank Bank, id string) (
 		}
 		res, err := tx.ExecContext(ctx, `UPDATE transfers SET status = ?, idempotency_key = ?, attempt_id = ?,
 			source_account_id = ?, designated_date = ?, executed_by = ?, executed_at = ?, reason = '', apply_no = '',
-			bank_status = '', completed_at = NULL, updated_at = ? WHERE id = ? AND status = ? AND file_exported_at IS NULL`,
+			bank_status = '', completed_at = NULL, batch_id = '', batch_item = 0, updated_at = ? WHERE id = ? AND status = ? AND file_exported_at IS NULL`,
 			StatusSending, key, attID, bank.AccountID, req.TransferDesignatedDate.String(), actor(ctx), now, now, id, t.Status)
 		if err != nil {
 			return fmt.Errorf("claim transfer %s: %w", id, err)

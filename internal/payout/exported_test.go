@@ -21,12 +21,12 @@ func zenginIn() payout.ZenginInput {
 		BankCode: "0001", BranchCode: "001", AccountType: "1", Account: "0123456", CRLF: true}
 }
 
-// countRequests counts the transfer requests that reach the simulator (calls, not what it holds:
+// countRequests counts the transfer and 総合振込 requests that reach the simulator (calls, not what it holds:
 // a refused call counts too).
 func countRequests(e *env) *atomic.Int64 {
 	var n atomic.Int64
 	e.answer = func(r *http.Request, status int, body []byte) []byte {
-		if r.Method == http.MethodPost && strings.HasSuffix(r.URL.Path, "/transfer/request") {
+		if r.Method == http.MethodPost && (strings.HasSuffix(r.URL.Path, "/transfer/request") || strings.HasSuffix(r.URL.Path, "/bulktransfer/request")) {
 			n.Add(1)
 		}
 		return body

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"strings"
 	"time"
 
 	"github.com/riverqueue/river"
@@ -46,6 +47,7 @@ type ExecuteArgs struct {
 	TransferIDs []string `json:"transfer_ids"`
 	By          string   `json:"by"` // who asked, for executed_by and the audit log
 	ByID        string   `json:"by_id"`
+	Mode        string   `json:"mode,omitempty"` // ModeBulk (default) or ModeSingle
 }
 
 // Kind is the job kind.
@@ -76,6 +78,25 @@ func (w *ExecuteWorker) Work(ctx context.Context, job *river.Job[ExecuteArgs]) e
 	total := len(job.Args.TransferIDs)
 	counts := map[string]int{}
 	refused, exported := 0, 0
+	if job.Args.Mode != ModeSingle {
+		// まとめて: one 総合振込 per MaxBatchItems; each row still says what became of it.
+		res, err := w.Exec.ExecuteAs(ctx, job.Args.TransferIDs, ModeBulk)
+		if err != nil {
+			return fmt.Errorf("execute 総合振込: %w", err)
+		}
+		for _, r := range res {
+			switch {
+			case strings.Contains(r.Error, "全銀ファイルに出力済み"):
+				exported++
+			case r.Error != "":
+				refused++
+			default:
+				counts[r.Status]++
+			}
+		}
+		_ = jobs.Progress(ctx, total, total)
+		return jobs.Finish(ctx, executeResult(counts, refused, exported, total))
+	}
 	for i, id := range job.Args.TransferIDs {
 		t, err := w.Exec.executeWith(ctx, bank, id)
 		switch {
@@ -90,6 +111,11 @@ func (w *ExecuteWorker) Work(ctx context.Context, job *river.Job[ExecuteArgs]) e
 		}
 		_ = jobs.Progress(ctx, i+1, total)
 	}
+	return jobs.Finish(ctx, executeResult(counts, refused, exported, total))
+}
+
+// executeResult is the job's result: the transfers per status, and those not sent.
+func executeResult(counts map[string]int, refused, exported, total int) jobs.Result {
 	var res jobs.Result
 	for _, st := range Statuses.All() {
 		if n := counts[st.Code]; n > 0 {
@@ -103,7 +129,7 @@ func (w *ExecuteWorker) Work(ctx context.Context, job *river.Job[ExecuteArgs]) e
 		res.Counts = append(res.Counts, jobs.Count{Label: "実行できなかった振込（状態が変わっていた）", N: refused})
 	}
 	res.Note = fmt.Sprintf("%d件の振込を銀行へ送信しました", total-refused-exported)
-	return jobs.Finish(ctx, res)
+	return res
 }
 
 // errKind reports whether err is a refusal a person can act on (a state conflict, not found),

@@ -187,6 +187,7 @@ type executeConfirmView struct {
 	Sum        Summary // of Executable
 	Skipped    int     // matching, but in a status that cannot be executed
 	Exported   int     // matching and executable, but in a 全銀 file: never sent by API
+	Mode       string  // まとめて (bulk, default) or 1件ずつ (single), as chosen on the list
 	Conditions []string
 	Back       string
 }
@@ -206,7 +207,7 @@ func (p *Pages) executeSelected(w http.ResponseWriter, r *http.Request) {
 			p.listError(w, r, err)
 			return
 		}
-		v := executeConfirmView{Conditions: describeSearch(r.PostForm), Back: back}
+		v := executeConfirmView{Conditions: describeSearch(r.PostForm), Back: back, Mode: r.PostForm.Get("mode")}
 		for _, t := range ts {
 			if t.Allows(ActExecute) && t.FileExportedAt != nil {
 				v.Exported++
@@ -223,6 +224,10 @@ func (p *Pages) executeSelected(w http.ResponseWriter, r *http.Request) {
 		p.render.Render(w, r, http.StatusOK, "payout/execute_confirm.html", web.View{Title: "振込実行の確認", Nav: "accounting", Data: v})
 		return
 	}
+	mode := r.PostForm.Get("mode")
+	if mode != ModeSingle {
+		mode = ModeBulk
+	}
 	if len(ids) == 0 {
 		web.SetFlashError(w, "振込を選んでください")
 		http.Redirect(w, r, back, http.StatusSeeOther)
@@ -230,7 +235,7 @@ func (p *Pages) executeSelected(w http.ResponseWriter, r *http.Request) {
 	}
 	if len(ids) > syncExecuteMax && p.Enqueue != nil {
 		pr := auth.FromContext(r.Context())
-		where, err := p.Enqueue(r.Context(), ExecuteArgs{TransferIDs: ids, By: pr.Name, ByID: pr.ID})
+		where, err := p.Enqueue(r.Context(), ExecuteArgs{TransferIDs: ids, By: pr.Name, ByID: pr.ID, Mode: mode})
 		if err != nil {
 			p.render.Error(w, r, err)
 			return
@@ -239,7 +244,7 @@ func (p *Pages) executeSelected(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, where, http.StatusSeeOther)
 		return
 	}
-	res, err := p.exec.Execute(r.Context(), ids)
+	res, err := p.exec.ExecuteAs(r.Context(), ids, mode)
 	if err != nil {
 		web.SetFlashError(w, errMessage(err))
 		http.Redirect(w, r, back, http.StatusSeeOther)
@@ -247,12 +252,16 @@ func (p *Pages) executeSelected(w http.ResponseWriter, r *http.Request) {
 	}
 	counts := map[string]int{}
 	var refused []string
+	batches := map[string]int{}
 	for _, x := range res {
 		if x.Error != "" {
 			refused = append(refused, x.Error)
 			continue
 		}
 		counts[x.StatusLabel]++
+		if x.BatchID != "" {
+			batches[x.BatchID]++
+		}
 	}
 	var parts []string
 	for _, st := range Statuses.All() {
@@ -261,6 +270,9 @@ func (p *Pages) executeSelected(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	msg := "振込を実行しました: " + strings.Join(parts, "、")
+	if len(batches) > 0 {
+		msg = fmt.Sprintf("総合振込（%d回・銀行の承認は1回ずつ）で振込を実行しました: %s", len(batches), strings.Join(parts, "、"))
+	}
 	if len(refused) > 0 {
 		msg += "（実行できなかったもの: " + strings.Join(refused, " / ") + "）"
 		web.SetFlashError(w, msg)

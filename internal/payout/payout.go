@@ -29,6 +29,9 @@ const (
 	Room       = "payout"
 	RecordType = "transfer"
 	OpRequest  = "transfer.request"
+	// OpBulkRequest is one 総合振込 (/bulktransfer/request) of a batch of transfers.
+	OpBulkRequest   = "transfer.bulk_request"
+	RecordTypeBatch = "transfer_batch"
 )
 
 // Status codes. They are stable: the database, the API and the tests use them.
@@ -90,6 +93,7 @@ type Transfer struct {
 	CompletedAt     *time.Time `json:"completed_at,omitempty"`
 	Fee             *int64     `json:"fee,omitempty"`              // 振込手数料 of the current request, once the bank reported it
 	FileExportedAt  *time.Time `json:"file_exported_at,omitempty"` // last written to a 全銀 総合振込 file
+	BatchID         string     `json:"batch_id,omitempty"`         // the 総合振込 it was last sent in ("" when sent alone)
 	CreatedAt       time.Time  `json:"created_at"`
 	UpdatedAt       time.Time  `json:"updated_at"`
 }

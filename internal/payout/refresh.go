@@ -23,8 +23,21 @@ func (p *Poller) Refresh(ctx context.Context, id string) (Transfer, bool, error)
 	if err != nil {
 		return t, false, err
 	}
-	changed, err := p.pollOne(ctx, bank, t)
-	if err != nil {
+	var changed bool
+	if t.BatchID != "" {
+		b, err := p.svc.GetBatch(ctx, t.BatchID)
+		if err != nil {
+			return t, false, err
+		}
+		if b.ApplyNo == "" {
+			return t, false, nil
+		}
+		n, err := p.pollBatch(ctx, bank, b)
+		if err != nil {
+			return t, false, err
+		}
+		changed = n > 0
+	} else if changed, err = p.pollOne(ctx, bank, t); err != nil {
 		return t, false, err
 	}
 	t, err = p.svc.Get(ctx, id)

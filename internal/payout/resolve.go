@@ -215,14 +215,24 @@ func (p *Poller) Poll(ctx context.Context) (PollReport, error) {
 	if err != nil {
 		return rep, err
 	}
-	if len(list) == 0 && len(lost) == 0 {
+	batches, err := p.svc.openBatches(ctx)
+	if err != nil {
+		return rep, err
+	}
+	if len(list) == 0 && len(lost) == 0 && len(batches) == 0 {
 		return rep, nil
 	}
 	bank, err := p.bank(ctx)
 	if err != nil {
 		return rep, err
 	}
+	p.pollBatches(ctx, bank, batches, &rep)
+	asked := map[string]bool{} // a 総合振込's transfers share one request: ask once
 	for _, t := range lost {
+		if asked[t.AttemptID] {
+			continue
+		}
+		asked[t.AttemptID] = true
 		rep.Checked++
 		changed, err := p.recheck(ctx, bank, t)
 		if err != nil {
@@ -234,8 +244,8 @@ func (p *Poller) Poll(ctx context.Context) (PollReport, error) {
 		}
 	}
 	for _, t := range list {
-		if t.ApplyNo == "" {
-			continue
+		if t.ApplyNo == "" || t.BatchID != "" {
+			continue // a 総合振込's transfers follow their batch (pollBatches)
 		}
 		rep.Checked++
 		changed, err := p.pollOne(ctx, bank, t)

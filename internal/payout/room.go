@@ -89,6 +89,7 @@ func attach(ctx context.Context, h *room.Host) error {
 	RegisterAPI(h.API, svc, exec)
 
 	h.Resolve(OpRequest, NewResolver(svc, conn.Bank), 0)
+	h.Resolve(OpBulkRequest, NewBatchResolver(svc, conn.Bank), 0)
 	poller := NewPoller(svc, conn.Bank)
 	pages.Poller = poller
 	if err := room.AddWorker(h, &PollWorker{Poller: poller}, "振込状況の確認"); err != nil {

@@ -57,7 +57,7 @@ func actor(ctx context.Context) string {
 const selectTransfer = `SELECT t.id, t.case_id, c.code, t.customer_id, cu.name, t.source_account_id, t.remitter_name,
 	t.memo, t.bank_code, t.bank_name, t.branch_code, t.branch_name, t.account_type, t.account_number, t.holder_kana,
 	t.amount, t.status, t.reason, t.apply_no, t.bank_status, t.idempotency_key, t.attempt_id, t.designated_date,
-	t.requested_by, t.executed_by, t.executed_at, t.completed_at, t.created_at, t.updated_at, t.fee, t.fee_apply_no, t.file_exported_at
+	t.requested_by, t.executed_by, t.executed_at, t.completed_at, t.created_at, t.updated_at, t.fee, t.fee_apply_no, t.file_exported_at, t.batch_id
 	FROM transfers t JOIN purchase_cases c ON c.id = t.case_id JOIN customers cu ON cu.id = t.customer_id`
 
 func scanTransfer(r interface{ Scan(...any) error }) (Transfer, error) {
@@ -68,7 +68,7 @@ func scanTransfer(r interface{ Scan(...any) error }) (Transfer, error) {
 	err := r.Scan(&t.ID, &t.CaseID, &t.CaseCode, &t.CustomerID, &t.CustomerName, &t.SourceAccountID, &t.RemitterName,
 		&t.Memo, &t.BankCode, &t.BankName, &t.BranchCode, &t.BranchName, &t.AccountType, &t.AccountNumber, &t.HolderKana,
 		&t.Amount, &t.Status, &t.Reason, &t.ApplyNo, &t.BankStatus, &t.IdempotencyKey, &t.AttemptID, &t.DesignatedDate,
-		&t.RequestedBy, &t.ExecutedBy, &exec, &done, &t.CreatedAt, &t.UpdatedAt, &fee, &feeApplyNo, &exported)
+		&t.RequestedBy, &t.ExecutedBy, &exec, &done, &t.CreatedAt, &t.UpdatedAt, &fee, &feeApplyNo, &exported, &t.BatchID)
 	if exported.Valid {
 		v := exported.Time.UTC()
 		t.FileExportedAt = &v
@@ -452,6 +452,11 @@ func (s *Service) Delete(ctx context.Context, id string) error {
 		}
 		return s.audit.Record(ctx, tx, audit.Entry{Action: "transfer.delete", RecordType: RecordType, RecordID: id, Before: t})
 	})
+}
+
+// Attempt returns the attempt id (a transfer's AttemptID: its own request or its batch's).
+func (s *Service) Attempt(ctx context.Context, id string) (attempt.Attempt, error) {
+	return s.attempts.Get(ctx, s.db, id)
 }
 
 // Attempts lists the transfer's calls to the bank, oldest first.
