@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"time"
 
 	"kessai/internal/platform/audit"
 	"kessai/internal/platform/auth"
@@ -15,15 +16,19 @@ import (
 
 // The account commands and the standalone sandbox come with the auth and simulator packages.
 
-// apikeyCmd is `kessai apikey create --name NAME --role ROLE`: the key is printed once and
-// stored hashed.
+// apikeyCmd is `kessai apikey create --name NAME --role ROLE [--owner EMAIL] [--expires
+// YYYY-MM-DD]`: the key is printed once and stored hashed. With --owner the key belongs to
+// that user as if made on the API キー page (never above their role, stopped when they are
+// disabled); without, it is the operator's and lives until revoked.
 func apikeyCmd(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	if len(args) == 0 || args[0] != "create" {
-		return errors.New("使い方: kessai apikey create --name NAME --role ROLE [--data DIR]")
+		return errors.New("使い方: kessai apikey create --name NAME --role ROLE [--owner EMAIL] [--expires YYYY-MM-DD] [--data DIR]")
 	}
 	fs := subFlags("apikey create", stderr)
 	name := fs.String("name", "", "what the key is for, e.g. 倉庫システム連携")
 	roleFlag := fs.String("role", "", "role: admin, accountant, staff or viewer")
+	owner := fs.String("owner", "", "email of the user the key belongs to (optional)")
+	expiresFlag := fs.String("expires", "", "last day the key works, YYYY-MM-DD in JST (optional)")
 	data := fs.String("data", "", "data directory (KESSAI_DATA_DIR)")
 	if err := parseFlags(fs, args[1:]); err != nil {
 		return err
@@ -32,12 +37,31 @@ func apikeyCmd(ctx context.Context, args []string, getenv func(string) string, s
 	if err != nil {
 		return errors.New(errs.As(err).Message)
 	}
+	var expires time.Time
+	if *expiresFlag != "" {
+		day, err := time.ParseInLocation("2006-01-02", *expiresFlag, clock.JST)
+		if err != nil {
+			return fmt.Errorf("--expires %q: 有効期限は YYYY-MM-DD の日付で指定してください", *expiresFlag)
+		}
+		expires = day.AddDate(0, 0, 1) // the key works through the whole of that day
+	}
 	svc, done, err := accountService(ctx, *data, getenv, stderr)
 	if err != nil {
 		return err
 	}
 	defer done()
-	key, k, err := svc.CreateAPIKey(auth.WithPrincipal(ctx, auth.System("cli")), *name, role)
+	by := auth.System("cli")
+	if *owner != "" {
+		u, err := svc.UserByEmail(ctx, *owner)
+		if err != nil {
+			return cliError("apikey create", err)
+		}
+		if u.Disabled {
+			return fmt.Errorf("apikey create: %s は無効なユーザーです", u.Email)
+		}
+		by = &auth.Principal{Kind: auth.KindUser, ID: u.ID, Name: "cli（" + u.Email + "）", Role: u.Role}
+	}
+	key, k, err := svc.CreateAPIKeyUntil(auth.WithPrincipal(ctx, by), *name, role, expires)
 	if err != nil {
 		return cliError("apikey create", err)
 	}

@@ -408,11 +408,49 @@ func TestAccountCommands(t *testing.T) {
 		t.Fatalf("duplicate user: %v", err)
 	}
 
+	// A key for a user: never above their role (hanako is 経理), never already expired.
+	for _, tt := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--role", "admin", "--owner", "hanako@example.com"}, "より強いロール"},
+		{[]string{"--role", "staff", "--owner", "nobody@example.com"}, "ユーザーが見つかりません"},
+		{[]string{"--role", "staff", "--expires", "2020-01-01"}, "今より後の日付"},
+		{[]string{"--role", "staff", "--expires", "31/12/2099"}, "YYYY-MM-DD"},
+	} {
+		if _, err := run(append([]string{"apikey", "create", "--name", "経理連携"}, tt.args...)...); err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("apikey create %v: %v, want %q", tt.args, err, tt.want)
+		}
+	}
+	out, err = run("apikey", "create", "--name", "経理連携", "--role", "staff", "--owner", "hanako@example.com", "--expires", "2099-12-31")
+	ownedKey := regexp.MustCompile(`kessai_\S+`).FindString(out)
+	if err != nil || ownedKey == "" {
+		t.Fatalf("apikey create --owner: %q, %v", out, err)
+	}
+
 	// The app started on the same database accepts what the CLI made.
 	inst := apptest.Start(t, apptest.Options{DataDir: env["KESSAI_DATA_DIR"], DatabaseURL: env["KESSAI_DATABASE_URL"]})
 	svc := inst.App.Platform.Auth
 	if p, err := svc.APIKeyPrincipal(context.Background(), key); err != nil || p.Role != auth.RoleStaff {
 		t.Errorf("CLI key: %+v, %v", p, err)
+	}
+	// The owned key dies with its owner.
+	hanako, err := svc.UserByEmail(context.Background(), "HANAKO@example.com")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p, err := svc.APIKeyPrincipal(context.Background(), ownedKey); err != nil || p.Role != auth.RoleStaff {
+		t.Errorf("owned CLI key: %+v, %v", p, err)
+	}
+	sys := auth.WithPrincipal(context.Background(), auth.System("test"))
+	if _, err := svc.SetDisabled(sys, hanako.ID, true); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.APIKeyPrincipal(context.Background(), ownedKey); err == nil {
+		t.Errorf("the owner is disabled and the CLI key made for them still works")
+	}
+	if _, err := svc.SetDisabled(sys, hanako.ID, false); err != nil {
+		t.Fatal(err)
 	}
 	for email, password := range map[string]string{"hanako@example.com": pw[1], "jiro@example.com": "given-password-1"} {
 		if _, err := svc.Login(context.Background(), auth.LoginRequest{Email: email, Password: password}); err != nil {

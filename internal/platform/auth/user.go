@@ -142,6 +142,19 @@ func (s *Service) User(ctx context.Context, q db.Querier, id string) (*User, err
 	return u, nil
 }
 
+// UserByEmail returns the user signing in with email.
+func (s *Service) UserByEmail(ctx context.Context, email string) (*User, error) {
+	email = NormalizeEmail(email)
+	u, _, err := scanUser(s.DB.QueryRowContext(ctx, `SELECT `+userColumns+` FROM users WHERE email = ?`, email))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, errs.NotFound("ユーザーが見つかりません（" + email + "）")
+	}
+	if err != nil {
+		return nil, fmt.Errorf("get user %s: %w", email, err)
+	}
+	return u, nil
+}
+
 // Users lists every user, by email.
 func (s *Service) Users(ctx context.Context) ([]*User, error) {
 	rows, err := s.DB.QueryContext(ctx, `SELECT `+userColumns+` FROM users ORDER BY email`)
