@@ -59,6 +59,16 @@ var apis = map[string]apiFunc{
 	"SearchTradeMulti":  (*Sim).searchTradeMulti,
 }
 
+// formBody is the request's percent-encoded CP932 form. Mounted inside kessai, the host's
+// request guard has already parsed the body into r.PostForm (its values are the raw CP932
+// bytes, percent-decoded): encoded again, it means what was sent.
+func formBody(r *http.Request, limit int64) ([]byte, error) {
+	if r.PostForm != nil {
+		return []byte(r.PostForm.Encode()), nil
+	}
+	return io.ReadAll(io.LimitReader(r.Body, limit))
+}
+
 // serveAPI answers POST /payment/<API>.idPass with HTTP 200 and a raw CP932 body, errors
 // included, as GMO-PG does.
 func (s *Sim) serveAPI(w http.ResponseWriter, r *http.Request) {
@@ -67,7 +77,7 @@ func (s *Sim) serveAPI(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "POST only", http.StatusMethodNotAllowed)
 		return
 	}
-	body, err := io.ReadAll(io.LimitReader(r.Body, 1<<20))
+	body, err := formBody(r, 1<<20)
 	if err != nil {
 		return
 	}

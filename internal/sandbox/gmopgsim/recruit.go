@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"html/template"
-	"io"
 	"net/http"
 	"strconv"
 	"time"
@@ -342,7 +341,7 @@ func writeCP932Page(w http.ResponseWriter, status int, t *template.Template, dat
 }
 
 func readCP932Form(r *http.Request) gmopg.Values {
-	b, _ := io.ReadAll(io.LimitReader(r.Body, 64<<10))
+	b, _ := formBody(r, 64<<10)
 	v, _ := gmopg.ParseForm(b)
 	return v
 }
