@@ -11,6 +11,7 @@ import (
 	"kessai/internal/api"
 	"kessai/internal/commerce"
 	"kessai/internal/platform/jobs"
+	"kessai/internal/platform/jobs/jobsui"
 )
 
 // wireAPI attaches the JSON API: the commerce operations and Idempotency-Key handling of every
@@ -31,6 +32,7 @@ func (a *App) wireAPI(ctx context.Context) error {
 	if a.Commerce != nil {
 		commerce.RegisterAPI(a.API, a.Commerce)
 	}
+	jobsui.RegisterAPI(a.API, a.Jobs)
 	// Innermost: after authentication has put the principal in the context (keys are scoped
 	// per principal), before the route guard and handlers.
 	a.middleware = append([]func(http.Handler) http.Handler{idem.Middleware}, a.middleware...)
