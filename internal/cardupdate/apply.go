@@ -130,31 +130,12 @@ func (s *Service) Apply(ctx context.Context, runID string, f io.ReadSeeker) (Run
 		if n, _ := res.RowsAffected(); n != 1 {
 			return fmt.Errorf("cardupdate %s: run is %s, not waiting for a result", run.Month, run.Status)
 		}
-		stmt, err := tx.Std().PrepareContext(ctx, db.Rebind(tx.Dialect(), `UPDATE cardupdate_results SET result = ?, change_kind = ?,
-			new_expire = ?, new_masked = ?, err_info = ? WHERE run_id = ? AND member_id = ? AND result IS NULL`))
+		ok, err := applyRows(ctx, tx, runID, f)
 		if err != nil {
 			return err
 		}
-		defer stmt.Close()
-		rr := gmopg.NewResultReader(f)
-		for {
-			row, err := rr.Read()
-			if err == io.EOF {
-				break
-			}
-			if err != nil {
-				return err // checked clean above: only a changed file gets here
-			}
-			res, err := stmt.ExecContext(ctx, int(row.Result), int(row.Change), row.NewExpire, row.NewMaskedNo, row.ErrInfo, runID, row.MemberID)
-			if err != nil {
-				return fmt.Errorf("cardupdate: apply row %d: %w", rr.Row(), err)
-			}
-			if n, _ := res.RowsAffected(); n != 1 && len(rejected) < 100 {
-				rejected = append(rejected, fmt.Sprintf("%d行目 会員ID「%s」: 洗替依頼に含まれていないか、2回目の結果です", rr.Row(), row.MemberID))
-			}
-		}
-		if len(rejected) > 0 {
-			return errRejected
+		if !ok {
+			return errMismatch
 		}
 		missing, err := missingMembers(ctx, tx, runID)
 		if err != nil {
@@ -164,17 +145,12 @@ func (s *Service) Apply(ctx context.Context, runID string, f io.ReadSeeker) (Run
 			rejected = missing
 			return errRejected
 		}
-		for _, q := range []string{
-			`UPDATE customer_cards SET expire_ym = (SELECT r.new_expire FROM cardupdate_results r WHERE r.run_id = ? AND r.card_id = customer_cards.id),
-				version = version + 1, updated_at = ?
-				WHERE id IN (SELECT card_id FROM cardupdate_results WHERE run_id = ? AND change_kind > 0)`,
-			`UPDATE customer_cards SET masked_pan = (SELECT r.new_masked FROM cardupdate_results r WHERE r.run_id = ? AND r.card_id = customer_cards.id),
-				updated_at = ?
-				WHERE id IN (SELECT card_id FROM cardupdate_results WHERE run_id = ? AND change_kind = 2 AND new_masked <> '')`,
-		} {
-			if _, err := tx.ExecContext(ctx, q, runID, now, runID); err != nil {
-				return fmt.Errorf("cardupdate: update cards: %w", err)
-			}
+		// New expiries and numbers onto the cards, in one statement.
+		if _, err := tx.ExecContext(ctx, `UPDATE customer_cards SET expire_ym = r.new_expire,
+			masked_pan = CASE WHEN r.change_kind = 2 AND r.new_masked <> '' THEN r.new_masked ELSE customer_cards.masked_pan END,
+			version = customer_cards.version + 1, updated_at = ?
+			FROM cardupdate_results r WHERE r.run_id = ? AND r.change_kind > 0 AND r.card_id = customer_cards.id`, now, runID); err != nil {
+			return fmt.Errorf("cardupdate: update cards: %w", err)
 		}
 		if _, err := tx.ExecContext(ctx, `INSERT INTO cardupdate_card_status (card_id, status, run_id, updated_at)
 			SELECT card_id, CASE result WHEN 0 THEN 'ok' WHEN 1 THEN 'invalid' WHEN 2 THEN 'mismatch' ELSE 'input_error' END, run_id, ?
@@ -200,16 +176,123 @@ func (s *Service) Apply(ctx context.Context, runID string, f io.ReadSeeker) (Run
 			counts[0], counts[1], counts[2], counts[3], runID)
 		return err
 	})
-	if errors.Is(err, errRejected) {
+	if errors.Is(err, errMismatch) {
+		// A record matched no open row of the run: find which ones, row by row, in a
+		// transaction that is always rolled back.
+		var derr error
+		if rejected, derr = s.diagnose(ctx, runID, f); derr != nil {
+			return run, derr
+		}
+	}
+	if errors.Is(err, errRejected) || errors.Is(err, errMismatch) {
 		return s.failed(ctx, run, "結果ファイルを反映できません（何も反映していません）:\n"+strings.Join(rejected, "\n"))
 	}
 	if err != nil {
 		return run, err
 	}
+	if run.Targets >= analyzeAfter {
+		if err := s.db.AnalyzeTables(ctx, "cardupdate_card_status", "customer_cards"); err != nil {
+			return run, err
+		}
+	}
 	return s.GetRun(ctx, s.db, runID)
 }
 
-var errRejected = errors.New("cardupdate: result file rejected")
+var (
+	errRejected = errors.New("cardupdate: result file rejected")
+	errMismatch = errors.New("cardupdate: a result record matched no open row")
+)
+
+// applyBatch is how many result records one UPDATE writes (6 values each, below both engines'
+// parameter limits): a million records are 2,000 statements, not a million round trips.
+const applyBatch = 500
+
+// applyRows writes the result records of f into the run's rows, applyBatch a statement. ok is
+// false when a statement matched fewer rows than it had records (a 会員ID not in the run, or a
+// second result for one); the caller then rolls back and diagnoses.
+func applyRows(ctx context.Context, tx *db.Tx, runID string, f io.Reader) (bool, error) {
+	rr := gmopg.NewResultReader(f)
+	args := make([]any, 0, applyBatch*6+1)
+	n := 0
+	flush := func() (bool, error) {
+		if n == 0 {
+			return true, nil
+		}
+		// VALUES columns are column1… on both engines; every value is sent as text.
+		q := `UPDATE cardupdate_results SET result = CAST(v.column2 AS INTEGER), change_kind = CAST(v.column3 AS INTEGER),
+			new_expire = v.column4, new_masked = v.column5, err_info = v.column6
+			FROM (VALUES ` + strings.TrimSuffix(strings.Repeat("(?, ?, ?, ?, ?, ?), ", n), ", ") + `) AS v
+			WHERE cardupdate_results.run_id = ? AND cardupdate_results.member_id = v.column1 AND cardupdate_results.result IS NULL`
+		res, err := tx.ExecContext(ctx, q, append(args, runID)...)
+		if err != nil {
+			return false, fmt.Errorf("cardupdate: apply rows up to %d: %w", rr.Row(), err)
+		}
+		got, err := res.RowsAffected()
+		if err != nil {
+			return false, err
+		}
+		ok := got == int64(n)
+		args, n = args[:0], 0
+		return ok, nil
+	}
+	for {
+		row, err := rr.Read()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return false, err // checked clean before: only a changed file gets here
+		}
+		args = append(args, row.MemberID, strconv.Itoa(int(row.Result)), strconv.Itoa(int(row.Change)), row.NewExpire, row.NewMaskedNo, row.ErrInfo)
+		if n++; n == applyBatch {
+			if ok, err := flush(); !ok || err != nil {
+				return false, err
+			}
+		}
+	}
+	return flush()
+}
+
+// diagnose reads f again and names every record that matches no open row of the run (at most
+// 100), applying each alone in a transaction it rolls back.
+func (s *Service) diagnose(ctx context.Context, runID string, f io.ReadSeeker) ([]string, error) {
+	if _, err := f.Seek(0, io.SeekStart); err != nil {
+		return nil, err
+	}
+	var rejected []string
+	err := s.db.InTx(ctx, func(tx *db.Tx) error {
+		stmt, err := tx.Std().PrepareContext(ctx, db.Rebind(tx.Dialect(), `UPDATE cardupdate_results SET result = ?
+			WHERE run_id = ? AND member_id = ? AND result IS NULL`))
+		if err != nil {
+			return err
+		}
+		defer stmt.Close()
+		rr := gmopg.NewResultReader(f)
+		for len(rejected) < 100 {
+			row, err := rr.Read()
+			if err == io.EOF {
+				break
+			}
+			if err != nil {
+				return err
+			}
+			res, err := stmt.ExecContext(ctx, int(row.Result), runID, row.MemberID)
+			if err != nil {
+				return fmt.Errorf("cardupdate: check row %d: %w", rr.Row(), err)
+			}
+			if n, _ := res.RowsAffected(); n != 1 {
+				rejected = append(rejected, fmt.Sprintf("%d行目 会員ID「%s」: 洗替依頼に含まれていないか、2回目の結果です", rr.Row(), row.MemberID))
+			}
+		}
+		return errRollback
+	})
+	if !errors.Is(err, errRollback) {
+		return nil, err
+	}
+	return rejected, nil
+}
+
+var errRollback = errors.New("cardupdate: diagnosis only")
 
 func missingMembers(ctx context.Context, tx *db.Tx, runID string) ([]string, error) {
 	var n int

@@ -25,7 +25,7 @@ import (
 const prefix = "/sandbox/gmopg"
 
 type env struct {
-	t     *testing.T
+	t     testing.TB
 	ctx   context.Context
 	clk   *clock.Sandbox
 	db    *db.DB
@@ -39,7 +39,7 @@ type env struct {
 
 // newEnv is kessai's database with the room's tables, the simulator over real HTTP and SFTP,
 // and the room's service, all on one frozen clock at start.
-func newEnv(t *testing.T, start time.Time, opts ...func(*gmopgsim.Options)) *env {
+func newEnv(t testing.TB, start time.Time, opts ...func(*gmopgsim.Options)) *env {
 	t.Helper()
 	e := &env{t: t, clk: clock.NewFrozen(start)}
 	e.db = dbtest.Open(t, audit.Migrations, secrets.Migrations, commerce.Migrations, attempt.Migrations, cardupdate.Migrations)

@@ -280,8 +280,22 @@ func (s *Service) Prepare(ctx context.Context, month string) (Run, error) {
 	if err != nil {
 		return Run{}, err
 	}
-	return s.GetRun(ctx, s.db, id)
+	run, err := s.GetRun(ctx, s.db, id)
+	if err != nil {
+		return Run{}, err
+	}
+	// The result is applied 500 rows a statement by 会員ID: without fresh statistics the
+	// planner may take a big run's rows for a handful and scan them for every statement.
+	if run.Targets >= analyzeAfter {
+		if err := s.db.AnalyzeTables(ctx, "cardupdate_results"); err != nil {
+			return Run{}, err
+		}
+	}
+	return run, nil
 }
+
+// analyzeAfter is how many rows a run writes before the planner's statistics are refreshed.
+const analyzeAfter = 10_000
 
 // WriteRequest writes run's request file to w from its stored targets (the same bytes every
 // time, so a retried upload sends what the first one did).
