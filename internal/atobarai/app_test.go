@@ -1,6 +1,7 @@
 package atobarai_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"net/http"
@@ -209,4 +210,21 @@ func countOrders(t *testing.T, e *appEnv) int {
 		t.Fatal(err)
 	}
 	return n
+}
+
+func (e *appEnv) api2(method, path string, body any) *apptest.Response {
+	e.t.Helper()
+	return e.in.API(e.t, e.key, method, path, body)
+}
+
+// upload posts a CSV file as the request body.
+func (e *appEnv) upload(path string, b []byte) *apptest.Response {
+	e.t.Helper()
+	req, err := http.NewRequest(http.MethodPost, e.in.URL+path, bytes.NewReader(b))
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "text/csv")
+	req.Header.Set("Authorization", "Bearer "+e.key)
+	return e.in.Anonymous(e.t).Do(req)
 }

@@ -39,6 +39,11 @@ func (s *Service) Handler(store *commerce.Store) commerce.PaymentHandler {
 const RefusedMessage = "クロネコ代金後払いをご利用いただけませんでした。お手数ですが、別のお支払い方法をお選びください"
 
 func (s *Service) mode(ctx context.Context) (string, error) {
+	if m, ok := s.clients.(interface {
+		Mode(context.Context) (string, error)
+	}); ok {
+		return m.Mode(ctx)
+	}
 	_, set, err := s.clients.Client(ctx)
 	if err != nil {
 		return "", err
