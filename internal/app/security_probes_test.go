@@ -3,12 +3,16 @@ package app_test
 import (
 	"bufio"
 	"fmt"
+	"go/version"
 	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"os"
+	"path/filepath"
 	"regexp"
+	"runtime"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -334,4 +338,24 @@ func secEndpointMove(t *testing.T, c *secCounts) {
 	if !strings.HasPrefix(res.Location, "https://auth-a.example.invalid") {
 		t.Errorf("authorise sends the browser to %q, want host A", res.Location)
 	}
+}
+
+// secToolchain: the binary under test was built by the toolchain go.mod names (or a later one),
+// the one govulncheck reports no reachable vulnerability in. With GOTOOLCHAIN=local and an
+// older go, the build would otherwise succeed silently on the vulnerable standard library.
+func secToolchain(t *testing.T, c *secCounts) {
+	b, err := os.ReadFile(filepath.Join("..", "..", "go.mod"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := regexp.MustCompile(`(?m)^toolchain (go\S+)$`).FindSubmatch(b)
+	if m == nil {
+		t.Fatal("go.mod names no toolchain")
+	}
+	c.probes.Add(1)
+	if want := string(m[1]); version.Compare(runtime.Version(), want) < 0 {
+		t.Errorf("built with %s, older than go.mod's toolchain %s: run with GOTOOLCHAIN=%s (scripts/test does)", runtime.Version(), want, want)
+		return
+	}
+	c.refusals.Add(1)
 }

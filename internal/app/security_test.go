@@ -85,6 +85,7 @@ func TestSecurity(t *testing.T) {
 			{"server timeouts", secServerTimeouts},
 			{"account-wide backoff", secAccountBackoff},
 			{"a moved endpoint gets no stored secret", secEndpointMove},
+			{"a patched toolchain", secToolchain},
 		} {
 			t.Run(tt.name, func(t *testing.T) {
 				t.Parallel()
