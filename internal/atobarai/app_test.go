@@ -15,6 +15,7 @@ import (
 	"kessai/internal/atobarai"
 	"kessai/internal/commerce"
 	"kessai/internal/platform/auth"
+	"kessai/internal/platform/bulk"
 	"kessai/internal/provider/yamato"
 	"kessai/internal/sandbox/mailsim"
 	"kessai/internal/sandbox/yamatosim"
@@ -227,4 +228,106 @@ func (e *appEnv) upload(path string, b []byte) *apptest.Response {
 	req.Header.Set("Content-Type", "text/csv")
 	req.Header.Set("Authorization", "Bearer "+e.key)
 	return e.in.Anonymous(e.t).Do(req)
+}
+
+// approvedOrder is a 与信OK order waiting for shipment with tracking number no.
+func (e *appEnv) approvedOrder(no string) string {
+	e.t.Helper()
+	r, o := e.api(http.MethodPost, "/api/v1/orders", e.orderInput("山田 太郎", 1000))
+	if r.Status != http.StatusCreated {
+		e.t.Fatalf("order: %d %s", r.Status, r.Body)
+	}
+	id := str(o, "id")
+	if r, _ := e.api(http.MethodPatch, "/api/v1/orders/"+id, map[string]any{"order_status": "awaiting_shipment", "tracking_number": no}); r.Status != http.StatusOK {
+		e.t.Fatalf("出荷待ち: %d %s", r.Status, r.Body)
+	}
+	return id
+}
+
+// TestShipSettle: 発送完了 with 【決済済みに変更】 (API settle: true, and the list's bulk action)
+// registers the shipment at Yamato and mails the buyer; without it nothing goes to Yamato.
+func TestShipSettle(t *testing.T) {
+	t.Parallel()
+	e := startApp(t, nil)
+	t1, t2, t3 := yamato.WithCheckDigit("70000000001"), yamato.WithCheckDigit("70000000002"), yamato.WithCheckDigit("70000000003")
+	a, b, c := e.approvedOrder(t1), e.approvedOrder(t2), e.approvedOrder(t3)
+	noOf := func(id string) string { _, tx := e.api(http.MethodGet, "/api/v1/orders/"+id+"/atobarai", nil); return str(tx, "order_no") }
+
+	r, out := e.api(http.MethodPost, "/api/v1/orders/status", map[string]any{"order_ids": []string{a}, "status": "shipped", "settle": true})
+	if r.Status != http.StatusOK || !strings.Contains(r.Body, `"ok":true`) || !strings.Contains(r.Body, `"mail":"sent"`) {
+		t.Fatalf("settle: %d %s", r.Status, r.Body)
+	}
+	_ = out
+	if so, _ := e.sim.Order(noOf(a)); so.Status != yamato.StatusShipped || so.TrackingNo != t1 {
+		t.Fatalf("Yamato after settle: %+v", so)
+	}
+	r, _ = e.api(http.MethodPost, "/api/v1/orders/status", map[string]any{"order_ids": []string{b}, "status": "shipped"})
+	if r.Status != http.StatusOK || !strings.Contains(r.Body, `"ok":true`) {
+		t.Fatalf("without settle: %d %s", r.Status, r.Body)
+	}
+	if n := historyCount(e.sim, noOf(b), "出荷情報登録"); n != 0 {
+		t.Fatal("発送完了 without 決済済みに変更 registered the shipment")
+	}
+
+	// The list's bulk action on the third order (and the second: already shipped there, it
+	// is registered now).
+	ctx := auth.WithPrincipal(context.Background(), &auth.Principal{Kind: auth.KindUser, ID: "u", Name: "staff", Role: auth.RoleAdmin})
+	run, _, err := e.in.App.Bulk.Start(ctx, bulk.Request{Action: "atobarai_ship_settle", Token: "t1", IDs: []string{c}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := e.in.App.Bulk.Process(ctx, run); err != nil {
+		t.Fatal(err)
+	}
+	items, err := e.in.App.Bulk.Items(ctx, run, "done", 10)
+	if err != nil || len(items) != 1 || items[0].Outcome != "done" || !strings.Contains(items[0].Reason, "発送完了メールを送りました") {
+		t.Fatalf("bulk items %+v, %v", items, err)
+	}
+	if so, _ := e.sim.Order(noOf(c)); so.Status != yamato.StatusShipped || so.TrackingNo != t3 {
+		t.Fatalf("Yamato after the bulk action: %+v", so)
+	}
+	if _, o := e.api(http.MethodGet, "/api/v1/orders/"+c, nil); str(o, "order_status") != "shipped" {
+		t.Fatalf("order after the bulk action: %v", o)
+	}
+	mails := e.mails.Messages()
+	if len(mails) != 2 || !strings.Contains(mails[0].Body, t3) || !strings.Contains(mails[1].Body, t1) {
+		t.Fatalf("mails %+v", mails)
+	}
+}
+
+// TestConnection: 接続テスト proves the store code and password against Yamato (the simulator)
+// without touching a transaction; a wrong password or an 11-digit rule break is named.
+func TestConnection(t *testing.T) {
+	t.Parallel()
+	e := startApp(t, nil)
+	ctx := auth.WithPrincipal(context.Background(), auth.System("test"))
+	reg := e.in.App.Connections
+	if err := reg.Test(ctx, atobarai.ConnKey, ""); err != nil {
+		t.Fatalf("sandbox defaults: %v", err)
+	}
+	cases := []struct {
+		name string
+		in   map[string]string
+		has  string
+	}{
+		{"wrong password", map[string]string{atobarai.FieldStoreCode: yamatosim.DefaultStoreCode, atobarai.FieldPassword: "wrong1"}, "kaast012E"},
+		{"unknown store", map[string]string{atobarai.FieldStoreCode: "12345678900", atobarai.FieldPassword: yamatosim.DefaultPassword}, "kaast015E"},
+		{"not 11 digits", map[string]string{atobarai.FieldStoreCode: "1234", atobarai.FieldPassword: yamatosim.DefaultPassword}, "11桁"},
+	}
+	for _, c := range cases {
+		c.in["_environment"] = "sandbox"
+		if err := reg.Save(ctx, atobarai.ConnKey, "", c.in); err != nil {
+			t.Fatalf("%s: save: %v", c.name, err)
+		}
+		err := reg.Test(ctx, atobarai.ConnKey, "")
+		if err == nil || !strings.Contains(errText(err), c.has) {
+			t.Errorf("%s: %v, want it to name %s", c.name, err, c.has)
+		}
+		if cn, _ := reg.Get(ctx, atobarai.ConnKey, ""); cn.State.Enabled {
+			t.Errorf("%s: the connection stayed 有効", c.name)
+		}
+	}
+	if len(e.sim.Orders()) != 0 {
+		t.Fatal("the connection test made a transaction")
+	}
 }
