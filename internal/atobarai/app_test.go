@@ -251,7 +251,10 @@ func TestShipSettle(t *testing.T) {
 	e := startApp(t, nil)
 	t1, t2, t3 := yamato.WithCheckDigit("70000000001"), yamato.WithCheckDigit("70000000002"), yamato.WithCheckDigit("70000000003")
 	a, b, c := e.approvedOrder(t1), e.approvedOrder(t2), e.approvedOrder(t3)
-	noOf := func(id string) string { _, tx := e.api(http.MethodGet, "/api/v1/orders/"+id+"/atobarai", nil); return str(tx, "order_no") }
+	noOf := func(id string) string {
+		_, tx := e.api(http.MethodGet, "/api/v1/orders/"+id+"/atobarai", nil)
+		return str(tx, "order_no")
+	}
 
 	r, out := e.api(http.MethodPost, "/api/v1/orders/status", map[string]any{"order_ids": []string{a}, "status": "shipped", "settle": true})
 	if r.Status != http.StatusOK || !strings.Contains(r.Body, `"ok":true`) || !strings.Contains(r.Body, `"mail":"sent"`) {
