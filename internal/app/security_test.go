@@ -102,19 +102,19 @@ func TestSecurity(t *testing.T) {
 }
 
 // secStart starts one probe's kessai. The machine may be busy with other tests, so a request
-// gets minutes instead of the production 10 s and a login waits as long for a hashing slot:
+// gets 5 minutes instead of the production 10 s and a login waits as long for a hashing slot:
 // a 503 the suite sees is never load, only what a probe asks for. Uploads go to the suite's
 // temp dir unless configure names another.
 func secStart(t *testing.T, configure func(*app.Config)) *apptest.Instance {
 	t.Helper()
 	return apptest.Start(t, apptest.Options{
 		Configure: func(cfg *app.Config) {
-			cfg.RequestTimeout = 2 * time.Minute
+			cfg.RequestTimeout = 5 * time.Minute
 			if configure != nil {
 				configure(cfg)
 			}
 		},
-		Built: func(a *app.App) { a.Platform.Auth.HashWait = 2 * time.Minute },
+		Built: func(a *app.App) { a.Platform.Auth.HashWait = 5 * time.Minute },
 	})
 }
 
