@@ -145,6 +145,7 @@ func (s *Store) importFile(ctx context.Context, src io.Reader, opt ImportOptions
 		return res, fmt.Errorf("import: reopen: %w", err)
 	}
 	out := res
+	defer s.importCache(ctx)()
 	err = s.db.InTx(ctx, func(tx *db.Tx) error {
 		out = res
 		written, first := 0, ""
@@ -178,6 +179,26 @@ func (s *Store) importFile(ctx context.Context, src io.Reader, opt ImportOptions
 	}
 	s.afterImport(ctx, out.Created, spec.tables...)
 	return out, nil
+}
+
+// importCacheKB is the page cache of SQLite's writer while an import writes: with the default
+// 2 MB every batch spilled dirty pages to the WAL (the order indexes take rows in date order, not file order), and an import took twice as long.
+const importCacheKB = 48 << 10
+
+// importCache enlarges the SQLite writer's page cache for an import and returns what puts the
+// previous size back (the writer is one connection: both statements run on it).
+func (s *Store) importCache(ctx context.Context) func() {
+	if s.db.Dialect() != db.SQLite {
+		return func() {}
+	}
+	var prev int64
+	if err := s.db.SQL.QueryRowContext(ctx, `PRAGMA cache_size`).Scan(&prev); err != nil {
+		return func() {}
+	}
+	if _, err := s.db.SQL.ExecContext(ctx, fmt.Sprintf(`PRAGMA cache_size = -%d`, importCacheKB)); err != nil {
+		return func() {}
+	}
+	return func() { _, _ = s.db.SQL.ExecContext(context.WithoutCancel(ctx), fmt.Sprintf(`PRAGMA cache_size = %d`, prev)) }
 }
 
 // writeBatches is the write pass of a record type imported one row per record: parse reads a
