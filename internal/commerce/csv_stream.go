@@ -198,7 +198,9 @@ func (s *Store) importCache(ctx context.Context) func() {
 	if _, err := s.db.SQL.ExecContext(ctx, fmt.Sprintf(`PRAGMA cache_size = -%d`, importCacheKB)); err != nil {
 		return func() {}
 	}
-	return func() { _, _ = s.db.SQL.ExecContext(context.WithoutCancel(ctx), fmt.Sprintf(`PRAGMA cache_size = %d`, prev)) }
+	return func() {
+		_, _ = s.db.SQL.ExecContext(context.WithoutCancel(ctx), fmt.Sprintf(`PRAGMA cache_size = %d`, prev))
+	}
 }
 
 // writeBatches is the write pass of a record type imported one row per record: parse reads a
