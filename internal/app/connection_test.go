@@ -50,6 +50,11 @@ func TestSandboxBadgeFollowsConnections(t *testing.T) {
 	if res.Status != http.StatusSeeOther {
 		t.Fatalf("save GMO-PG production: %d %.300s", res.Status, res.Body)
 	}
+	// Rakuten (rakutenpay, per shop) too.
+	res = admin.PostForm("/settings/connections/rakuten", url.Values{"_environment": {"production"}, "service_secret": {"SP-real"}, "license_key": {"SL-real"}})
+	if res.Status != http.StatusSeeOther {
+		t.Fatalf("save Rakuten production: %d %.300s", res.Status, res.Body)
+	}
 	if home := admin.Get("/"); strings.Contains(home.Body, "sandbox-badge") {
 		t.Errorf("the badge is still shown with the bank pointed at production")
 	}

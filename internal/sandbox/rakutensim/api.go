@@ -409,5 +409,6 @@ func (s *Sim) routes() *http.ServeMux {
 	})
 	m.HandleFunc("GET /{$}", s.handleIndex)
 	s.controlRoutes(m)
+	s.controlRoutesHTML(m)
 	return m
 }

@@ -48,8 +48,9 @@ func Describe(s *Sim) sim.Simulator {
 			}
 			return facts
 		},
-		Links:   []sim.Link{{Label: "シミュレーターの説明", Path: ""}},
+		Links:   []sim.Link{{Label: "操作（注文の作成・与信・支払方法の変更…）", Path: ControlsPath}, {Label: "シミュレーターの説明", Path: ""}},
 		Control: "_sim/",
+		Private: []string{ControlsPath},
 		Intro: func(base string) string {
 			return fmt.Sprintf("api %s%s  (serviceSecret %s / licenseKey %s)", base, "/es/2.0/order/", DefaultServiceSecret, DefaultLicenseKey)
 		},
