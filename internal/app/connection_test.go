@@ -55,6 +55,11 @@ func TestSandboxBadgeFollowsConnections(t *testing.T) {
 	if res.Status != http.StatusSeeOther {
 		t.Fatalf("save Rakuten production: %d %.300s", res.Status, res.Body)
 	}
+	// Yamato (atobarai) too.
+	res = admin.PostForm("/settings/connections/yamato", url.Values{"_environment": {"production"}, "store_code": {"12345678901"}, "password": {"real-pass"}})
+	if res.Status != http.StatusSeeOther {
+		t.Fatalf("save Yamato production: %d %.300s", res.Status, res.Body)
+	}
 	if home := admin.Get("/"); strings.Contains(home.Body, "sandbox-badge") {
 		t.Errorf("the badge is still shown with the bank pointed at production")
 	}
