@@ -86,7 +86,23 @@ func TestPayoutBulkTransferFlow(t *testing.T) {
 	if st := f.poll(cases[2].ID, "awaiting_approval"); st != "completed" {
 		t.Fatalf("fixed item: %s", st)
 	}
+	tab = keiri.Get("/cases/" + cases[2].ID + "?tab=transfer").Body
+	if !strings.Contains(tab, "総合振込 3件・合計 ¥66,000 の明細3") {
+		i := strings.Index(tab, "transfer-attempts")
+		t.Errorf("送信履歴 does not show the 総合振込 the transfer went in: %.1500s", tab[max(i, 0):])
+	}
 	if n := len(sim.Transfers()); n != 2 {
 		t.Fatalf("bank holds %d requests, want the 総合振込 and the one re-execution", n)
+	}
+	// The default is an administrator's setting.
+	admin := f.inst.Client(t, auth.RoleAdmin)
+	if res := keiri.PostForm("/settings/integrations/aozora/mode", url.Values{"mode": {"single"}}); res.Status != http.StatusForbidden {
+		t.Errorf("accountant changing the setting: %d, want 403", res.Status)
+	}
+	if res := admin.PostForm("/settings/integrations/aozora/mode", url.Values{"mode": {"single"}}); res.Status != http.StatusSeeOther {
+		t.Fatalf("save mode: %d", res.Status)
+	}
+	if list := keiri.Get("/accounting/transfers").Body; !strings.Contains(list, `name="mode" value="single" checked`) {
+		t.Errorf("銀行振込一覧 does not preselect the administrator's 1件ずつ")
 	}
 }

@@ -45,12 +45,19 @@ var errNoneEligible = errors.New("payout: no transfer of the selection can be se
 
 // ExecuteAs sends the transfers as mode says: ModeBulk puts every executable one into one
 // 総合振込 per MaxBatchItems (a selection with a single executable transfer is sent alone);
-// ModeSingle (or "") sends each alone. Results are per transfer, as Execute's.
+// ModeSingle sends each alone; "" is the room's setting (Service.ExecuteMode). Results are per
+// transfer, as Execute's.
 func (e *Executor) ExecuteAs(ctx context.Context, ids []string, mode string) ([]ExecResult, error) {
+	if mode == "" {
+		var err error
+		if mode, err = e.svc.ExecuteMode(ctx); err != nil {
+			return nil, err
+		}
+	}
 	switch mode {
 	case ModeSingle:
 		return e.Execute(ctx, ids)
-	case "", ModeBulk:
+	case ModeBulk:
 	default:
 		return nil, errs.Invalid("実行方法は bulk（まとめて・総合振込）か single（1件ずつ）を指定してください").Field("mode", "bulk または single")
 	}
@@ -198,6 +205,9 @@ func (e *Executor) claimBatch(ctx context.Context, tx *db.Tx, bank Bank, ids []s
 		req.BulkTransfers = append(req.BulkTransfers, aozora.BulkTransfer{ItemID: item, BeneficiaryBankCode: t.BankCode,
 			BeneficiaryBranchCode: t.BranchCode, AccountTypeCode: aozora.AccountType(t.AccountType), AccountNumber: t.AccountNumber,
 			BeneficiaryName: t.HolderKana, TransferAmount: t.Amount, EDIInfo: edi})
+		if _, err := tx.ExecContext(ctx, `INSERT INTO transfer_batch_items (batch_id, transfer_id, item_id) VALUES (?, ?, ?)`, b.ID, t.ID, item); err != nil {
+			return attempt.Attempt{}, fmt.Errorf("batch item %s: %w", t.ID, err)
+		}
 		b.ItemCount++
 		b.TotalAmount += t.Amount
 		if err := e.svc.audit.Record(ctx, tx, audit.Entry{Action: "transfer.execute", RecordType: RecordType, RecordID: t.ID,

@@ -114,6 +114,9 @@ func TestBatchOneApproval(t *testing.T) {
 	if got := e.get(bad.ID); got.Status != payout.StatusCompleted {
 		t.Fatalf("fixed item: %s (%s)", got.Status, got.Reason)
 	}
+	if atts, err := e.room.svc.Attempts(e.ctx, bad.ID); err != nil || len(atts) != 2 || atts[0].Operation != payout.OpBulkRequest || atts[1].Operation != payout.OpRequest {
+		t.Fatalf("the fixed item's 送信履歴: %v %+v, want the 総合振込 then its own request", err, atts)
+	}
 	if n := len(e.sim.Transfers()); n != 2 || e.simTransfers(7103) != 1 {
 		t.Fatalf("bank holds %d requests (%d single for the fixed item), want the batch and the one re-execution", n, e.simTransfers(7103))
 	}
@@ -363,5 +366,66 @@ func TestBatchLostAnswerFoundByResolver(t *testing.T) {
 	}
 	if calls.Load() != 0 || e.bulkHeld(7401+7402) != 2 {
 		t.Fatalf("resolving sent %d requests; bank holds %d batches", calls.Load(), e.bulkHeld(7401+7402))
+	}
+}
+
+// TestBatchExpired: a 総合振込 the approver never approved expires at the bank: every transfer
+// of it becomes キャンセル with the reason, and they can be executed again together.
+func TestBatchExpired(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	a := e.register(seller{bank: "0001", branch: "001", number: "6565656", kana: "ｻﾄｳ ﾊﾅｺ", amount: 7501, caseStatus: "stocked"})
+	b := e.register(seller{bank: "0001", branch: "001", number: "6666666", kana: "ｽｽﾞｷ ｲﾁﾛｳ", amount: 7502, caseStatus: "stocked"})
+	if _, err := e.room.exec.ExecuteAs(e.ctx, []string{a.ID, b.ID}, payout.ModeBulk); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.sim.Expire(e.get(a.ID).ApplyNo); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.room.poller.Poll(e.ctx); err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range []string{a.ID, b.ID} {
+		if got := e.get(id); got.Status != payout.StatusCancelled || !strings.Contains(got.Reason, "承認期限切れ") {
+			t.Fatalf("after expiry: %s (%s), want キャンセル with the reason", got.Status, got.Reason)
+		}
+	}
+	res, err := e.room.exec.ExecuteAs(e.ctx, []string{a.ID, b.ID}, payout.ModeBulk)
+	if err != nil || res[0].Status != payout.StatusAwaitingApproval || res[0].BatchID == "" {
+		t.Fatalf("re-execute: %v %+v", err, res)
+	}
+	if e.bulkHeld(7501+7502) != 2 || e.approvalMails() != 2 {
+		t.Fatalf("bank holds %d batches with %d mails, want the expired one and the new one", e.bulkHeld(7501+7502), e.approvalMails())
+	}
+}
+
+// TestExecuteModeSetting: まとめて is the default; an administrator's 1件ずつ makes a request that
+// names no mode send each transfer alone; an explicit mode still wins. The change is audited.
+func TestExecuteModeSetting(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	if m, err := e.room.svc.ExecuteMode(e.ctx); err != nil || m != payout.ModeBulk {
+		t.Fatalf("default mode %q %v, want bulk", m, err)
+	}
+	if err := e.room.svc.SetExecuteMode(e.ctx, "both"); errs.KindOf(err) != errs.KindInvalid {
+		t.Fatalf("unknown mode saved: %v", err)
+	}
+	if err := e.room.svc.SetExecuteMode(e.ctx, payout.ModeSingle); err != nil {
+		t.Fatal(err)
+	}
+	if e.auditCount("execute_mode", "payout.settings") != 1 {
+		t.Fatal("the setting is not audited")
+	}
+	reg := func(n string, amount int64) string {
+		return e.register(seller{bank: "0001", branch: "001", number: n, kana: "ｻﾄｳ ﾊﾅｺ", amount: amount, caseStatus: "stocked"}).ID
+	}
+	ids := []string{reg("6767676", 7601), reg("6868686", 7602)}
+	res, err := e.room.exec.ExecuteAs(e.ctx, ids, "")
+	if err != nil || res[0].BatchID != "" || len(e.sim.Transfers()) != 2 {
+		t.Fatalf("with 1件ずつ set: %v %+v, bank holds %d", err, res, len(e.sim.Transfers()))
+	}
+	more := []string{reg("6969696", 7603), reg("7070707", 7604)}
+	if res, err := e.room.exec.ExecuteAs(e.ctx, more, payout.ModeBulk); err != nil || res[0].BatchID == "" || e.bulkHeld(7603+7604) != 1 {
+		t.Fatalf("explicit bulk: %v %+v", err, res)
 	}
 }

@@ -47,7 +47,7 @@ type ExecuteArgs struct {
 	TransferIDs []string `json:"transfer_ids"`
 	By          string   `json:"by"` // who asked, for executed_by and the audit log
 	ByID        string   `json:"by_id"`
-	Mode        string   `json:"mode,omitempty"` // ModeBulk (default) or ModeSingle
+	Mode        string   `json:"mode,omitempty"` // ModeBulk, ModeSingle, or "" for the room's setting
 }
 
 // Kind is the job kind.
@@ -78,7 +78,13 @@ func (w *ExecuteWorker) Work(ctx context.Context, job *river.Job[ExecuteArgs]) e
 	total := len(job.Args.TransferIDs)
 	counts := map[string]int{}
 	refused, exported := 0, 0
-	if job.Args.Mode != ModeSingle {
+	mode := job.Args.Mode
+	if mode == "" {
+		if mode, err = w.Exec.svc.ExecuteMode(ctx); err != nil {
+			return err
+		}
+	}
+	if mode != ModeSingle {
 		// まとめて: one 総合振込 per MaxBatchItems; each row still says what became of it.
 		res, err := w.Exec.ExecuteAs(ctx, job.Args.TransferIDs, ModeBulk)
 		if err != nil {

@@ -53,6 +53,7 @@ func (p *Pages) Routes(sh *web.Shell) {
 	sh.HandleFunc(http.MethodPost, "/settings/integrations/aozora/authorize", auth.PermAdmin, "リフレッシュトークンを取得（銀行のログインへ）", p.authorize)
 	sh.HandleFunc(http.MethodGet, "/settings/integrations/aozora/callback", auth.PermAdmin, "銀行のログインからの戻り（トークン取得）", p.callback)
 	sh.HandleFunc(http.MethodPost, "/settings/integrations/aozora/verify", auth.PermAdmin, "連携を確認（トークン更新と口座照会）", p.verify)
+	sh.HandleFunc(http.MethodPost, "/settings/integrations/aozora/mode", auth.PermAdmin, "振込実行の方法（既定）を保存", p.saveMode)
 	sh.HandleFunc(http.MethodPost, "/settings/integrations/aozora/token", auth.PermAdmin, "手動発行のアクセストークンで連携（sunabar）", p.saveToken)
 
 	sh.HandleFunc(http.MethodGet, "/accounting", auth.PermView, "会計", func(w http.ResponseWriter, r *http.Request) {

@@ -23,11 +23,29 @@ type AttemptView struct {
 
 // AttemptViews explains t's attempts, oldest first.
 func AttemptViews(t Transfer, atts []attempt.Attempt) []AttemptView {
+	return attemptViews(t, atts, nil)
+}
+
+// attemptViews is AttemptViews; items gives t's itemId in each 総合振込 attempt.
+func attemptViews(t Transfer, atts []attempt.Attempt, items map[string]int) []AttemptView {
 	out := make([]AttemptView, 0, len(atts))
 	for _, a := range atts {
 		v := AttemptView{At: a.CreatedAt}
 		var req aozora.TransferRequest
-		if json.Unmarshal([]byte(a.RequestSummary), &req) == nil && len(req.Transfers) == 1 {
+		var bulk aozora.BulkTransferRequest
+		if a.Operation == OpBulkRequest && json.Unmarshal([]byte(a.RequestSummary), &bulk) == nil {
+			v.Sent = fmt.Sprintf("総合振込 %d件・合計 %s", bulk.TotalCount, web.Yen(bulk.TotalAmount))
+			for _, it := range bulk.BulkTransfers {
+				if it.ItemID == items[a.ID] {
+					v.Sent = fmt.Sprintf("%s-%s %s %s %s %s（総合振込 %d件・合計 %s の明細%d）", it.BeneficiaryBankCode, it.BeneficiaryBranchCode,
+						Transfer{AccountType: string(it.AccountTypeCode)}.AccountTypeLabel(), it.AccountNumber, it.BeneficiaryName,
+						web.Yen(it.TransferAmount), bulk.TotalCount, web.Yen(bulk.TotalAmount), it.ItemID)
+				}
+			}
+			if !bulk.TransferDesignatedDate.IsZero() {
+				v.Sent += "（振込指定日 " + web.FormatDate(bulk.TransferDesignatedDate.String()) + "）"
+			}
+		} else if json.Unmarshal([]byte(a.RequestSummary), &req) == nil && len(req.Transfers) == 1 {
 			it := req.Transfers[0]
 			v.Sent = fmt.Sprintf("%s-%s %s %s %s %s", it.BeneficiaryBankCode, it.BeneficiaryBranchCode, Transfer{AccountType: string(it.AccountTypeCode)}.AccountTypeLabel(),
 				it.AccountNumber, it.BeneficiaryName, web.Yen(it.TransferAmount))
@@ -66,7 +84,8 @@ func AttemptViews(t Transfer, atts []attempt.Attempt) []AttemptView {
 				v.Answer += "（受付番号 " + ans.ApplyNo + "）"
 			}
 		}
-		v.Current = a.State == attempt.Succeeded && ans.ApplyNo != "" && ans.ApplyNo == t.ApplyNo && t.Status != StatusAwaitingExecution
+		v.Current = a.State == attempt.Succeeded && ans.ApplyNo != "" && ans.ApplyNo == t.ApplyNo && t.Status != StatusAwaitingExecution &&
+			a.ID == t.AttemptID
 		switch {
 		case v.Current:
 			v.Outcome, v.Level = outcomeText(t)

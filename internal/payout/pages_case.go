@@ -198,11 +198,11 @@ func (p *Pages) CaseTab() commerce.CaseTab {
 			}
 			var atts []AttemptView
 			if t != nil {
-				list, err := p.svc.Attempts(r.Context(), t.ID)
+				list, items, err := p.svc.attemptsWithItems(r.Context(), t.ID)
 				if err != nil {
 					return "", err
 				}
-				atts = AttemptViews(*t, list)
+				atts = attemptViews(*t, list, items)
 			}
 			pr := auth.FromContext(r.Context())
 			var buf bytes.Buffer

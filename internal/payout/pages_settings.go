@@ -30,8 +30,13 @@ func (p *Pages) renderSettings(w http.ResponseWriter, r *http.Request, status in
 		in.TokenAPIBaseURL = SunabarAPIBaseURL
 	}
 	in.ClientSecret = "" // never sent back, not even what was just typed
+	mode, err := p.svc.ExecuteMode(r.Context())
+	if err != nil {
+		p.render.Error(w, r, err)
+		return
+	}
 	p.render.Render(w, r, status, "payout/settings.html", web.View{Title: "GMOあおぞらネット銀行", Nav: "settings",
-		Data: map[string]any{"S": st, "In": in, "Errors": fields, "RedirectURI": p.conn.RedirectURI,
+		Data: map[string]any{"S": st, "In": in, "Errors": fields, "RedirectURI": p.conn.RedirectURI, "Mode": mode,
 			"Advanced": in.AuthBaseURL != "" || in.APIBaseURL != "" || fields["auth_base_url"] != "" || fields["api_base_url"] != ""}})
 }
 

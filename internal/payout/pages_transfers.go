@@ -30,6 +30,7 @@ type listView struct {
 	Errors     map[string]string
 	CanExecute bool
 	CanOperate bool
+	Mode       string // the default 実行方法 (ModeBulk or ModeSingle)
 	Filtered   bool
 	Return     string // this list with its search, for the edit form's 戻る
 }
@@ -90,6 +91,10 @@ func (p *Pages) list(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	v.Conditions = describeSearch(q)
+	if v.Mode, err = p.svc.ExecuteMode(ctx); err != nil {
+		p.render.Error(w, r, err)
+		return
+	}
 	v.LastPage = max(1, (v.Total+pg.PerPage-1)/pg.PerPage)
 	p.render.Render(w, r, status, "payout/transfers.html", web.View{Title: "銀行振込一覧", Nav: "accounting", Data: v})
 }
@@ -208,6 +213,9 @@ func (p *Pages) executeSelected(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		v := executeConfirmView{Conditions: describeSearch(r.PostForm), Back: back, Mode: r.PostForm.Get("mode")}
+		if v.Mode == "" {
+			v.Mode, _ = p.svc.ExecuteMode(r.Context())
+		}
 		for _, t := range ts {
 			if t.Allows(ActExecute) && t.FileExportedAt != nil {
 				v.Exported++
@@ -225,8 +233,8 @@ func (p *Pages) executeSelected(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	mode := r.PostForm.Get("mode")
-	if mode != ModeSingle {
-		mode = ModeBulk
+	if mode != ModeSingle && mode != ModeBulk {
+		mode = "" // the room's setting
 	}
 	if len(ids) == 0 {
 		web.SetFlashError(w, "振込を選んでください")

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -459,9 +460,46 @@ func (s *Service) Attempt(ctx context.Context, id string) (attempt.Attempt, erro
 	return s.attempts.Get(ctx, s.db, id)
 }
 
-// Attempts lists the transfer's calls to the bank, oldest first.
+// Attempts lists the transfer's calls to the bank, oldest first: its own requests and the
+// 総合振込 it went in.
 func (s *Service) Attempts(ctx context.Context, id string) ([]attempt.Attempt, error) {
-	return s.attempts.ForRecord(ctx, s.db, RecordType, id)
+	atts, _, err := s.attemptsWithItems(ctx, id)
+	return atts, err
+}
+
+// attemptsWithItems is Attempts with the transfer's itemId in each 総合振込 attempt.
+func (s *Service) attemptsWithItems(ctx context.Context, id string) ([]attempt.Attempt, map[string]int, error) {
+	own, err := s.attempts.ForRecord(ctx, s.db, RecordType, id)
+	if err != nil {
+		return nil, nil, err
+	}
+	rows, err := s.db.QueryContext(ctx, `SELECT b.attempt_id, i.item_id FROM transfer_batch_items i
+		JOIN transfer_batches b ON b.id = i.batch_id WHERE i.transfer_id = ?`, id)
+	if err != nil {
+		return nil, nil, fmt.Errorf("batches of transfer %s: %w", id, err)
+	}
+	defer rows.Close()
+	items := map[string]int{}
+	for rows.Next() {
+		var att string
+		var item int
+		if err := rows.Scan(&att, &item); err != nil {
+			return nil, nil, err
+		}
+		items[att] = item
+	}
+	if err := rows.Err(); err != nil {
+		return nil, nil, err
+	}
+	for att := range items {
+		a, err := s.attempts.Get(ctx, s.db, att)
+		if err != nil {
+			return nil, nil, err
+		}
+		own = append(own, a)
+	}
+	slices.SortStableFunc(own, func(a, b attempt.Attempt) int { return a.CreatedAt.Compare(b.CreatedAt) })
+	return own, items, nil
 }
 
 func placeholders(n int) string {
