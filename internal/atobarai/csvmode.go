@@ -1,6 +1,7 @@
 package atobarai
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -112,7 +113,6 @@ func (s *Service) ExportBuyerCSV(ctx context.Context, orders Orders, w io.Writer
 	var out []yamato.BuyerRow
 	var fresh []Txn
 	var exported []string
-	var c jpcsv.Collector
 	for _, o := range rows {
 		t, ok := have[o.ID]
 		if ok && t.Credit != CreditNew && t.Credit != CreditFailed {
@@ -127,11 +127,6 @@ func (s *Service) ExportBuyerCSV(ctx context.Context, orders Orders, w io.Writer
 		default:
 			r.OrderNo = NewOrderNo()
 		}
-		if err := CheckRequest(r, s.now()); err != nil {
-			for k, v := range errs.As(err).Fields {
-				c.Add(jpcsv.RowError{Row: len(out) + 2, Column: k, Message: o.Number + ": " + v})
-			}
-		}
 		out = append(out, yamato.BuyerRowFrom(r))
 		exported = append(exported, o.ID)
 		if !ok {
@@ -141,7 +136,10 @@ func (s *Service) ExportBuyerCSV(ctx context.Context, orders Orders, w io.Writer
 				InitialTotal: r.TotalAmount, Credit: CreditNew, CreatedAt: now, UpdatedAt: now, request: string(b)})
 		}
 	}
-	if err := c.Err(); err != nil {
+	// WriteBuyerCSV checks every row against Yamato's rules first (the row numbers are the
+	// file's): a refusal writes nothing, and no transaction is recorded for it.
+	var file bytes.Buffer
+	if err := yamato.WriteBuyerCSV(&file, s.now(), out); err != nil {
 		return csvRowsInvalid("買手情報一括登録CSVにできない受注があります", err)
 	}
 	if len(fresh) > 0 {
@@ -159,8 +157,8 @@ func (s *Service) ExportBuyerCSV(ctx context.Context, orders Orders, w io.Writer
 			return fmt.Errorf("atobarai: record exported transactions: %w", err)
 		}
 	}
-	if err := yamato.WriteBuyerCSV(w, s.now(), out); err != nil {
-		return csvRowsInvalid("買手情報一括登録CSVにできない受注があります", err)
+	if _, err := file.WriteTo(w); err != nil {
+		return err
 	}
 	if setStatus != "" {
 		for _, id := range exported {
@@ -228,14 +226,16 @@ func (s *Service) ImportCreditResults(ctx context.Context, r io.Reader) (commerc
 	}
 	res.Rows = len(rows)
 	var c jpcsv.Collector
+	known, err := s.txnsByOrderNo(ctx, rows)
+	if err != nil {
+		return res, err
+	}
 	txns := make([]Txn, len(rows))
 	for i, row := range rows {
-		t, err := getTxn(ctx, s.db, `t.order_no = ?`, row.OrderNo)
+		t, ok := known[row.OrderNo]
 		switch {
-		case errs.KindOf(err) == errs.KindNotFound:
+		case !ok:
 			c.Add(jpcsv.RowError{Row: i + 2, Column: "受注番号", Value: row.OrderNo, Message: "この受注番号の後払い取引が kessai にありません（買手情報一括登録CSVで出力した受注ですか）"})
-		case err != nil:
-			return res, err
 		case t.OrderID == "":
 			c.Add(jpcsv.RowError{Row: i + 2, Column: "受注番号", Value: row.OrderNo, Message: "受注のない取引です"})
 		case row.Total != 0 && row.Total != t.Total:
@@ -282,6 +282,30 @@ func (s *Service) ImportCreditResults(ctx context.Context, r io.Reader) (commerc
 	res.Created = len(rows)
 	res.Encoding = "cp932"
 	return res, nil
+}
+
+// txnsByOrderNo reads the transactions of rows' 受注番号, 500 at a time.
+func (s *Service) txnsByOrderNo(ctx context.Context, rows []yamato.CreditResultRow) (map[string]Txn, error) {
+	out := make(map[string]Txn, len(rows))
+	for i := 0; i < len(rows); i += 500 {
+		chunk := rows[i:min(i+500, len(rows))]
+		args := make([]any, len(chunk))
+		for j, r := range chunk {
+			args[j] = r.OrderNo
+		}
+		r, err := s.db.QueryContext(ctx, `SELECT `+txnColumns+` FROM atobarai_transactions t WHERE t.order_no IN (`+db.Placeholders(len(chunk))+`)`, args...)
+		if err != nil {
+			return nil, fmt.Errorf("atobarai: transactions of the result file: %w", err)
+		}
+		ts, err := collect(r)
+		if err != nil {
+			return nil, err
+		}
+		for _, t := range ts {
+			out[t.OrderNo] = t
+		}
+	}
+	return out, nil
 }
 
 func creditOf(r yamato.CreditResult) string {

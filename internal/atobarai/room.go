@@ -56,7 +56,7 @@ func attach(ctx context.Context, h *room.Host) error {
 	}
 	svc.Mailer = mailerFor(h)
 	store := h.Commerce
-	svc.OnCredit = func(ctx context.Context, tx *db.Tx, t Txn) error { return syncOrder(ctx, tx, store, t) }
+	svc.OnCredit = func(ctx context.Context, tx *db.Tx, t Txn) error { return SyncOrder(ctx, tx, store, t) }
 	h.Pages.AddPaymentHandler(svc.Handler(store), PaymentMethod)
 	for op, r := range svc.Resolvers() {
 		h.Resolve(op, r, 0)
@@ -91,9 +91,9 @@ func attach(ctx context.Context, h *room.Host) error {
 	return nil
 }
 
-// syncOrder brings the order's 承認状況 along with a credit decision found later (与信保留 →
+// SyncOrder brings the order's 承認状況 along with a credit decision found later (与信保留 →
 // OK/NG, a withdrawn credit). An order that can no longer change (キャンセル) keeps its state.
-func syncOrder(ctx context.Context, tx *db.Tx, store *commerce.Store, t Txn) error {
+func SyncOrder(ctx context.Context, tx *db.Tx, store *commerce.Store, t Txn) error {
 	_, err := store.ModifyOrderTx(ctx, tx, t.OrderID, func(o *commerce.Order) error {
 		switch t.Credit {
 		case CreditOK:
