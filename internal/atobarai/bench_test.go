@@ -48,7 +48,9 @@ func BenchmarkCSV(b *testing.B) {
 	d := dbtest.Open(b, audit.Migrations, commerce.Migrations, attempt.Migrations, atobarai.Migrations)
 	store := commerce.NewStore(d, clk, &audit.Log{Now: clk.Now})
 	svc := atobarai.NewService(d, clk, attempt.NewRunner(d, attempt.New(clk)), nil, store, nil)
-	svc.OnCredit = func(ctx context.Context, tx *db.Tx, t atobarai.Txn) error { return atobarai.SyncOrder(ctx, tx, store, t) }
+	svc.OnCredit = func(ctx context.Context, tx *db.Tx, t atobarai.Txn) error {
+		return atobarai.SyncOrder(ctx, tx, store, t)
+	}
 	shop, err := store.CreateShop(ctx, commerce.Shop{Code: "B", Name: "ベンチ店"})
 	if err != nil {
 		b.Fatal(err)
