@@ -16,6 +16,7 @@ import (
 	"kessai/internal/commerce"
 	"kessai/internal/payout"
 	"kessai/internal/platform/auth"
+	"kessai/internal/sandbox/aozorasim"
 )
 
 // payoutWorld is a kessai with the payout room, a browser, and the people who use it.
@@ -323,7 +324,7 @@ func TestBrowserPayout(t *testing.T) {
 		t.Errorf("the top page doesn't count 振込実行待ち: %q", top)
 	}
 	w.execute(single.Code, good.Code)
-	w.approveAll(2)
+	w.approveAll(1) // まとめて (the default): one 総合振込, one approval for both
 	w.poll(single.Code, payout.StatusCompleted)
 	w.poll(good.Code, payout.StatusCompleted)
 	w.p.Goto(w.inst.URL + "/accounting/transfers?status=completed")
@@ -381,4 +382,49 @@ func TestBrowserPayoutExpiry(t *testing.T) {
 	if n := attr(t, w.p, mark, "title"); n != "" {
 		t.Errorf("a completed transfer still shows a warning: %q", n)
 	}
+}
+
+// TestBrowserPayoutBulk is 総合振込 in Chromium: three transfers executed together (まとめて),
+// one approval mail, approved once; once the bank has the items' results, two become 振込完了 and
+// the one whose account the bank could not pay becomes エラー alone with the reason; fixed with ✎,
+// it is executed again alone.
+func TestBrowserPayoutBulk(t *testing.T) {
+	t.Parallel()
+	w := newPayoutWorld(t)
+	a := w.seller("山田 太郎", account("1234567", "ﾔﾏﾀﾞ ﾀﾛｳ"), 11000)
+	b := w.seller("佐藤 花子", account("7654321", "ｻﾄｳ ﾊﾅｺ"), 12000)
+	bad := w.seller("鈴木 一郎", account(aozorasim.ScenarioUnable, "ｽｽﾞｷ ｲﾁﾛｳ"), 13000)
+	cfg := w.inst.App.Config
+	w.logIn(cfg.AdminEmail, cfg.AdminPass)
+	w.connect()
+	for _, c := range []commerce.PurchaseCase{a, b, bad} {
+		w.p.Goto(w.inst.URL + "/cases/" + c.ID + "/transfer/new")
+		w.p.ClickAndWait("振込を登録する")
+		waitText(t, w.p, "振込を登録しました")
+	}
+	w.execute(a.Code, b.Code, bad.Code)
+	if flash := w.p.Text("main"); !strings.Contains(flash, "総合振込") {
+		t.Errorf("the flash does not say 総合振込: %.300s", flash)
+	}
+	w.approveAll(1)
+	// One item failed (不能・組戻あり): the bank has each item's result about 10 minutes after
+	// the approval (sandbox clock); until then every transfer stays 承認待ち.
+	w.p.Goto(w.inst.URL + "/sandbox")
+	w.p.Fill(`input[name=duration]:not([type=hidden])`, "11m")
+	w.p.ClickAndWait("進める")
+	w.poll(bad.Code, payout.StatusFailed)
+	w.poll(a.Code, payout.StatusCompleted)
+	w.poll(b.Code, payout.StatusCompleted)
+	mark := fmt.Sprintf(`tr[data-case=%q] .warn-mark`, bad.Code)
+	if why := attr(t, w.p, mark, "title"); !strings.Contains(why, "手続不成立") {
+		t.Errorf("the failed item's reason = %q", why)
+	}
+	w.p.Screenshot("/tmp/kessai-transfers-bulk.png")
+	w.p.ClickAndWait(fmt.Sprintf(`tr[data-case=%q] a[title="修正"]`, bad.Code))
+	w.p.Fill("account_number", "7654322")
+	w.p.ClickAndWait("修正する")
+	waitText(t, w.p, "振込を修正しました")
+	w.execute(bad.Code)
+	w.approveAll(1)
+	w.poll(bad.Code, payout.StatusCompleted)
 }

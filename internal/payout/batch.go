@@ -338,7 +338,7 @@ func (s *Service) applyBatch(ctx context.Context, tx *db.Tx, a attempt.Attempt, 
 	case attempt.Unknown, attempt.Pending:
 		return 0, nil // stays 送信中 until the janitor knows
 	case attempt.Failed:
-		status, reason = StatusFailed, "総合振込を銀行が受け付けませんでした: "+o.Message
+		status, reason = StatusFailed, "総合振込として送れませんでした: "+o.Message
 		_ = json.Unmarshal([]byte(o.Response), &ans)
 	case attempt.Succeeded:
 		if err := json.Unmarshal([]byte(o.Response), &ans); err != nil {
