@@ -71,13 +71,13 @@ func (s *Service) Poll(ctx context.Context, shopID string) (Report, error) {
 	if !st.SearchedTo.IsZero() {
 		from = st.SearchedTo.Add(-s.overlap)
 	}
-	read, pollErr := s.importNew(ctx, cfg, from, now, &rep)
+	read, decided, pollErr := s.importNew(ctx, cfg, from, now, &rep)
 	searched := now
 	if pollErr != nil {
 		searched = time.Time{}
 	}
 	if pollErr == nil {
-		pollErr = s.sync(ctx, cfg, read, &rep)
+		pollErr = s.sync(ctx, cfg, read, decided, &rep)
 	}
 	if rakuten.IsUnauthorized(pollErr) {
 		_ = s.conns.Record(ctx, ProviderKey, shopID, explain(pollErr))
@@ -106,8 +106,9 @@ func (s *Service) checkUsable(cfg *ShopConfig, now time.Time) error {
 
 // importNew searches [from, to] for orders and creates the slips not made yet, 100 at a time.
 // It returns the orders it read, so the sync need not read them again.
-func (s *Service) importNew(ctx context.Context, cfg *ShopConfig, from, to time.Time, rep *Report) (map[string]rakuten.Order, error) {
+func (s *Service) importNew(ctx context.Context, cfg *ShopConfig, from, to time.Time, rep *Report) (map[string]rakuten.Order, map[string]bool, error) {
 	read := map[string]rakuten.Order{}
+	decided := map[string]bool{}
 	var batch []rakuten.Order
 	var toConfirm []string
 	flush := func() error {
@@ -119,6 +120,9 @@ func (s *Service) importNew(ctx context.Context, cfg *ShopConfig, from, to time.
 		for _, o := range made {
 			if o.OrderProgress == rakuten.ProgressAwaitingConfirm && cfg.AutoConfirm {
 				toConfirm = append(toConfirm, o.OrderNumber)
+			} else if !needsPayment(&o) {
+				delete(read, o.OrderNumber) // decided at import: the sync has nothing to add
+				decided[o.OrderNumber] = true
 			}
 		}
 		return err
@@ -126,28 +130,28 @@ func (s *Service) importNew(ctx context.Context, cfg *ShopConfig, from, to time.
 	q := rakuten.SearchQuery{DateType: rakuten.DateOrdered, Start: from, End: to, OrderProgressList: importProgress}
 	for o, err := range cfg.Client.Orders(ctx, q) {
 		if err != nil {
-			return read, errors.Join(fmt.Errorf("rakutenpay: search %s: %w", cfg.ShopID, err), flush())
+			return read, decided, errors.Join(fmt.Errorf("rakutenpay: search %s: %w", cfg.ShopID, err), flush())
 		}
 		read[o.OrderNumber] = o
 		batch = append(batch, o)
 		if len(batch) == rakuten.MaxGetOrder {
 			if err := flush(); err != nil {
-				return read, err
+				return read, decided, err
 			}
 		}
 	}
 	if err := flush(); err != nil {
-		return read, err
+		return read, decided, err
 	}
 	if len(toConfirm) > 0 {
 		if err := s.confirm(ctx, cfg, toConfirm, rep); err != nil {
-			return read, err
+			return read, decided, err
 		}
 		for _, n := range toConfirm {
 			delete(read, n) // confirmed: Rakuten moved it on, read it again
 		}
 	}
-	return read, nil
+	return read, decided, nil
 }
 
 // importBatch creates the slips of the orders of batch that have none, with their links and
@@ -192,6 +196,10 @@ func (s *Service) importBatch(ctx context.Context, cfg *ShopConfig, batch []raku
 	if len(slips) == 0 && len(unmapped) == 0 {
 		return nil, nil
 	}
+	shippable, err := s.Shippable(ctx)
+	if err != nil {
+		return nil, err
+	}
 	err = s.db.InTx(ctx, func(tx *db.Tx) error {
 		created, err := s.store.CreateOrdersTx(ctx, tx, slips)
 		if err != nil {
@@ -200,11 +208,22 @@ func (s *Service) importBatch(ctx context.Context, cfg *ShopConfig, batch []raku
 		links := make([]Link, len(created))
 		for i, sl := range created {
 			o := made[i]
-			links[i] = Link{OrderID: sl.ID, ShopID: cfg.ShopID, Number: o.OrderNumber, Settlement: o.Settlement.Method(),
+			l := Link{OrderID: sl.ID, ShopID: cfg.ShopID, Number: o.OrderNumber, Settlement: o.Settlement.Method(),
 				OrderedAt: o.OrderDatetime.UTC(), BasisAt: o.OrderDatetime.UTC(), Progress: o.OrderProgress, Watch: true, CheckedAt: now}
+			detail := orderDetail(&o)
+			// An order whose rules need no getPayment (see needsPayment) is decided here, so the sync that follows has nothing to write for it.
+			if !needsPayment(&o) {
+				d := decide(facts{Slip: sl, Link: l, Order: &o, In: rakuten.SlipInputsFor(&o, nil), Now: now, Mapping: cfg.Mapping, Shippable: shippable[0]})
+				if d.Patch == nil && d.KeepManual {
+					l.RKState = rkState(&o)
+					l.Fingerprint, l.Watch = l.RKState+"#"+d.Key, d.Watch
+					detail = d.Reason + "\n" + detail
+				}
+			}
+			links[i] = l
 			if _, err := s.store.AppendOrderHistory(ctx, tx, commerce.OrderEvent{OrderID: sl.ID, Room: Room, Kind: "import",
 				Summary: fmt.Sprintf("楽天の注文 %s を取り込みました（%s・%s）", o.OrderNumber, o.OrderProgress.Label(), o.Settlement.Method().Label()),
-				Detail:  orderDetail(&o)}); err != nil {
+				Detail:  detail}); err != nil {
 				return err
 			}
 		}

@@ -323,6 +323,28 @@ func TestAuthorizationNGThenRakutenCancelsAfter7Days(t *testing.T) {
 	historyHas(t, e, got.ID, "キャンセル確定（900）")
 }
 
+func TestLaterNGIsReadAndNoted(t *testing.T) {
+	e := newEnv(t)
+	n := e.order(rakutensim.NewOrder{Confirmed: true})
+	e.poll()
+	payments := e.callCount("getPayment")
+	e.advance(time.Minute)
+	e.poll()
+	if e.callCount("getPayment") != payments {
+		t.Fatal("getPayment read for an order still being authorized")
+	}
+	if err := e.sim.Authorize(n, false); err != nil {
+		t.Fatal(err)
+	}
+	e.advance(time.Minute)
+	if rep := e.poll(); rep.Noted != 1 {
+		t.Fatalf("report %+v", rep)
+	}
+	s := e.slip(n)
+	e.wantSlip(s, initial)
+	historyHas(t, e, s.ID, "paymentStatus=30400")
+}
+
 func TestNGThenPaymentMethodChangeThenAuthorized(t *testing.T) {
 	t.Run("to another 楽天ペイ method", func(t *testing.T) {
 		e := newEnv(t)

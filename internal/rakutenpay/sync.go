@@ -33,11 +33,18 @@ func (s *Service) watched(ctx context.Context, shopID string, now time.Time) ([]
 		func(r *sql.Rows) (Link, error) { return scanLink(r) })
 }
 
-// sync reads the watched orders (read holds those the import just read) and applies the rules.
-func (s *Service) sync(ctx context.Context, cfg *ShopConfig, read map[string]rakuten.Order, rep *Report) error {
-	links, err := s.watched(ctx, cfg.ShopID, s.clock.Now())
+// sync reads the watched orders (read holds those the import just read; decided those it
+// already decided) and applies the rules.
+func (s *Service) sync(ctx context.Context, cfg *ShopConfig, read map[string]rakuten.Order, decided map[string]bool, rep *Report) error {
+	all, err := s.watched(ctx, cfg.ShopID, s.clock.Now())
 	if err != nil {
 		return err
+	}
+	links := all[:0]
+	for _, l := range all {
+		if !decided[l.Number] {
+			links = append(links, l)
+		}
 	}
 	var missing []string
 	for _, l := range links {
@@ -78,7 +85,35 @@ func (s *Service) sync(ctx context.Context, cfg *ShopConfig, read map[string]rak
 // rkState is what of a Rakuten order the rules read: a new getPayment is worth a call only
 // when it changed.
 func rkState(o *rakuten.Order) string {
-	return fmt.Sprintf("%d|%s|%d|%d", int(o.OrderProgress), o.ShippingInstDatetime, len(o.ChangeReasons), int(o.Settlement.Method()))
+	due := ""
+	for _, d := range o.DueDates {
+		due += fmt.Sprintf("%d:%s,", d.DueDateType, d.DueDate)
+	}
+	return fmt.Sprintf("%d|%s|%d|%d|%s", int(o.OrderProgress), o.ShippingInstDatetime, len(o.ChangeReasons), int(o.Settlement.Method()), due)
+}
+
+// needsPayment reports whether a rule needs getPayment for o (one call per order, so it is read
+// only when it can say something): an authorized order (its paymentStatus goes into the
+// slip's history with the change), and a 200 order that getOrder shows with a 支払い方法変更期限日
+// (DueDateModel type 1: Rakuten's NG, whose paymentStatus 30400 the history shows). A 200 order
+// still being authorized, an unconfirmed order, a cancelled one and an order without
+// 楽天市場の共通決済 have nothing getPayment would change.
+func needsPayment(o *rakuten.Order) bool {
+	if !o.Settlement.RakutenPay() {
+		return false
+	}
+	switch p := o.OrderProgress; {
+	case p == rakuten.ProgressRakutenHandling:
+		for _, d := range o.DueDates {
+			if d.DueDateType == 1 {
+				return true
+			}
+		}
+		return false
+	case p >= rakuten.ProgressAwaitingShipment && p < rakuten.ProgressCancelRequested:
+		return true
+	}
+	return false
 }
 
 // errStale is a slip changed since the sync read it.
@@ -89,7 +124,7 @@ func (s *Service) syncOne(ctx context.Context, cfg *ShopConfig, l Link, o *rakut
 	state := rkState(o)
 	var pay *rakuten.OrderPayment
 	fresh := false
-	if state != l.RKState && o.Settlement.RakutenPay() && o.OrderProgress != rakuten.ProgressAwaitingConfirm {
+	if state != l.RKState && needsPayment(o) {
 		res, err := cfg.Client.GetPayment(ctx, o.OrderNumber)
 		if err != nil {
 			return fmt.Errorf("getPayment: %w", err)
