@@ -124,8 +124,14 @@ func TestImportRunsAsJob(t *testing.T) {
 	if run = waitImport(t, in, key, strings.TrimPrefix(res.Header.Get("Location"), "/api/v1/imports/")); run.Created != 2 || run.FirstCode != fmt.Sprintf("C%06d", n+1) {
 		t.Fatalf("async import %+v", run)
 	}
-	if got := in.App.Commerce; got == nil {
-		t.Fatal("no commerce store")
+	// A file lost before its job ran (a restart that cleared the temp dir): the import fails
+	// and says so, instead of waiting forever.
+	lost, err := in.App.Commerce.StartImport(t.Context(), "customers", uploads+"/gone.csv", "gone.csv", 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if run = waitImport(t, in, key, lost.ID); run.Status != commerce.ImportFailed || !strings.Contains(run.Message, "ファイルがありません") {
+		t.Fatalf("lost file %+v", run)
 	}
 	var customers int
 	if err := in.App.DB.QueryRowContext(t.Context(), `SELECT COUNT(*) FROM customers`).Scan(&customers); err != nil || customers != n+2 {

@@ -291,6 +291,9 @@ func (w *importWorker) Work(ctx context.Context, job *river.Job[ImportArgs]) err
 	}
 	res, err := importRunners[run.Kind](s, ctx, f, ImportOptions{Progress: progress})
 	if err != nil && errs.KindOf(err) != errs.KindInvalid {
+		if job.Attempt >= job.MaxAttempts { // the last attempt: the import fails, nothing was kept
+			s.finishImport(ctx, run.ID, ImportResult{}, fmt.Errorf("取込に失敗しました（何も登録していません）: %w", err))
+		}
 		return fmt.Errorf("import %s: %w", run.ID, err) // the database's: River retries the attempt
 	}
 	s.finishImport(ctx, run.ID, res, err)
