@@ -8,10 +8,12 @@ import (
 	"time"
 
 	"kessai/internal/commerce"
+	"kessai/internal/platform/attempt"
 	"kessai/internal/platform/audit"
 	"kessai/internal/platform/db"
 	"kessai/internal/platform/db/dbtest"
 	"kessai/internal/provider/rakuten"
+	"kessai/internal/rakutenpay"
 	"kessai/internal/sandbox/rakutensim"
 )
 
@@ -107,4 +109,44 @@ func benchFloor(b *testing.B, e *env, n int) time.Duration {
 		}
 	}
 	return time.Since(t0)
+}
+
+// BenchmarkStatusLatency measures, with the default throttle (1 request/second per shop), how
+// long a poll takes from a simulator status change (one of 100 watched orders authorized) to
+// the slip's update. With the default poll every minute the latency is at most the interval
+// plus this, about half the interval plus this on average.
+func BenchmarkStatusLatency(b *testing.B) {
+	for b.Loop() {
+		e := newEnv(b)
+		nums := e.orders(rakutensim.NewOrder{Confirmed: true}, 100)
+		e.poll()
+		svc := rakutenpay.NewService(e.db, e.clk, e.store, e.reg, attempt.NewRunner(e.db, e.log), rakutenpay.Options{})
+		if err := svc.Declare(e.url); err != nil {
+			b.Fatal(err)
+		}
+		if err := e.sim.Authorize(nums[42], true); err != nil {
+			b.Fatal(err)
+		}
+		before := map[string]int{}
+		for _, m := range []string{"searchOrder", "getOrder", "getPayment"} {
+			before[m] = e.callCount(m)
+		}
+		e.advance(time.Minute)
+		t0 := time.Now()
+		rep, err := svc.Poll(e.ctx, e.shop.ID)
+		took := time.Since(t0)
+		if err != nil || rep.Updated != 1 || e.slip(nums[42]).PaymentStatus != "paid" {
+			b.Fatalf("poll: %v %+v", err, rep)
+		}
+		calls := 0
+		for m, n := range before {
+			calls += e.callCount(m) - n
+		}
+		poll := rakutenpay.DefaultPollEvery.Seconds()
+		b.ReportMetric(took.Seconds(), "poll-s")
+		b.ReportMetric(poll+took.Seconds(), "worst-latency-s")
+		b.ReportMetric(poll/2+took.Seconds(), "mean-latency-s")
+		b.Logf("100 watched orders, one authorized: poll %.1fs with %d calls at the default throttle → latency ≤ %.0fs (mean %.0fs) with a poll every %s",
+			took.Seconds(), calls, poll+took.Seconds(), poll/2+took.Seconds(), rakutenpay.DefaultPollEvery)
+	}
 }
