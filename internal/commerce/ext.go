@@ -171,6 +171,48 @@ type Tab[T any] struct {
 	Render func(r *http.Request, rec T) (template.HTML, error)
 }
 
+// CustomerSection is a panel a room adds to the customer page, after 振込先口座 (the cardupdate
+// room's GMO-PG cards). The cards of Providers are the room's to show: the page's own 登録カード
+// panel leaves them out.
+type CustomerSection struct {
+	Key       string
+	Perm      auth.Perm
+	Order     int
+	Providers []string
+	Render    func(r *http.Request, c Customer) (template.HTML, error)
+}
+
+// AddCustomerSection adds a panel to the customer page.
+func (p *Pages) AddCustomerSection(s CustomerSection) {
+	if s.Key == "" || s.Render == nil {
+		panic(fmt.Sprintf("commerce: customer section %q needs Key and Render", s.Key))
+	}
+	p.customerSections = append(p.customerSections, s)
+	sort.SliceStable(p.customerSections, func(i, j int) bool { return p.customerSections[i].Order < p.customerSections[j].Order })
+}
+
+// customerSections renders the rooms' panels r's principal may see, and says which providers'
+// cards they show.
+func (p *Pages) renderCustomerSections(r *http.Request, c Customer) ([]template.HTML, map[string]bool, error) {
+	var out []template.HTML
+	shown := map[string]bool{}
+	pr := auth.FromContext(r.Context())
+	for _, s := range p.customerSections {
+		if !pr.Can(s.Perm) {
+			continue
+		}
+		h, err := s.Render(r, c)
+		if err != nil {
+			return nil, nil, fmt.Errorf("customer section %s: %w", s.Key, err)
+		}
+		out = append(out, h)
+		for _, pv := range s.Providers {
+			shown[pv] = true
+		}
+	}
+	return out, shown, nil
+}
+
 // OrderTab is a tab of the order detail page (what was sent to the provider, its answers).
 type OrderTab = Tab[Order]
 

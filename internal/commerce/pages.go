@@ -42,7 +42,9 @@ type Pages struct {
 	// orderTabs and subTabs are the rooms' tabs of the order and subscription pages.
 	orderTabs []OrderTab
 	subTabs   []SubscriptionTab
-	forms     *web.FormTokens
+	// customerSections are the rooms' panels of the customer page.
+	customerSections []CustomerSection
+	forms            *web.FormTokens
 }
 
 // NewPages returns the pages over store; they render with the shell's renderer and use its

@@ -78,13 +78,24 @@ func (p *Pages) showCustomer(w http.ResponseWriter, r *http.Request) {
 		p.fail(w, r, err)
 		return
 	}
-	cards, err := p.store.CustomerCards(ctx, c.ID)
+	all, err := p.store.CustomerCards(ctx, c.ID)
 	if err != nil {
 		p.fail(w, r, err)
 		return
 	}
+	sections, shown, err := p.renderCustomerSections(r, c)
+	if err != nil {
+		p.fail(w, r, err)
+		return
+	}
+	var cards []Card
+	for _, cd := range all {
+		if !shown[cd.Provider] {
+			cards = append(cards, cd)
+		}
+	}
 	p.render.Render(w, r, http.StatusOK, "commerce/customer_detail.html", web.View{Title: "顧客 " + c.Code, Nav: "customers",
-		Data: map[string]any{"Customer": c, "AccountType": AccountTypes.Label(c.Bank.AccountType), "Cases": cases, "Cards": cards,
+		Data: map[string]any{"Customer": c, "AccountType": AccountTypes.Label(c.Bank.AccountType), "Cases": cases, "Cards": cards, "Sections": sections,
 			"CaseStatus": func(code string) status.Status { return CaseStatuses.Lookup(code) },
 			"CardStatus": func(code string) status.Status { return CardStatuses.Lookup(code) }}})
 }
