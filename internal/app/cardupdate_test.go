@@ -1,6 +1,7 @@
 package app_test
 
 import (
+	"context"
 	"encoding/csv"
 	"encoding/json"
 	"net/http"
@@ -147,5 +148,72 @@ func TestCardUpdateJobsAPI(t *testing.T) {
 	}
 	if res = inst.API(t, key, http.MethodGet, "/api/v1/jobs/999999/result.csv", nil); res.Status != http.StatusNotFound {
 		t.Errorf("missing job csv: %d %s", res.Status, res.Body)
+	}
+}
+
+// TestCardUpdatePageScheduleAndRerun covers カード洗替: the schedule saved by an admin (and
+// refused with the field's reason), a month that failed on wrong SFTP credentials shown on the
+// top page and on the page with its reason, and the admin's 再実行 once the password is fixed.
+func TestCardUpdatePageScheduleAndRerun(t *testing.T) {
+	t.Parallel()
+	inst := apptest.Start(t, apptest.Options{})
+	admin := inst.Client(t, auth.RoleAdmin)
+	if res := admin.Get("/cardupdate"); res.Status != http.StatusOK || !strings.Contains(res.Body, "の対象（プレビュー）") || !strings.Contains(res.Body, `name="submit_day"`) {
+		t.Fatalf("/cardupdate: %d", res.Status)
+	}
+	res := admin.PostForm("/cardupdate/settings", url.Values{"submit_day": {"20"}, "result_day": {"18"}, "deadline_days": {"3"}})
+	if res.Status != http.StatusUnprocessableEntity || !strings.Contains(res.Body, "結果取得日は送信日より後の日にしてください") {
+		t.Fatalf("bad schedule: %d", res.Status)
+	}
+	if res = admin.PostForm("/cardupdate/settings", url.Values{"submit_day": {"8"}, "result_day": {"18"}, "deadline_days": {"2"}}); res.Status != http.StatusSeeOther {
+		t.Fatalf("save schedule: %d %s", res.Status, res.Body)
+	}
+	key := inst.APIKey(t, auth.RoleAdmin)
+	if res = inst.API(t, key, http.MethodGet, "/api/v1/cardupdate/settings", nil); !strings.Contains(res.Body, `"submit_day":8,"result_day":18,"deadline_days":2`) {
+		t.Errorf("settings = %s", res.Body)
+	}
+	if res = inst.Client(t, auth.RoleStaff).PostForm("/cardupdate/settings", url.Values{"submit_day": {"1"}, "result_day": {"2"}, "deadline_days": {"1"}}); res.Status != http.StatusForbidden {
+		t.Errorf("staff saved the schedule: %d", res.Status)
+	}
+
+	ctx := context.Background()
+	conn := func(sftpPassword string) map[string]string {
+		return map[string]string{"shop_id": gmopgsim.DefaultShopID, "shop_pass": gmopgsim.DefaultShopPass, "site_id": gmopgsim.DefaultSiteID,
+			"site_pass": gmopgsim.DefaultSitePass, "sftp_user": gmopgsim.DefaultSFTPUser, "sftp_password": sftpPassword}
+	}
+	if err := inst.App.Connections.Save(ctx, "gmopg", "", conn("wrong-password")); err != nil {
+		t.Fatal(err)
+	}
+	now := inst.App.Clock.Now().In(clock.JST)
+	month := time.Date(now.Year(), now.Month(), 1, 0, 0, 0, 0, clock.JST).AddDate(0, 1, 0).Format("200601")
+	// The server refuses the login; the month is failed with the reason, not left waiting.
+	if res = inst.API(t, key, http.MethodPost, "/api/v1/cardupdate/runs", map[string]string{"month": month}); !strings.Contains(res.Body, `"status":"failed"`) ||
+		!strings.Contains(res.Body, "ログインできません") {
+		t.Fatalf("upload with a wrong SFTP password: %d %s", res.Status, res.Body)
+	}
+	if res = admin.Get("/"); !strings.Contains(res.Body, "カード洗替の失敗（再実行が必要）") {
+		t.Error("the top page does not show the failed month")
+	}
+	page := admin.Get("/cardupdate").Body
+	if !strings.Contains(page, "失敗") || !strings.Contains(page, "SFTP に接続できません") || !strings.Contains(page, "再実行") {
+		t.Fatalf("the page does not show the failure and 再実行: %s", page)
+	}
+	var runs []struct{ ID, Status, Reason string }
+	res = inst.API(t, key, http.MethodGet, "/api/v1/cardupdate/runs", nil)
+	if err := json.Unmarshal([]byte(res.Body), &runs); err != nil || len(runs) != 1 || runs[0].Status != "failed" {
+		t.Fatalf("runs = %s", res.Body)
+	}
+	if err := inst.App.Connections.Save(ctx, "gmopg", "", conn(gmopgsim.DefaultSFTPPassword)); err != nil {
+		t.Fatal(err)
+	}
+	if res = admin.PostForm("/cardupdate/runs/"+runs[0].ID+"/rerun", nil); res.Status != http.StatusSeeOther {
+		t.Fatalf("rerun: %d %s", res.Status, res.Body)
+	}
+	res = inst.API(t, key, http.MethodGet, "/api/v1/cardupdate/runs", nil)
+	if err := json.Unmarshal([]byte(res.Body), &runs); err != nil || runs[0].Status != "uploaded" {
+		t.Fatalf("after rerun: %s", res.Body)
+	}
+	if res = admin.Get("/"); strings.Contains(res.Body, "カード洗替の失敗") {
+		t.Error("the alert stays after the rerun")
 	}
 }

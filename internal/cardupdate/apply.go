@@ -152,10 +152,13 @@ func (s *Service) Apply(ctx context.Context, runID string, f io.ReadSeeker) (Run
 			FROM cardupdate_results r WHERE r.run_id = ? AND r.change_kind > 0 AND r.card_id = customer_cards.id`, now, runID); err != nil {
 			return fmt.Errorf("cardupdate: update cards: %w", err)
 		}
+		// Each card's 洗替ステータス; a card whose result is the one it had keeps its row (most of a
+		// month's cards: no write), so run_id and updated_at say when the status was set.
 		if _, err := tx.ExecContext(ctx, `INSERT INTO cardupdate_card_status (card_id, status, run_id, updated_at)
 			SELECT card_id, CASE result WHEN 0 THEN 'ok' WHEN 1 THEN 'invalid' WHEN 2 THEN 'mismatch' ELSE 'input_error' END, run_id, ?
 			FROM cardupdate_results WHERE run_id = ?
-			ON CONFLICT (card_id) DO UPDATE SET status = excluded.status, run_id = excluded.run_id, updated_at = excluded.updated_at`, now, runID); err != nil {
+			ON CONFLICT (card_id) DO UPDATE SET status = excluded.status, run_id = excluded.run_id, updated_at = excluded.updated_at
+			WHERE cardupdate_card_status.status <> excluded.status`, now, runID); err != nil {
 			return fmt.Errorf("cardupdate: card statuses: %w", err)
 		}
 		counts := map[int]int{}

@@ -9,6 +9,7 @@ import (
 	"kessai/internal/api"
 	"kessai/internal/commerce"
 	"kessai/internal/platform/auth"
+	"kessai/internal/platform/db"
 	"kessai/internal/platform/errs"
 	"kessai/internal/provider/gmopg"
 	"kessai/internal/web"
@@ -19,6 +20,7 @@ import (
 type StoredCard struct {
 	commerce.Card
 	Expiry           string `json:"expiry"` // MM/YY
+	Brand            string `json:"brand"`  // VISA, MASTER, JCB, AMEX, DINERS ("" when unknown)
 	CardUpdateStatus string `json:"card_update_status"`
 	CardUpdateLabel  string `json:"card_update_label"`
 	NeedsNewCard     bool   `json:"needs_new_card"` // 要カード変更
@@ -38,11 +40,16 @@ func (s *Service) Cards(ctx context.Context, store *commerce.Store, customerID s
 		if c.Provider != ProviderGMOPG {
 			continue
 		}
-		st := StatusUnchecked
-		if err := s.db.QueryRowContext(ctx, `SELECT status FROM cardupdate_card_status WHERE card_id = ?`, c.ID).Scan(&st); err != nil {
-			st = StatusUnchecked
+		st, brand := StatusUnchecked, ""
+		err := s.db.QueryRowContext(ctx, `SELECT COALESCE((SELECT status FROM cardupdate_card_status WHERE card_id = ?), ?),
+			COALESCE((SELECT brand FROM cardupdate_card_info WHERE card_id = ?), '')`, c.ID, StatusUnchecked, c.ID).Scan(&st, &brand)
+		if err != nil {
+			return nil, fmt.Errorf("cardupdate: card %s: %w", c.ID, err)
 		}
-		out = append(out, StoredCard{Card: c, Expiry: c.Expiry(), CardUpdateStatus: st, CardUpdateLabel: CardStatuses.Label(st), NeedsNewCard: Failed(st)})
+		if brand == "" {
+			brand = BrandOf(c.MaskedPAN)
+		}
+		out = append(out, StoredCard{Card: c, Expiry: c.Expiry(), Brand: brand, CardUpdateStatus: st, CardUpdateLabel: CardStatuses.Label(st), NeedsNewCard: Failed(st)})
 	}
 	return out, nil
 }
@@ -86,7 +93,17 @@ func (s *Service) RegisterCard(ctx context.Context, store *commerce.Store, custo
 	if err != nil {
 		return StoredCard{}, err
 	}
-	return StoredCard{Card: c, Expiry: c.Expiry(), CardUpdateStatus: StatusUnchecked, CardUpdateLabel: CardStatuses.Label(StatusUnchecked)}, nil
+	brand := saved.Brand
+	if brand == "" {
+		brand = BrandOf(saved.MaskedNo)
+	}
+	if err := s.db.InTx(ctx, func(tx *db.Tx) error {
+		_, err := tx.ExecContext(ctx, `INSERT INTO cardupdate_card_info (card_id, brand, created_at) VALUES (?, ?, ?)`, c.ID, brand, s.now())
+		return err
+	}); err != nil {
+		return StoredCard{}, fmt.Errorf("cardupdate: card %s brand: %w", c.ID, err)
+	}
+	return StoredCard{Card: c, Expiry: c.Expiry(), Brand: brand, CardUpdateStatus: StatusUnchecked, CardUpdateLabel: CardStatuses.Label(StatusUnchecked)}, nil
 }
 
 // DeleteCard deletes the card at GMO-PG and in kessai (refused while a subscription uses it).
@@ -117,7 +134,41 @@ func (s *Service) DeleteCard(ctx context.Context, store *commerce.Store, custome
 	if err := cl.DeleteCard(ctx, c.MemberID, seq); err != nil && !gmopg.HasInfo(err, gmopg.InfoCardNotFound) {
 		return fmt.Errorf("GMO-PG のカードを削除できません: %w", err)
 	}
-	return store.DeleteCard(ctx, cardID, c.Version)
+	if err := store.DeleteCard(ctx, cardID, c.Version); err != nil {
+		return err
+	}
+	return s.db.InTx(ctx, func(tx *db.Tx) error {
+		_, err := tx.ExecContext(ctx, `DELETE FROM cardupdate_card_info WHERE card_id = ?`, cardID)
+		return err
+	})
+}
+
+// BrandOf names the brand of a card number whose first digits are shown (411111******1111);
+// "" when they are masked.
+func BrandOf(masked string) string {
+	digits := func(n int) int {
+		if len(masked) < n {
+			return -1
+		}
+		v, err := strconv.Atoi(masked[:n])
+		if err != nil {
+			return -1
+		}
+		return v
+	}
+	switch d2, d4 := digits(2), digits(4); {
+	case digits(1) == 4:
+		return "VISA"
+	case d2 >= 51 && d2 <= 55, d4 >= 2221 && d4 <= 2720:
+		return "MASTER"
+	case d2 == 35:
+		return "JCB"
+	case d2 == 34, d2 == 37:
+		return "AMEX"
+	case d2 == 36, d2 == 38, d2 == 39, d2 == 30:
+		return "DINERS"
+	}
+	return ""
 }
 
 // CardBody registers a card.

@@ -73,6 +73,24 @@ func (s *Service) FailedRuns(ctx context.Context) (int, error) {
 	return n, err
 }
 
+// rerunNow starts a failed run again for a person (page or API): the upload when the request
+// never reached GMO-PG, else 「GMO 洗替結果取得」 enqueued (its job ID returned).
+func (s *Service) rerunNow(ctx context.Context, runID string, enqueue func(context.Context, string) (int64, error)) (Run, int64, error) {
+	run, err := s.GetRun(ctx, s.db, runID)
+	if err != nil {
+		return run, 0, err
+	}
+	if run.Status != RunFailed {
+		return run, 0, errConflict(run.Month + " の洗替は失敗していないため再実行できません（" + RunStatuses.Label(run.Status) + "）")
+	}
+	if run.UploadedAt.IsZero() {
+		run, err = s.Upload(ctx, run.ID)
+		return run, 0, err
+	}
+	job, err := enqueue(ctx, run.ID)
+	return run, job, err
+}
+
 // Rerun starts a failed run again where it stopped: the upload when the request never
 // reached GMO-PG, else the fetch of the result (which the caller enqueues).
 func (s *Service) Rerun(ctx context.Context, runID string) (Run, error) {

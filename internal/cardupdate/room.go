@@ -79,8 +79,26 @@ func attach(ctx context.Context, h *room.Host) error {
 		if err != nil || n == 0 {
 			return nil, err
 		}
-		return []web.Attention{{Label: "カード洗替の失敗（再実行が必要）", Count: n, Link: "/api/v1/cardupdate/runs", Level: "error"}}, nil
+		return []web.Attention{{Label: "カード洗替の失敗（再実行が必要）", Count: n, Link: "/cardupdate", Level: "error"}}, nil
 	})
+	pages, err := newPages(svc, h.Commerce, h.Shell)
+	if err != nil {
+		return err
+	}
+	pages.enqueue = enqueueFetch
+	if sim, ok := h.Sandbox.Lookup(gmopgsim.Name); ok && sim.Handler != nil {
+		// The simulator's tokenizer is on kessai's own origin (the page's CSP allows it).
+		pages.TokenURL = func(sandbox bool) string {
+			if !sandbox {
+				return ""
+			}
+			return sim.Prefix() + "/token"
+		}
+	}
+	pages.routes(h.Shell)
+	pages.runRoutes(h.Shell)
+	h.Shell.AddNav(web.NavEntry{Key: "cardupdate", Label: "カード洗替", Path: "/cardupdate", Order: web.NavRooms + 20})
+	h.Pages.AddCustomerSection(pages.Section())
 	h.Pages.AddListExtension(commerce.ListExtension{
 		List:   commerce.ListSubscriptions,
 		Field:  &web.Field{Name: "x_card_update_status", Label: "洗替ステータス", Type: "select", Options: web.Options(CardStatuses)},
@@ -287,21 +305,34 @@ func registerAPI(v1 *api.API, svc *Service, enqueue func(context.Context, string
 			web.WriteError(w, r, err)
 			return
 		}
-		if run.Status != RunFailed {
-			web.WriteError(w, r, errConflict(run.Month+" の洗替は失敗していないため再実行できません（"+RunStatuses.Label(run.Status)+"）"))
-			return
-		}
-		var job int64
-		if run.UploadedAt.IsZero() {
-			run, err = svc.Upload(r.Context(), run.ID)
-		} else {
-			job, err = enqueue(r.Context(), run.ID)
-		}
+		run, job, err := svc.rerunNow(r.Context(), run.ID, enqueue)
 		if err != nil {
 			web.WriteError(w, r, err)
 			return
 		}
 		answer(w, http.StatusOK, run, job)
+	})
+	v1.Handle(api.Operation{Method: http.MethodGet, Path: "/api/v1/cardupdate/settings", Perm: auth.PermView, ID: "getCardUpdateSettings", Tag: tag,
+		Summary: "洗替の予定（送信日・結果取得日・結果待ちの期限、JST）", Response: Schedule{}}, func(w http.ResponseWriter, r *http.Request) {
+		sc, err := svc.Schedule(r.Context())
+		if err != nil {
+			web.WriteError(w, r, err)
+			return
+		}
+		web.WriteJSON(w, http.StatusOK, sc)
+	})
+	v1.Handle(api.Operation{Method: http.MethodPut, Path: "/api/v1/cardupdate/settings", Perm: auth.PermAdmin, ID: "saveCardUpdateSettings", Tag: tag,
+		Summary: "洗替の予定を保存", Request: Schedule{}, Response: Schedule{}}, func(w http.ResponseWriter, r *http.Request) {
+		var sc Schedule
+		if err := web.DecodeJSON(r, &sc); err != nil {
+			web.WriteError(w, r, err)
+			return
+		}
+		if err := svc.SaveSchedule(r.Context(), sc); err != nil {
+			web.WriteError(w, r, err)
+			return
+		}
+		web.WriteJSON(w, http.StatusOK, sc)
 	})
 	v1.Handle(api.Operation{Method: http.MethodGet, Path: "/api/v1/cardupdate/preview", Perm: auth.PermView, ID: "previewCardUpdate", Tag: tag,
 		Summary: "洗替の対象の件数と一覧（先頭100件）", Query: []api.Param{{Name: "month", Description: "YYYYMM（省略時は今月）"}},
