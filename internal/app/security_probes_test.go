@@ -2,6 +2,7 @@ package app_test
 
 import (
 	"bufio"
+	"context"
 	"fmt"
 	"go/version"
 	"io"
@@ -20,6 +21,7 @@ import (
 	"time"
 
 	"kessai/internal/app"
+	"kessai/internal/app/apptest"
 	"kessai/internal/platform/auth"
 )
 
@@ -224,6 +226,47 @@ func secAccountBackoff(t *testing.T, c *secCounts) {
 	c.expect(t, "admin lifts the account-wide lock", res.Status, res.Body, http.StatusSeeOther)
 	res = tryLogin(t, owner, victim.User.Email, victim.Password)
 	c.expect(t, "the owner after the lift", res.Status, res.Body, http.StatusSeeOther)
+}
+
+// secRefusalFlood: once an address is locked, a flood of guesses from it is refused without
+// growing the database: 30 at once are all refused and add at most a couple of rows (one a
+// minute per email and address), not one each.
+func secRefusalFlood(t *testing.T, c *secCounts) {
+	inst := secStart(t, nil)
+	victim := inst.Client(t, auth.RoleStaff)
+	const ip = "127.0.2.1"
+	guesser := fromAddr(t, inst, ip)
+	for i := range auth.DefaultThrottle.PerAccountIP {
+		res := tryLogin(t, guesser, victim.User.Email, fmt.Sprintf("guess-guess-%d", i))
+		c.expect(t, "a guess before the lock", res.Status, res.Body, http.StatusUnauthorized)
+	}
+	rows := func() int {
+		var n int
+		if err := inst.App.DB.QueryRowContext(context.Background(),
+			`SELECT COUNT(*) FROM login_attempts WHERE email = ? AND ip = ?`, victim.User.Email, ip).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	before := rows()
+	clients := make([]*apptest.Client, 30)
+	for i := range clients {
+		clients[i] = fromAddr(t, inst, ip)
+		clients[i].Get("/login")
+	}
+	var wg sync.WaitGroup
+	for _, cl := range clients {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			res := tryLogin(t, cl, victim.User.Email, "guess-flood-xx")
+			c.expect(t, "a guess in the flood from a locked address", res.Status, res.Body, http.StatusTooManyRequests)
+		}()
+	}
+	wg.Wait()
+	if added := rows() - before; added > 2 {
+		t.Errorf("30 refused guesses added %d login attempt rows, want at most 2 (one a minute)", added)
+	}
 }
 
 // secRecorder is a host a secret was not entered for: an HTTP server keeping every body and

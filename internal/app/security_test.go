@@ -84,6 +84,7 @@ func TestSecurity(t *testing.T) {
 			{"an upload the role may not make is never read", secUploadNotAllowed},
 			{"server timeouts", secServerTimeouts},
 			{"account-wide backoff", secAccountBackoff},
+			{"a flood of refused guesses writes almost nothing", secRefusalFlood},
 			{"a moved endpoint gets no stored secret", secEndpointMove},
 			{"a patched toolchain", secToolchain},
 		} {

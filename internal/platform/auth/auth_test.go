@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -432,6 +433,58 @@ func TestConcurrentGuessesAreCounted(t *testing.T) {
 	}
 	if p := s.PeakHashing(); p < 1 || p > HashConcurrency() {
 		t.Fatalf("peak concurrent hashing %d, want 1..%d", p, HashConcurrency())
+	}
+}
+
+// TestRefusalFlood: guesses from a locked address are refused on a read and recorded once a
+// minute: 40 at once add one refused row and audit entry, 90 more a second apart one more.
+func TestRefusalFlood(t *testing.T) {
+	t.Parallel()
+	s, c, rec := newTestService(t)
+	ctx := context.Background()
+	u := mustUser(t, s, "shiro@example.com", RoleStaff)
+	login := func() error {
+		_, err := s.Login(ctx, LoginRequest{Email: u.Email, Password: "wrong-password", IP: "203.0.113.7"})
+		return err
+	}
+	for range DefaultThrottle.PerAccountIP {
+		_ = login()
+	}
+	var wg sync.WaitGroup
+	var refused atomic.Int64
+	for range 40 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if errs.KindOf(login()) == errs.KindTooMany {
+				refused.Add(1)
+			}
+		}()
+	}
+	wg.Wait()
+	recordedRefusals := func() (rows, audited int) {
+		t.Helper()
+		if err := s.DB.QueryRowContext(ctx, `SELECT COUNT(*) FROM login_attempts WHERE reason = ?`, reasonThrottled).Scan(&rows); err != nil {
+			t.Fatal(err)
+		}
+		for _, e := range rec.events {
+			if strings.HasPrefix(e.Note, "reason=throttled") {
+				audited++
+			}
+		}
+		return rows, audited
+	}
+	if rows, audited := recordedRefusals(); refused.Load() != 40 || rows != 1 || audited != 1 {
+		t.Fatalf("40 concurrent guesses from a locked address: %d refused, %d rows, %d audit entries; want 40, 1, 1", refused.Load(), rows, audited)
+	}
+	for range 90 {
+		c.Advance(time.Second)
+		if err := login(); errs.KindOf(err) != errs.KindTooMany {
+			t.Fatalf("a guess while locked: %v", err)
+		}
+	}
+	if rows, audited := recordedRefusals(); rows != 2 || audited != 2 {
+		t.Fatalf("90 more over 90 s: %d rows, %d audit entries; want 2 each (one a minute)", rows, audited)
 	}
 }
 

@@ -56,12 +56,20 @@ func (s *Service) Login(ctx context.Context, req LoginRequest) (*Login, error) {
 	if len(email) > 254 || len(req.Password) > 4*MaxPasswordLen {
 		return nil, errs.E(errs.KindUnauthenticated, badCredentials)
 	}
-	attemptID, until, err := s.claimAttempt(ctx, email, req.IP, now)
+	// A guess from a locked address is refused on a read, before the serialised claim: a
+	// flood of them queues no write behind it (see refuseLocked).
+	until, err := s.lockedUntil(ctx, s.DB, email, req.IP, now)
 	if err != nil {
 		return nil, err
 	}
+	var attemptID string
+	if until.IsZero() {
+		if attemptID, until, err = s.claimAttempt(ctx, email, req.IP, now); err != nil {
+			return nil, err
+		}
+	}
 	if !until.IsZero() {
-		if err := s.auditFailed(ctx, s.DB, email, req.IP, "", reasonThrottled); err != nil {
+		if err := s.refuseLocked(ctx, email, req.IP, now); err != nil {
 			return nil, err
 		}
 		return nil, errs.E(errs.KindTooMany, fmt.Sprintf(

@@ -54,7 +54,8 @@ const loginLockKey = 0x6b6c6f67 // "klog"
 
 // claimAttempt counts email's and ip's recent failures and, unless a lock applies, records a
 // pending attempt, in one serialised transaction: N concurrent guesses see each other. It
-// returns the pending attempt's ID, or the end of the lock that refused it.
+// returns the pending attempt's ID, or the end of the lock that refused it (recorded by the
+// caller with refuseLocked).
 func (s *Service) claimAttempt(ctx context.Context, email, ip string, now time.Time) (id string, until time.Time, err error) {
 	err = s.DB.InTx(ctx, func(tx *db.Tx) error {
 		if tx.Dialect() == db.Postgres {
@@ -68,12 +69,48 @@ func (s *Service) claimAttempt(ctx context.Context, email, ip string, now time.T
 		}
 		if !u.IsZero() {
 			until = u
-			return insertAttempt(ctx, tx, db.NewID("lga"), email, ip, now, false, reasonThrottled)
+			return nil // recorded by refuseLocked
 		}
 		id = db.NewID("lga")
 		return insertAttempt(ctx, tx, id, email, ip, now, false, reasonPending)
 	})
 	return id, until, err
+}
+
+// refusedEvery is how often a refused attempt is recorded per email and address: the audit log
+// shows the guessing went on, and a flood of refusals adds a row a minute, not one a request.
+const refusedEvery = time.Minute
+
+// refuseLocked records a refused attempt (a login_attempts row and user.login_failed with
+// reason throttled) unless one was recorded for email from ip within refusedEvery.
+func (s *Service) refuseLocked(ctx context.Context, email, ip string, now time.Time) error {
+	recorded := func(q db.Querier) (bool, error) {
+		var n int
+		if err := q.QueryRowContext(ctx, `SELECT COUNT(*) FROM login_attempts WHERE email = ? AND ip = ? AND reason = ? AND at > ?`,
+			email, ip, reasonThrottled, now.Add(-refusedEvery)).Scan(&n); err != nil {
+			return false, fmt.Errorf("login throttle: %w", err)
+		}
+		return n > 0, nil
+	}
+	// Mostly answered by a read; only the first refusals of a burst take the serialised
+	// transaction, where the check is made again so the burst records one.
+	if done, err := recorded(s.DB); done || err != nil {
+		return err
+	}
+	return s.DB.InTx(ctx, func(tx *db.Tx) error {
+		if tx.Dialect() == db.Postgres {
+			if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(?)`, loginLockKey); err != nil {
+				return fmt.Errorf("login throttle lock: %w", err)
+			}
+		}
+		if done, err := recorded(tx); done || err != nil {
+			return err
+		}
+		if err := insertAttempt(ctx, tx, db.NewID("lga"), email, ip, now, false, reasonThrottled); err != nil {
+			return err
+		}
+		return s.auditFailed(ctx, tx, email, ip, "", reasonThrottled)
+	})
 }
 
 // lockedUntil returns when attempts for email from ip may resume, or the zero time when no
