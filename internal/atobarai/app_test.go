@@ -334,3 +334,38 @@ func TestConnection(t *testing.T) {
 		t.Fatal("the connection test made a transaction")
 	}
 }
+
+// TestSwitchPaymentMethod: the documented workaround works — leaving 後払い cancels the credit
+// at Yamato, the content is changed, and coming back runs a new credit under a new 受注番号.
+func TestSwitchPaymentMethod(t *testing.T) {
+	t.Parallel()
+	e := startApp(t, nil)
+	r, o := e.api(http.MethodPost, "/api/v1/orders", e.orderInput("山田 太郎", 2000))
+	if r.Status != http.StatusCreated {
+		t.Fatalf("order: %d %s", r.Status, r.Body)
+	}
+	id := str(o, "id")
+	_, tx := e.api(http.MethodGet, "/api/v1/orders/"+id+"/atobarai", nil)
+	first := str(tx, "order_no")
+	if r, _ := e.api(http.MethodPatch, "/api/v1/orders/"+id, map[string]any{"payment_method": "bank_transfer"}); r.Status != http.StatusOK {
+		t.Fatalf("leave 後払い: %d %s", r.Status, r.Body)
+	}
+	if so, _ := e.sim.Order(first); so.Status != yamato.StatusCancelled {
+		t.Fatalf("the first credit at Yamato: %s, want 取消済", so.Status)
+	}
+	if r, _ := e.api(http.MethodPatch, "/api/v1/orders/"+id, map[string]any{"lines": []map[string]any{{"name": "みかん", "unit_price": 2000, "quantity": 2}}}); r.Status != http.StatusOK {
+		t.Fatalf("content change while not 後払い: %d %s", r.Status, r.Body)
+	}
+	if r, _ := e.api(http.MethodPatch, "/api/v1/orders/"+id, map[string]any{"payment_method": "atobarai"}); r.Status != http.StatusOK {
+		t.Fatalf("back to 後払い: %d %s", r.Status, r.Body)
+	}
+	_, tx = e.api(http.MethodGet, "/api/v1/orders/"+id+"/atobarai", nil)
+	second := str(tx, "order_no")
+	so, ok := e.sim.Order(second)
+	if second == first || str(tx, "credit") != atobarai.CreditOK || !ok || so.Items[0].Name != "みかん" {
+		t.Fatalf("new credit %s (first %s): %v; Yamato %+v", second, first, tx, so)
+	}
+	if _, ord := e.api(http.MethodGet, "/api/v1/orders/"+id, nil); str(ord, "authorization_status") != "authorized" {
+		t.Fatalf("order after the new credit: %v", ord)
+	}
+}
