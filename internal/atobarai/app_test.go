@@ -36,6 +36,7 @@ func startApp(t *testing.T, env map[string]string) *appEnv {
 	t.Helper()
 	e := &appEnv{t: t}
 	e.in = apptest.Start(t, apptest.Options{Configure: func(c *app.Config) {
+		c.JobPollInterval = 100 * time.Millisecond // bulk runs are jobs
 		c.Getenv = func(k string) string {
 			if v, ok := env[k]; ok {
 				return v
