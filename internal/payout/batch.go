@@ -83,9 +83,13 @@ func (e *Executor) ExecuteAs(ctx context.Context, ids []string, mode string) ([]
 	if err != nil {
 		return nil, err
 	}
+	size := e.BatchMax
+	if size <= 0 || size > MaxBatchItems {
+		size = MaxBatchItems
+	}
 	out := make([]ExecResult, 0, len(ids))
-	for start := 0; start < len(ids); start += MaxBatchItems {
-		res, err := e.executeBatch(ctx, bank, ids[start:min(start+MaxBatchItems, len(ids))])
+	for start := 0; start < len(ids); start += size {
+		res, err := e.executeBatch(ctx, bank, ids[start:min(start+size, len(ids))])
 		out = append(out, res...)
 		if err != nil {
 			return out, err

@@ -429,3 +429,41 @@ func TestExecuteModeSetting(t *testing.T) {
 		t.Fatalf("explicit bulk: %v %+v", err, res)
 	}
 }
+
+// TestBatchSplitAtTheLimit: a selection larger than one 総合振込 may hold is sent as several,
+// each approved once, every transfer in exactly one.
+func TestBatchSplitAtTheLimit(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	e.room.exec.BatchMax = 2
+	var ids []string
+	for i := range 5 {
+		ids = append(ids, e.register(seller{bank: "0001", branch: "001", number: fmt.Sprintf("71%05d", i), kana: "ｻﾄｳ ﾊﾅｺ",
+			amount: int64(7700 + i), caseStatus: "stocked"}).ID)
+	}
+	res, err := e.room.exec.ExecuteAs(e.ctx, ids, payout.ModeBulk)
+	if err != nil || len(res) != 5 {
+		t.Fatalf("execute: %v %+v", err, res)
+	}
+	batches := map[string]int{}
+	for _, r := range res {
+		if r.Error != "" || r.BatchID == "" {
+			t.Fatalf("row %+v", r)
+		}
+		batches[r.BatchID]++
+	}
+	held := e.sim.Transfers()
+	if len(batches) != 3 || len(held) != 3 || e.approvalMails() != 3 {
+		t.Fatalf("%d batches %v, bank holds %d, %d mails: want 3 (2+2+1)", len(batches), batches, len(held), e.approvalMails())
+	}
+	items := 0
+	for _, v := range held {
+		if !v.Bulk || v.Items > 2 {
+			t.Fatalf("bank holds %+v", v)
+		}
+		items += v.Items
+	}
+	if items != 5 {
+		t.Fatalf("%d items at the bank, want 5", items)
+	}
+}

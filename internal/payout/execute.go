@@ -48,6 +48,9 @@ type Executor struct {
 	// CallTimeout bounds one request to the bank (30 s). It must stay well below the janitor's
 	// StaleAfter, so the janitor never asks about a call still in flight.
 	CallTimeout time.Duration
+	// BatchMax is how many transfers one 総合振込 takes (MaxBatchItems when 0; tests lower it to
+	// see a selection split).
+	BatchMax int
 	// StepHook is for tests only: it is called at each Step; an error stops the execution right
 	// there, as if the process had died.
 	StepHook func(step attempt.Step) error
