@@ -48,7 +48,6 @@ func newEnv(t testing.TB, start time.Time, opts ...func(*gmopgsim.Options)) *env
 	e := &env{t: t, clk: clock.NewFrozen(start)}
 	e.db = dbtest.Open(t, audit.Migrations, secrets.Migrations, commerce.Migrations, attempt.Migrations, kantan.Migrations)
 	al := &audit.Log{Now: e.clk.Now}
-	e.store = commerce.NewStore(e.db, e.clk, al)
 	sealer, err := secrets.New(bytes.Repeat([]byte{7}, 32))
 	if err != nil {
 		t.Fatal(err)
@@ -73,7 +72,7 @@ func newEnv(t testing.TB, start time.Time, opts ...func(*gmopgsim.Options)) *env
 	}
 	e.log = attempt.New(e.clk)
 	e.svc = e.service(e.db)
-	e.store.AddPaymentHandler(e.svc.Handler(), "kantan")
+	e.store = e.svc.Store()
 	e.jan = e.janitor(e.db, e.svc)
 	e.ctx = auth.WithPrincipal(context.Background(), &auth.Principal{Kind: auth.KindUser, ID: "u1", Name: "keiri@example.com", Role: auth.RoleAdmin})
 	e.shop, err = e.store.CreateShop(e.ctx, commerce.Shop{Code: "main", Name: "本店"})
@@ -84,11 +83,10 @@ func newEnv(t testing.TB, start time.Time, opts ...func(*gmopgsim.Options)) *env
 }
 
 func (e *env) service(d *db.DB) *kantan.Service {
-	store := e.store
-	if d != e.db {
-		store = commerce.NewStore(d, e.clk, &audit.Log{Now: e.clk.Now})
-	}
-	return kantan.NewService(d, e.clk, attempt.NewRunner(d, e.log), e.conn, store, nil, nil, "http://kessai.test")
+	store := commerce.NewStore(d, e.clk, &audit.Log{Now: e.clk.Now})
+	svc := kantan.NewService(d, e.clk, attempt.NewRunner(d, e.log), e.conn, store, nil, nil, "http://kessai.test")
+	store.AddPaymentHandler(svc.Handler(), "kantan")
+	return svc
 }
 
 func (e *env) janitor(d *db.DB, svc *kantan.Service) *attempt.Janitor {
@@ -200,3 +198,5 @@ func (e *env) create(amount int64) (commerce.Order, start) {
 	}
 	return o, start{u, a, tok}
 }
+
+func jstLoc() *time.Location { return clock.JST }

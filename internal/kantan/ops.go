@@ -137,6 +137,9 @@ var operations = map[string]*operation{
 			if p.PayType != gmopg.PayTypeRecruit {
 				return "カード決済はオーソリ期間延長に対応していません"
 			}
+			if p.ExtendedOn == now.In(jstLoc).Format("2006-01-02") {
+				return "オーソリ期間は本日すでに延長しています（新しい期限 " + p.AuthDeadline + "）。延長は1日1回です"
+			}
 			return ""
 		},
 		send: func(ctx context.Context, cl *gmopg.Client, r request) (gmopg.RecruitResult, error) {
@@ -329,9 +332,10 @@ func (s *Service) apply(ctx context.Context, tx *db.Tx, o *operation, a attempt.
 		if !refusedByPG(out) {
 			msg = o.label + "を GMO-PG に送れませんでした（もう一度実行できます）: " + out.Message
 		}
-		// Any failed capture is 売上失敗 (the status sync puts it back to 仮売上 when GMO-PG
+		// A failed capture is 売上失敗 (the status sync puts it back to 仮売上 when GMO-PG
 		// still holds the authorization, or 決済完了 when it captured after all).
-		if o.name == OpCapture && p.Status == StatusAuthorized {
+		// A call certainly never sent changes nothing: the capture can simply run again.
+		if o.name == OpCapture && p.Status == StatusAuthorized && out.Code != attempt.CodeNotSent {
 			st, err := readSettings(ctx, tx)
 			if err != nil {
 				return err
@@ -380,10 +384,13 @@ func (s *Service) apply(ctx context.Context, tx *db.Tx, o *operation, a attempt.
 		return s.history(ctx, tx, a.RecordID, "change.done", "金額変更を GMO-PG に送信しました（"+yen(p.Amount)+"円→"+yen(r.Amount)+"円）", detail)
 	case OpExtend:
 		day := answerAuthDay(out.Response)
-		if day == "" || day == p.AuthDeadline {
+		if day == "" {
+			day = p.AuthDeadline
+		}
+		if p.ExtendedOn == s.today() && day == p.AuthDeadline {
 			return set(``)
 		}
-		if err := set(`, auth_deadline = ?, reason = ''`, day); err != nil {
+		if err := set(`, auth_deadline = ?, extended_on = ?, reason = ''`, day, s.today()); err != nil {
 			return err
 		}
 		return s.history(ctx, tx, a.RecordID, "extend.done", "オーソリ期間を延長しました（新しい期限 "+day+"）", detail)
@@ -444,6 +451,27 @@ func (s *Service) Extend(ctx context.Context, orderID string) (Payment, error) {
 		return Payment{}, errs.Conflict("オーソリ期間延長設定が「利用しない」のため延長できません（設定 › 決済 › GMO-PG）")
 	}
 	return s.run(ctx, OpExtend, orderID)
+}
+
+// RetryCancel sends again the GMO-PG cancel of a cancelled order whose payment GMO-PG still
+// holds (the cancel after the order's キャンセル failed or never left). The trade is read back
+// first when a cancel was tried before.
+func (s *Service) RetryCancel(ctx context.Context, orderID string) (Payment, error) {
+	o, err := s.store.GetOrder(ctx, orderID)
+	if err != nil {
+		return Payment{}, err
+	}
+	if o.OrderStatus != "cancelled" {
+		return Payment{}, errs.Conflict("受注がキャンセルされていません。受注のキャンセルから取り消してください")
+	}
+	p, err := s.Payment(ctx, orderID)
+	if err != nil {
+		return p, err
+	}
+	if p.Status == StatusCancelled {
+		return p, errs.Conflict("GMO-PG の決済は取消済みです")
+	}
+	return s.run(ctx, OpCancel, orderID)
 }
 
 func (s *Service) run(ctx context.Context, name, orderID string) (Payment, error) {

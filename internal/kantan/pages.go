@@ -74,6 +74,13 @@ func (p *pages) register(h *room.Host) {
 	act("extend", "オーソリ期間延長", auth.PermMoney, func(r *http.Request, id string) (Payment, error) {
 		return p.svc.Extend(r.Context(), id)
 	}, "オーソリ期間を延長しました")
+	act("retry-cancel", "GMO-PG の取消を再実行", auth.PermOperate, func(r *http.Request, id string) (Payment, error) {
+		p, err := p.svc.RetryCancel(r.Context(), id)
+		if err == nil && p.Status != StatusCancelled {
+			err = errs.Conflict(p.Reason)
+		}
+		return p, err
+	}, "GMO-PG の決済を取り消しました")
 	act("sync", "GMO-PG の状態を照会", auth.PermOperate, func(r *http.Request, id string) (Payment, error) {
 		return p.svc.SyncOrder(r.Context(), id, "画面から照会")
 	}, "GMO-PG の状態を照会しました")
@@ -102,6 +109,7 @@ func (p *pages) orderTab(r *http.Request, o commerce.Order) (template.HTML, erro
 		data["CanSend"] = pay.Busy == "" && o.Total != pay.Amount && (pay.Status == StatusAuthorized || pay.Status == StatusCaptured)
 		data["CanExtend"] = pay.Busy == "" && st.ExtendAuth && refusal(pay.Status, ActExtend) == "" && pay.PayType == gmopg.PayTypeRecruit
 		data["Allowed"] = allowedText(pay.Status)
+		data["CanRetryCancel"] = pay.Busy == "" && o.OrderStatus == "cancelled" && pay.Status != StatusCancelled && pay.AccessID != ""
 		data["Level"] = Statuses.Lookup(pay.Status)
 		if pr != nil {
 			data["CSRFToken"] = pr.CSRFToken

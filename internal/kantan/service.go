@@ -49,6 +49,9 @@ func NewService(d *db.DB, c clock.Clock, r *attempt.Runner, conn *gmopgconn.Conn
 		ReturnURL: strings.TrimRight(baseURL, "/") + ReturnPath}
 }
 
+// Store is the commerce store the service is the payment handler of.
+func (s *Service) Store() *commerce.Store { return s.store }
+
 // Runner is the service's money-call runner (tests set its StepHook and CallTimeout).
 func (s *Service) Runner() *attempt.Runner { return s.runner }
 

@@ -29,6 +29,7 @@ type Payment struct {
 	Tax          int64         `json:"tax"`
 	PointsOnly   bool          `json:"points_only"`
 	AuthDeadline string        `json:"auth_deadline,omitempty"`
+	ExtendedOn   string        `json:"extended_on,omitempty"` // the day of the last オーソリ期間延長
 	CapturedAt   time.Time     `json:"captured_at,omitzero"`
 	RefundOwed   bool          `json:"refund_owed"`
 	Reason       string        `json:"reason,omitempty"`
@@ -42,14 +43,14 @@ func (p Payment) access() gmopg.Access {
 }
 
 const paymentColumns = `order_id, pay_type, pg_order_id, access_id, access_pass, job_cd, status, busy, pg_status, amount, tax,
-	points_only, auth_deadline, captured_at, refund_owed, reason, synced_at, created_at, updated_at`
+	points_only, auth_deadline, captured_at, refund_owed, reason, synced_at, created_at, updated_at, extended_on`
 
 func scanPayment(r interface{ Scan(...any) error }) (Payment, error) {
 	var p Payment
 	var captured, synced sql.NullTime
 	var points, refund bool
 	err := r.Scan(&p.OrderID, &p.PayType, &p.PGOrderID, &p.AccessID, &p.AccessPass, &p.JobCd, &p.Status, &p.Busy, &p.PGStatus,
-		&p.Amount, &p.Tax, &points, &p.AuthDeadline, &captured, &refund, &p.Reason, &synced, &p.CreatedAt, &p.UpdatedAt)
+		&p.Amount, &p.Tax, &points, &p.AuthDeadline, &captured, &refund, &p.Reason, &synced, &p.CreatedAt, &p.UpdatedAt, &p.ExtendedOn)
 	if err != nil {
 		return p, err
 	}
