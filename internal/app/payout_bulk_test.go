@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"kessai/internal/commerce"
 	"kessai/internal/platform/auth"
@@ -104,5 +105,63 @@ func TestPayoutBulkTransferFlow(t *testing.T) {
 	}
 	if list := keiri.Get("/accounting/transfers").Body; !strings.Contains(list, `name="mode" value="single" checked`) {
 		t.Errorf("銀行振込一覧 does not preselect the administrator's 1件ずつ")
+	}
+}
+
+// TestPayoutBulkExecuteJob: a selection larger than the list executes while the person waits
+// runs as the payout.execute job, which sends it as one 総合振込 (one mail) too.
+func TestPayoutBulkExecuteJob(t *testing.T) {
+	t.Parallel()
+	f := newPayoutFixture(t)
+	staff := f.inst.APIKey(t, auth.RoleStaff)
+	keiri := f.inst.Client(t, auth.RoleAccountant)
+	sim := f.inst.App.Simulator(aozorasim.Name).(*aozorasim.Sim)
+	var caseIDs []string
+	for i := range 12 {
+		caseIDs = append(caseIDs, f.newCase(sellerAccount, int64(30000+i)).ID)
+	}
+	if res := f.inst.API(t, staff, http.MethodPost, "/api/v1/transfers/bulk-request", map[string]any{"case_ids": caseIDs}); res.Status != http.StatusOK {
+		t.Fatalf("bulk-request: %d %s", res.Status, res.Body)
+	}
+	rows, err := f.inst.App.DB.QueryContext(f.ctx, `SELECT id FROM transfers`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ids []string
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, id)
+	}
+	rows.Close()
+	res := keiri.PostForm("/accounting/transfers/execute", url.Values{"id": ids})
+	if res.Status != http.StatusSeeOther || !strings.HasPrefix(res.Location, "/jobs/") {
+		t.Fatalf("execute 12: %d → %q, want the job's page", res.Status, res.Location)
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		var n int
+		if err := f.inst.App.DB.QueryRowContext(f.ctx, `SELECT COUNT(*) FROM transfers WHERE status = 'awaiting_approval'`).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		if n == 12 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d of 12 transfers 承認待ち after the job", n)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	held := sim.Transfers()
+	mails := 0
+	for _, m := range sim.Mails() {
+		if m.Kind == "approval" {
+			mails++
+		}
+	}
+	if len(held) != 1 || !held[0].Bulk || held[0].Items != 12 || mails != 1 {
+		t.Fatalf("bank holds %+v with %d mails, want one 総合振込 of 12 and one mail", held, mails)
 	}
 }
