@@ -738,6 +738,16 @@ func secFormulaInjection(t *testing.T, c *secCounts) {
 		if res.Status != http.StatusCreated {
 			t.Fatalf("case for %q: %d %s", name, res.Status, res.Body)
 		}
+		res = inst.API(t, staff, "POST", "/api/v1/orders", map[string]any{"shop_id": shop[1], "customer_id": id, "payment_method": "cod", "ship_name": name,
+			"lines": []map[string]any{{"name": name, "unit_price": 1000, "quantity": 1}}})
+		if res.Status != http.StatusCreated {
+			t.Fatalf("order for %q: %d %s", name, res.Status, res.Body)
+		}
+		res = inst.API(t, staff, "POST", "/api/v1/subscriptions", map[string]any{"shop_id": shop[1], "customer_id": id, "status": "paused",
+			"product_name": name, "amount": 1000})
+		if res.Status != http.StatusCreated {
+			t.Fatalf("subscription for %q: %d %s", name, res.Status, res.Body)
+		}
 	}
 	viewer := inst.Client(t, auth.RoleViewer)
 	var exports []string
@@ -746,6 +756,12 @@ func secFormulaInjection(t *testing.T, c *secCounts) {
 	}
 	for _, tm := range commerce.CaseExportTemplates() {
 		exports = append(exports, "/api/v1/cases/export.csv?encoding=utf-8&template="+tm.ID, "/cases.csv?encoding=utf-8&template="+tm.ID)
+	}
+	for _, tm := range commerce.OrderExportTemplates() {
+		exports = append(exports, "/api/v1/orders/export.csv?encoding=utf-8&template="+tm.ID, "/orders.csv?encoding=utf-8&template="+tm.ID)
+	}
+	for _, tm := range commerce.SubscriptionExportTemplates() {
+		exports = append(exports, "/api/v1/subscriptions/export.csv?encoding=utf-8&template="+tm.ID)
 	}
 	for _, path := range exports {
 		var res *apptest.Response
