@@ -130,12 +130,18 @@ func (s *Service) Apply(ctx context.Context, runID string, f io.ReadSeeker) (Run
 		if n, _ := res.RowsAffected(); n != 1 {
 			return fmt.Errorf("cardupdate %s: run is %s, not waiting for a result", run.Month, run.Status)
 		}
-		ok, err := applyRows(ctx, tx, runID, f)
+		if err := s.step("claimed"); err != nil {
+			return err
+		}
+		counts, ok, err := applyRows(ctx, tx, runID, f)
 		if err != nil {
 			return err
 		}
 		if !ok {
 			return errMismatch
+		}
+		if err := s.step("results"); err != nil {
+			return err
 		}
 		missing, err := missingMembers(ctx, tx, runID)
 		if err != nil {
@@ -152,6 +158,9 @@ func (s *Service) Apply(ctx context.Context, runID string, f io.ReadSeeker) (Run
 			FROM cardupdate_results r WHERE r.run_id = ? AND r.change_kind > 0 AND r.card_id = customer_cards.id`, now, runID); err != nil {
 			return fmt.Errorf("cardupdate: update cards: %w", err)
 		}
+		if err := s.step("cards"); err != nil {
+			return err
+		}
 		// Each card's 洗替ステータス; a card whose result is the one it had keeps its row (most of a
 		// month's cards: no write), so run_id and updated_at say when the status was set.
 		if _, err := tx.ExecContext(ctx, `INSERT INTO cardupdate_card_status (card_id, status, run_id, updated_at)
@@ -161,23 +170,14 @@ func (s *Service) Apply(ctx context.Context, runID string, f io.ReadSeeker) (Run
 			WHERE cardupdate_card_status.status <> excluded.status`, now, runID); err != nil {
 			return fmt.Errorf("cardupdate: card statuses: %w", err)
 		}
-		counts := map[int]int{}
-		rows, err := tx.QueryContext(ctx, `SELECT result, COUNT(*) FROM cardupdate_results WHERE run_id = ? GROUP BY result`, runID)
-		if err != nil {
+		if err := s.step("statuses"); err != nil {
 			return err
 		}
-		for rows.Next() {
-			var r, n int
-			if err := rows.Scan(&r, &n); err != nil {
-				rows.Close()
-				return err
-			}
-			counts[r] = n
+		if _, err := tx.ExecContext(ctx, `UPDATE cardupdate_runs SET ok_count = ?, invalid_count = ?, mismatch_count = ?, input_error_count = ? WHERE id = ?`,
+			counts[0], counts[1], counts[2], counts[3], runID); err != nil {
+			return err
 		}
-		rows.Close()
-		_, err = tx.ExecContext(ctx, `UPDATE cardupdate_runs SET ok_count = ?, invalid_count = ?, mismatch_count = ?, input_error_count = ? WHERE id = ?`,
-			counts[0], counts[1], counts[2], counts[3], runID)
-		return err
+		return s.step("counted")
 	})
 	if errors.Is(err, errMismatch) {
 		// A record matched no open row of the run: find which ones, row by row, in a
@@ -210,10 +210,12 @@ var (
 // parameter limits): a million records are 2,000 statements, not a million round trips.
 const applyBatch = 500
 
-// applyRows writes the result records of f into the run's rows, applyBatch a statement. ok is
+// applyRows writes the result records of f into the run's rows, applyBatch a statement, and
+// counts them by result. ok is
 // false when a statement matched fewer rows than it had records (a 会員ID not in the run, or a
 // second result for one); the caller then rolls back and diagnoses.
-func applyRows(ctx context.Context, tx *db.Tx, runID string, f io.Reader) (bool, error) {
+func applyRows(ctx context.Context, tx *db.Tx, runID string, f io.Reader) ([4]int, bool, error) {
+	var counts [4]int
 	rr := gmopg.NewResultReader(f)
 	args := make([]any, 0, applyBatch*6+1)
 	n := 0
@@ -244,16 +246,20 @@ func applyRows(ctx context.Context, tx *db.Tx, runID string, f io.Reader) (bool,
 			break
 		}
 		if err != nil {
-			return false, err // checked clean before: only a changed file gets here
+			return counts, false, err // checked clean before: only a changed file gets here
+		}
+		if row.Result >= 0 && int(row.Result) < len(counts) {
+			counts[row.Result]++
 		}
 		args = append(args, row.MemberID, strconv.Itoa(int(row.Result)), strconv.Itoa(int(row.Change)), row.NewExpire, row.NewMaskedNo, row.ErrInfo)
 		if n++; n == applyBatch {
 			if ok, err := flush(); !ok || err != nil {
-				return false, err
+				return counts, false, err
 			}
 		}
 	}
-	return flush()
+	ok, err := flush()
+	return counts, ok, err
 }
 
 // diagnose reads f again and names every record that matches no open row of the run (at most

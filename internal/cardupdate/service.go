@@ -30,6 +30,16 @@ type Service struct {
 	// NotFoundAfter is how long after an upload was sent a missing file counts as never
 	// received (10 minutes): the resolver must not conclude while the upload may still run.
 	NotFoundAfter time.Duration
+	// applyHook, when set (tests), runs after each step of a result's apply transaction; an
+	// error there stands for a crash at that point.
+	applyHook func(step string) error
+}
+
+func (s *Service) step(name string) error {
+	if s.applyHook == nil {
+		return nil
+	}
+	return s.applyHook(name)
 }
 
 // NewService returns the room's service.
