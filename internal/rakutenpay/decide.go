@@ -246,11 +246,13 @@ func decide(f facts) decision {
 	b := basis(f.Order, f.Link)
 	if why := notTarget(f); why != "" {
 		d.Key, d.Reason = "not_target", why
+		d.Watch = in.Verdict != rakuten.VerdictAuthorized // settled: nothing more will come for this slip
 		return d
 	}
 	if !windowOpen(f, b) {
 		d.Key, d.Reason = "window_closed", fmt.Sprintf("受注日・支払方法の変更・金額の変更（最後は %s）から%d日を過ぎたため自動反映の対象外です", jstDate(b), TargetDays)
 		if in.Verdict == rakuten.VerdictAuthorized {
+			d.Watch = false
 			d.Manual, d.KeepManual = "楽天で与信OK（承認日 "+jstDate(in.ApprovedAt)+"）ですが"+fmt.Sprint(TargetDays)+"日を過ぎたため自動反映していません", false
 		}
 		return d
@@ -275,7 +277,7 @@ func decide(f facts) decision {
 			return d
 		}
 		if m != "rakuten_pay" {
-			d.Key = "method_changed"
+			d.Key, d.Watch = "method_changed", false
 			d.Reason = fmt.Sprintf("購入者が支払方法を %s に変更しました（楽天ペイではないため入金・承認は反映しません）", code.Label())
 			d.Patch, d.Settlement = &Patch{PaymentMethod: str(m)}, code
 			return d
@@ -289,13 +291,15 @@ func decide(f facts) decision {
 			return d
 		}
 		if in.ApprovedAt.After(f.Slip.OrderedAt.Add(TargetDays * 24 * time.Hour)) {
-			d.Key = "reauth_late"
+			d.Key, d.Watch = "reauth_late", false
 			d.Reason = fmt.Sprintf("金額変更後の再与信（%s）が受注日（%s）から%d日を過ぎているため自動反映しません", jstDate(in.ApprovedAt), jstDate(f.Slip.OrderedAt), TargetDays)
 			d.Manual, d.KeepManual = "金額変更後の再与信が受注日から"+fmt.Sprint(TargetDays)+"日を過ぎています（承認日 "+jstDate(in.ApprovedAt)+"）", false
 			return d
 		}
 	}
-	d.Key, d.Reason = "authorized:"+*p.AuthorizedOn, in.Reason
+	// Applied: the order is not read again (a later amount change comes back through
+	// 【入金待ちに戻す】, a long-lead re-authorization through the print-date check).
+	d.Key, d.Reason, d.Watch = "authorized:"+*p.AuthorizedOn, in.Reason, false
 	d.Patch, d.ChildOK, d.Manual, d.KeepManual = p, targetChild, "", false
 	return d
 }

@@ -174,11 +174,30 @@ func TestAuthorizedOrderBecomesPaidOnce(t *testing.T) {
 	h := len(e.history(s.ID))
 	payments := e.callCount("getPayment")
 	e.advance(time.Minute)
-	if rep := e.poll(); rep.Updated != 0 || rep.Noted != 0 || rep.Unchanged != 1 {
+	if rep := e.poll(); rep.Updated != 0 || rep.Noted != 0 {
 		t.Fatalf("same state again: %+v", rep)
 	}
 	if len(e.history(s.ID)) != h || e.slip(n).Version != s.Version || e.callCount("getPayment") != payments {
 		t.Fatal("the same Rakuten state applied twice changed something")
+	}
+	// Applied and settled: later polls do not read the order at all.
+	reads := e.callCount("getOrder")
+	e.advance(time.Minute)
+	e.poll()
+	if e.callCount("getOrder") != reads {
+		t.Fatalf("a settled order was read again: getOrder %d → %d", reads, e.callCount("getOrder"))
+	}
+	// Forgetting what was decided (as if the link were lost) and applying the same state again
+	// leaves the slip as it is.
+	if _, err := e.db.ExecContext(e.ctx, `UPDATE rakutenpay_orders SET watch = TRUE, fingerprint = '', rk_state = ''`); err != nil {
+		t.Fatal(err)
+	}
+	e.advance(time.Minute)
+	if rep := e.poll(); rep.Updated != 0 || rep.Read != 1 {
+		t.Fatalf("re-applied: %+v", rep)
+	}
+	if got := e.slip(n); got.Version != s.Version {
+		t.Fatalf("slip version %d → %d", s.Version, got.Version)
 	}
 }
 

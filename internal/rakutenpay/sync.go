@@ -24,8 +24,8 @@ func (s *Service) watched(ctx context.Context, shopID string, now time.Time) ([]
 	today := now.In(clock.JST).Format("2006-01-02")
 	ahead := now.In(clock.JST).AddDate(0, 0, LongLeadAheadDays).Format("2006-01-02")
 	return db.Collect(ctx, s.db, `SELECT `+linkColumns+` FROM rakutenpay_orders l JOIN orders o ON o.id = l.order_id
-		WHERE l.shop_id = ? AND l.watch AND (l.basis_at >= ? OR l.cancel_state IN (?, ?)
-			OR (l.settlement_code IN (?, ?) AND o.order_status IN ('new', 'awaiting_shipment')
+		WHERE l.shop_id = ? AND ((l.watch AND (l.basis_at >= ? OR l.cancel_state IN (?, ?)))
+			OR (l.progress < 500 AND l.settlement_code IN (?, ?) AND o.order_status IN ('new', 'awaiting_shipment')
 				AND o.delivery_note_print_on >= ? AND o.delivery_note_print_on <= ?))
 		ORDER BY l.rakuten_number`,
 		[]any{shopID, now.Add(-watchDays * 24 * time.Hour).UTC(), CancelRequested, CancelSending,
