@@ -160,8 +160,7 @@ func (p *pages) syncAll(w http.ResponseWriter, r *http.Request) {
 
 // returned is the buyer's return from the payment page (GMO-PG posts the result in CP932).
 func (p *pages) returned(w http.ResponseWriter, r *http.Request) {
-	body, _ := io.ReadAll(io.LimitReader(r.Body, 64<<10))
-	pay, err := p.svc.Returned(r.Context(), body)
+	pay, err := p.svc.Returned(r.Context(), formBody(r))
 	data := map[string]any{"P": pay}
 	status := http.StatusOK
 	if err != nil {
@@ -170,4 +169,15 @@ func (p *pages) returned(w http.ResponseWriter, r *http.Request) {
 		status = http.StatusBadGateway
 	}
 	p.render.Render(w, r, status, "kantan/return.html", web.View{Title: "お支払いの結果", Data: data})
+}
+
+// formBody is a provider's form post as sent. kessai's middleware may have parsed the form
+// already (the body is then consumed): it is encoded again from PostForm, whose values keep
+// the raw CP932 bytes, so gmopg.ParseForm reads it alike.
+func formBody(r *http.Request) []byte {
+	if r.PostForm == nil {
+		b, _ := io.ReadAll(io.LimitReader(r.Body, 64<<10))
+		return b
+	}
+	return []byte(r.PostForm.Encode())
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/riverqueue/river"
@@ -48,6 +49,15 @@ func attach(ctx context.Context, h *room.Host) error {
 		h.Resolve(op, NewResolver(svc, op), 0)
 	}
 	h.Pages.AddPaymentHandler(svc.Handler(), "kantan")
+	// In the sandbox the simulator's result notifications come here, as GMO-PG's would once
+	// the notification URL is registered with them.
+	if h.Sandbox != nil {
+		if s, ok := h.Sandbox.Lookup(gmopgsim.Name); ok {
+			if g, ok := s.Impl.(*gmopgsim.Sim); ok && g.Status().NotifyURL == "" {
+				g.SetNotifyURL(strings.TrimRight(h.BaseURL, "/") + NotifyPath)
+			}
+		}
+	}
 	if err := room.AddWorker(h, &SyncWorker{Svc: svc}, "GMO-PG 決済状態の同期"); err != nil {
 		return err
 	}
@@ -362,11 +372,9 @@ func registerAPI(v1 *api.API, svc *Service, store *commerce.Store, enqueueSync f
 // ServeNotify is GMO-PG's 結果通知プログラム: "0" when applied (or a ping), anything else makes
 // GMO-PG send it again.
 func (s *Service) ServeNotify(w http.ResponseWriter, r *http.Request) {
-	body, err := io.ReadAll(io.LimitReader(r.Body, 64<<10))
+	body := formBody(r)
 	w.Header().Set("Content-Type", "text/plain; charset=Shift_JIS")
-	if err == nil {
-		_, err = s.Notify(r.Context(), body)
-	}
+	_, err := s.Notify(r.Context(), body)
 	if err != nil {
 		s.log.WarnContext(r.Context(), "kantan: notification not applied", "err", err)
 		status := http.StatusInternalServerError

@@ -316,11 +316,13 @@ var startPage = template.Must(template.New("start").Parse(`<!doctype html>
 <button name="action" value="fail">決済失敗にする（テスト）</button>
 </form>{{end}}</body></html>`))
 
+// returnPage posts the result back to the shop. Its button stays visible: mounted inside kessai
+// the page carries kessai's CSP, which blocks the inline onload, and the buyer clicks.
 var returnPage = template.Must(template.New("return").Parse(`<!doctype html>
 <html lang="ja"><head><meta charset="Shift_JIS"><title>お店に戻ります</title></head>
 <body onload="document.forms[0].submit()"><p>お店のページに戻ります…</p>
 <form method="post" action="{{.URL}}" accept-charset="Shift_JIS">{{range .Values}}<input type="hidden" name="{{.Key}}" value="{{.Value}}">{{end}}
-<noscript><button>お店に戻る</button></noscript></form></body></html>`))
+<button>お店に戻る</button></form></body></html>`))
 
 // writeCP932Page renders a template and sends it as Shift_JIS, the way GMO-PG's pages are, so
 // the browser posts its forms in CP932 too.

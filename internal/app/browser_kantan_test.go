@@ -1,0 +1,106 @@
+package app_test
+
+import (
+	"encoding/json"
+	"html/template"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"kessai/internal/app/apptest"
+	"kessai/internal/browsertest"
+	"kessai/internal/platform/auth"
+)
+
+var kantanCheckout = template.Must(template.New("c").Parse(`<!doctype html><html lang="ja"><head><meta charset="utf-8"></head><body>
+<form method="post" action="{{.StartURL}}"><input type="hidden" name="AccessID" value="{{.AccessID}}"><input type="hidden" name="Token" value="{{.Token}}">
+<button>かんたん支払いへ進む</button></form></body></html>`))
+
+// TestBrowserKantanCheckout is the checkout round trip through a whole kessai: a storefront
+// creates the order with POST /api/v1/orders (payment_method kantan) and posts the answer's
+// access_id and token from the buyer's browser to start_url; the buyer pays on the simulator's
+// Shift_JIS page and comes back to kessai's return URL, which reads the trade back and shows
+// the result; the order is then 仮売上 and is captured through the API.
+func TestBrowserKantanCheckout(t *testing.T) {
+	t.Parallel()
+	inst := apptest.Start(t, apptest.Options{})
+	key := inst.APIKey(t, auth.RoleAdmin)
+	var shop struct{ ID string }
+	if r := inst.API(t, key, "POST", "/api/v1/shops", map[string]any{"code": "main", "name": "本店"}); r.Status != 201 {
+		t.Fatalf("shop: %d %s", r.Status, r.Body)
+	} else if err := json.Unmarshal([]byte(r.Body), &shop); err != nil {
+		t.Fatal(err)
+	}
+	var order struct {
+		ID      string
+		Payment struct {
+			StartURL string `json:"start_url"`
+			AccessID string `json:"access_id"`
+			Token    string
+		}
+	}
+	store := http.NewServeMux()
+	store.HandleFunc("GET /checkout", func(w http.ResponseWriter, r *http.Request) {
+		res := inst.API(t, key, "POST", "/api/v1/orders", map[string]any{"shop_id": shop.ID, "payment_method": "kantan",
+			"lines": []map[string]any{{"name": "抹茶セット", "unit_price": 4300, "quantity": 1}}})
+		if res.Status != 201 {
+			http.Error(w, res.Body, 500)
+			return
+		}
+		if err := json.Unmarshal([]byte(res.Body), &order); err != nil {
+			http.Error(w, err.Error(), 500)
+			return
+		}
+		kantanCheckout.Execute(w, order.Payment)
+	})
+	srv := httptest.NewServer(store)
+	t.Cleanup(srv.Close)
+
+	p := browsertest.New(t, browsertest.Options{})
+	p.Goto(srv.URL + "/checkout")
+	p.ClickAndWait("かんたん支払いへ進む")
+	p.WaitText("抹茶セット") // the item name, through Shift_JIS
+	p.WaitText("4300円")
+	p.ClickAndWait("支払う（カード・ポイント・クーポン）")
+	p.ClickAndWait("お店に戻る")
+	p.WaitText("お支払いを受け付けました")
+
+	var pay struct{ Status string }
+	r := inst.API(t, key, "GET", "/api/v1/orders/"+order.ID+"/payment", nil)
+	if err := json.Unmarshal([]byte(r.Body), &pay); err != nil || r.Status != 200 || pay.Status != "authorized" {
+		t.Fatalf("payment after the return: %d %s", r.Status, r.Body)
+	}
+	r = inst.API(t, key, "POST", "/api/v1/orders/"+order.ID+"/capture", nil)
+	if err := json.Unmarshal([]byte(r.Body), &pay); err != nil || r.Status != 200 || pay.Status != "captured" {
+		t.Fatalf("capture: %d %s", r.Status, r.Body)
+	}
+	// A second capture is refused with the reason.
+	if r := inst.API(t, key, "POST", "/api/v1/orders/"+order.ID+"/capture", nil); r.Status != 409 {
+		t.Errorf("second capture: %d %s", r.Status, r.Body)
+	}
+}
+
+// TestKantanNotifyOverHTTP: GMO-PG's result notification reaches /kantan/notify through the
+// whole kessai (no session, no CSRF token, the form read as posted): the ping is answered "0",
+// a notification naming another shop is refused with a non-"0" answer (GMO-PG sends it again).
+func TestKantanNotifyOverHTTP(t *testing.T) {
+	t.Parallel()
+	inst := apptest.Start(t, apptest.Options{})
+	post := func(body string) (int, string) {
+		res, err := http.Post(inst.URL+"/kantan/notify", "application/x-www-form-urlencoded", strings.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		b, _ := io.ReadAll(res.Body)
+		return res.StatusCode, string(b)
+	}
+	if st, body := post("ShopID=tshop00012345&ErrCode=E00&ErrInfo=E00000000"); st != 200 || body != "0" {
+		t.Errorf("ping: %d %q", st, body)
+	}
+	if st, body := post("ShopID=tshop99999999&OrderID=x&Status=AUTH&PayType=O"); st != http.StatusForbidden || body == "0" {
+		t.Errorf("another shop: %d %q", st, body)
+	}
+}
