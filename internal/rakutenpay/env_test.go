@@ -18,6 +18,7 @@ import (
 	"kessai/internal/platform/connection"
 	"kessai/internal/platform/db"
 	"kessai/internal/platform/db/dbtest"
+	"kessai/internal/platform/lease"
 	"kessai/internal/platform/secrets"
 	"kessai/internal/provider/rakuten"
 	"kessai/internal/rakutenpay"
@@ -57,7 +58,7 @@ type env struct {
 func newEnv(t testing.TB, settings ...map[string]string) *env {
 	t.Helper()
 	e := &env{t: t, clk: clock.NewFrozen(start), calls: map[string]int{}}
-	e.db = dbtest.Open(t, audit.Migrations, secrets.Migrations, commerce.Migrations, attempt.Migrations, rakutenpay.Migrations)
+	e.db = dbtest.Open(t, audit.Migrations, secrets.Migrations, lease.Migrations, commerce.Migrations, attempt.Migrations, rakutenpay.Migrations)
 	al := &audit.Log{Now: e.clk.Now}
 	e.audit = al
 	e.store = commerce.NewStore(e.db, e.clk, al)

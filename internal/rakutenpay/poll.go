@@ -51,6 +51,17 @@ func (s *Service) Poll(ctx context.Context, shopID string) (Report, error) {
 	mu := s.shopLock(shopID)
 	mu.Lock()
 	defer mu.Unlock()
+	// Across instances (PostgreSQL), a lease: the other instance's poll is skipped, not run
+	// alongside (it would only lose a batch to the unique order number).
+	le, ok, err := s.leases.TryTake(ctx, "rakutenpay.poll:"+shopID, s.holder, PollLease)
+	if err != nil {
+		return rep, err
+	}
+	if !ok {
+		rep.Skipped = "別の kessai がこの店舗の取込を実行中です"
+		return rep, nil
+	}
+	defer func() { _ = s.leases.Release(context.WithoutCancel(ctx), le) }()
 	cfg, err := s.Config(ctx, shopID)
 	if err != nil {
 		return rep, err

@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"kessai/internal/commerce"
+	"kessai/internal/platform/clock"
+	"kessai/internal/platform/lease"
 	"kessai/internal/provider/rakuten"
 	"kessai/internal/rakutenpay"
 	"kessai/internal/sandbox/rakutensim"
@@ -626,4 +628,25 @@ func TestCancelRequestUntil900(t *testing.T) {
 		t.Fatalf("after 900: %s", l.CancelState)
 	}
 	historyHas(t, e, s.ID, "キャンセル申請中")
+}
+
+// TestPollIsSkippedWhileAnotherInstancePolls: a second instance (its own service) finds the
+// shop's poll lease taken and skips instead of importing alongside.
+func TestPollIsSkippedWhileAnotherInstancePolls(t *testing.T) {
+	e := newEnv(t)
+	e.order(rakutensim.NewOrder{})
+	other := lease.New(e.db, clock.System{})
+	le, ok, err := other.TryTake(e.ctx, "rakutenpay.poll:"+e.shop.ID, "other-instance", time.Minute)
+	if err != nil || !ok {
+		t.Fatalf("take: %v %v", ok, err)
+	}
+	if rep := e.poll(); rep.Skipped == "" || rep.Imported != 0 || e.callCount("searchOrder") != 0 {
+		t.Fatalf("polled alongside: %+v", rep)
+	}
+	if err := other.Release(e.ctx, le); err != nil {
+		t.Fatal(err)
+	}
+	if rep := e.poll(); rep.Imported != 1 {
+		t.Fatalf("after release: %+v", rep)
+	}
 }

@@ -17,6 +17,7 @@ import (
 	"kessai/internal/platform/connection"
 	"kessai/internal/platform/db"
 	"kessai/internal/platform/errs"
+	"kessai/internal/platform/lease"
 	"kessai/internal/provider/rakuten"
 )
 
@@ -34,6 +35,11 @@ type Options struct {
 	Log     *slog.Logger
 }
 
+// PollLease is how long one instance's poll of a shop keeps the others out (a first import of
+// 100,000 orders at the default throttle takes about 19 minutes); a holder that died frees it
+// after this.
+const PollLease = 30 * time.Minute
+
 // Service is the room's logic: polls, rules, the slip actions and the cancel request.
 type Service struct {
 	db          *db.DB
@@ -48,7 +54,9 @@ type Service struct {
 	overlap     time.Duration
 	log         *slog.Logger
 
-	locks sync.Map // shop ID → *sync.Mutex
+	locks  sync.Map // shop ID → *sync.Mutex
+	leases *lease.Leases
+	holder string
 
 	// BeforeWrite, when set (tests), runs after a sync decided and before it writes: a staff
 	// edit made there must win over the poll.
@@ -75,6 +83,7 @@ func NewService(d *db.DB, c clock.Clock, store *commerce.Store, conns *connectio
 		s.log = slog.New(slog.DiscardHandler)
 	}
 	s.httpClient = connection.HTTPClient(s.callTimeout + 5*time.Second)
+	s.leases, s.holder = lease.New(d, clock.System{}), db.NewID("rkpoll")
 	return s
 }
 
