@@ -296,6 +296,9 @@ func (s *Service) BulkShip(store *commerce.Store) bulk.Action {
 			}); err != nil {
 				return bulk.OutcomeError, errMsg(err), nil
 			}
+			if mode, err := s.mode(ctx); err == nil && mode == ModeCSV {
+				return "done", "", nil // CSV mode: the 出荷情報一括登録CSV registers it at Yamato
+			}
 			if t.TrackingNo != no {
 				day := s.today()
 				if o.ShippedOn != "" {
@@ -324,8 +327,11 @@ func (s *Service) BulkShip(store *commerce.Store) bulk.Action {
 			}
 			reason := "ヤマトに出荷登録しました"
 			out := "done"
-			if t.QueuedOp != "" {
+			switch {
+			case t.QueuedOp != "":
 				out, reason = "queued", "ヤマトの登録待ちのため、出荷登録は自動で送ります"
+			case t.TrackingNo == "":
+				reason = "CSV連携のため、出荷情報一括登録CSVでヤマトに登録してください"
 			}
 			if err := s.NotifyShipped(ctx, o, o.TrackingNumber); err != nil {
 				reason += "。発送完了メールは送れませんでした: " + errMsg(err)

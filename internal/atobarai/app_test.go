@@ -174,14 +174,14 @@ func TestCheckoutAndLifecycle(t *testing.T) {
 
 	// Shipment: registered at Yamato, the order shipped, the mail in the catcher.
 	tracking := yamato.WithCheckDigit("50000000001")
-	r, sh := e.api(http.MethodPost, "/api/v1/orders/"+id+"/shipment", map[string]any{"tracking_number": tracking})
+	r = e.api2(http.MethodPost, "/api/v1/orders/"+id+"/shipment", map[string]any{"tracking_number": tracking})
 	if r.Status != http.StatusConflict || historyCount(e.sim, no, "出荷情報登録") != 0 {
 		t.Fatalf("shipment of a 新規受付 order: %d %s (want 409, nothing sent)", r.Status, r.Body)
 	}
 	if r, _ = e.api(http.MethodPatch, "/api/v1/orders/"+id, map[string]any{"order_status": "awaiting_shipment"}); r.Status != http.StatusOK {
 		t.Fatalf("出荷待ち: %d %s", r.Status, r.Body)
 	}
-	r, sh = e.api(http.MethodPost, "/api/v1/orders/"+id+"/shipment", map[string]any{"tracking_number": tracking})
+	r, sh := e.api(http.MethodPost, "/api/v1/orders/"+id+"/shipment", map[string]any{"tracking_number": tracking})
 	if r.Status != http.StatusOK || str(sh, "atobarai", "status") != "3" || str(sh, "order", "order_status") != "shipped" || str(sh, "mail") != "sent" {
 		t.Fatalf("shipment: %d %s", r.Status, r.Body)
 	}

@@ -80,9 +80,13 @@ func TestBrowserCSVModeAndBulkShip(t *testing.T) {
 	if !strings.Contains(p.HTML(), yamato.BuyerCSV.Name) {
 		t.Fatal("the order list's CSV menu lacks the 買手情報一括登録CSV template")
 	}
-	b64, err := chromedp.Run(p.Ctx, chromedp.Evaluate[string](`(async () => {
+	download := func(scope string) []byte {
+		t.Helper()
+		b64, err := chromedp.Run(p.Ctx, chromedp.Evaluate[string](`(async () => {
 		const f = document.querySelector('form.export');
 		f.template.value = "`+atobarai.TemplateBuyer+`";
+		f.scope.value = "`+scope+`";
+		f.dispatchEvent(new Event("submit", {cancelable: true}));
 		const u = new URL(f.action);
 		new FormData(f).forEach((v, k) => u.searchParams.set(k, v));
 		const r = await fetch(u);
@@ -90,10 +94,19 @@ func TestBrowserCSVModeAndBulkShip(t *testing.T) {
 		let s = ""; for (const x of b) s += String.fromCharCode(x);
 		return btoa(s);
 	})()`, chromedp.EvalAwaitPromise))
-	if err != nil {
-		t.Fatalf("download: %v", err)
+		if err != nil {
+			t.Fatalf("download: %v", err)
+		}
+		b, _ := base64.StdEncoding.DecodeString(b64)
+		return b
 	}
-	buyer, _ := base64.StdEncoding.DecodeString(b64)
+	// チェックをつけたデータ: only the checked order.
+	p.Click(`input[name=id][type=checkbox]`)
+	if recs := decodeCP932(t, download("selected")); len(recs) != 2 || len(recs[0]) != yamato.BuyerColumnCount {
+		t.Fatalf("buyer CSV of the checked order: %d rows", len(recs))
+	}
+	// 検索結果全データ: both (the checked one was not credited yet, so it goes again).
+	buyer := download("all")
 	if recs := decodeCP932(t, buyer); len(recs) != 3 || len(recs[0]) != yamato.BuyerColumnCount {
 		t.Fatalf("downloaded buyer CSV: %d rows", len(recs))
 	}

@@ -100,7 +100,8 @@ func (s *Service) Refresh(ctx context.Context, id string) (Txn, error) {
 
 // read asks Yamato about t and records what changed.
 func (s *Service) read(ctx context.Context, cl *yamato.Client, t Txn) (changed, flipped bool, err error) {
-	credit, result, st, warn := t.Credit, t.CreditResult, t.Status, t.Warning
+	credit, result := t.Credit, t.CreditResult
+	var st, warn string
 	if t.Credit == CreditHold || t.Credit == CreditUnclear {
 		ans, err := cl.CreditResult(ctx, t.OrderNo)
 		switch {

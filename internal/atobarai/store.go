@@ -42,13 +42,6 @@ func utc(t sql.NullTime) time.Time {
 	return t.Time.UTC()
 }
 
-func nullTime(t time.Time) any {
-	if t.IsZero() {
-		return nil
-	}
-	return t.UTC()
-}
-
 func getTxn(ctx context.Context, q db.Querier, cond string, arg any) (Txn, error) {
 	t, err := scanTxn(q.QueryRowContext(ctx, `SELECT `+txnColumns+` FROM atobarai_transactions t WHERE `+cond, arg))
 	if errors.Is(err, sql.ErrNoRows) {

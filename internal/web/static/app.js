@@ -49,6 +49,18 @@ document.addEventListener("DOMContentLoaded", () => {
     });
   });
   // Selects that submit their form when changed (表示件数).
+  // CSV出力 of チェックをつけたデータ: the checked rows' IDs go with the export's query.
+  document.querySelectorAll("form.export").forEach((f) => f.addEventListener("submit", () => {
+    f.querySelectorAll("input[data-export-id]").forEach((i) => i.remove());
+    const scope = f.querySelector("select[data-export-scope]");
+    if (!scope || scope.value !== "selected") return;
+    const ids = [...document.querySelectorAll("input[type=checkbox][name=id]:checked")].map((cb) => cb.value);
+    (ids.length ? ids : ["none"]).forEach((v) => { // none checked: an empty file, never everything
+      const i = document.createElement("input");
+      i.type = "hidden"; i.name = "id"; i.value = v; i.dataset.exportId = "";
+      f.appendChild(i);
+    });
+  }));
   document.querySelectorAll("select[data-autosubmit]").forEach((s) => s.addEventListener("change", () => s.form.submit()));
   // Every form that changes state (method=post) is sent once: after the first submit its
   // buttons are disabled (after the event, so the pressed button's name=value still goes).
