@@ -13,6 +13,7 @@ import (
 	"golang.org/x/text/encoding/japanese"
 
 	"kessai/internal/app/apptest"
+	"kessai/internal/commerce"
 	"kessai/internal/platform/auth"
 	"kessai/internal/platform/clock"
 	"kessai/internal/sandbox/gmopgsim"
@@ -26,7 +27,7 @@ func TestCardUpdateJobsAPI(t *testing.T) {
 	t.Parallel()
 	inst := apptest.Start(t, apptest.Options{})
 	key := inst.APIKey(t, auth.RoleAdmin)
-	type card struct{ no, code, wantResult, wantNew string }
+	type card struct{ no, code, id, wantResult, wantNew string }
 	cards := []*card{{no: gmopgsim.CardUpdateNewExpiry, wantResult: "0", wantNew: "3012"}, {no: gmopgsim.CardUpdateInvalid, wantResult: "1"}}
 	for i, c := range cards {
 		res := inst.API(t, key, http.MethodPost, "/api/v1/customers", map[string]any{"name": "洗替 太郎" + string(rune('A'+i)), "name_kana": "センガエ"})
@@ -35,7 +36,7 @@ func TestCardUpdateJobsAPI(t *testing.T) {
 		}
 		var cu struct{ ID, Code string }
 		_ = json.Unmarshal([]byte(res.Body), &cu)
-		c.code = cu.Code
+		c.code, c.id = cu.Code, cu.ID
 		res = inst.API(t, key, http.MethodPost, "/sandbox/gmopg/_sim/token", map[string]string{"card_no": c.no, "expire": "2712"})
 		var tok struct{ Token string }
 		if json.Unmarshal([]byte(res.Body), &tok); res.Status != http.StatusOK || tok.Token == "" {
@@ -142,6 +143,42 @@ func TestCardUpdateJobsAPI(t *testing.T) {
 			t.Errorf("customer %s missing from the CSV", c.code)
 		}
 	}
+	// 定期受注管理: the subscriptions of the failed card are found by 洗替ステータス and marked 要カード変更.
+	ctx := auth.WithPrincipal(context.Background(), auth.System("test"))
+	shop, err := inst.App.Commerce.CreateShop(ctx, commerce.Shop{Code: "cu", Name: "定期便"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	subs := map[string]string{} // result → subscription ID
+	for _, c := range cards {
+		cs, err := inst.App.Commerce.CustomerCards(ctx, c.id)
+		if err != nil || len(cs) != 1 {
+			t.Fatalf("cards of %s: %v %v", c.code, cs, err)
+		}
+		sb, err := inst.App.Commerce.CreateSubscription(ctx, commerce.Subscription{ShopID: shop.ID, CustomerID: c.id, CardID: cs[0].ID,
+			ProductName: "定期便", Amount: 3000, CycleMonths: 1, NextBillingOn: first.AddDate(0, 1, 0).Format("2006-01-02"), Status: "active"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		subs[c.wantResult] = sb.ID
+	}
+	for _, q := range []string{"card_update_status=invalid", "x_card_update_status=invalid"} {
+		res = inst.API(t, key, http.MethodGet, "/api/v1/subscriptions?"+q, nil)
+		if res.Status != http.StatusOK || !strings.Contains(res.Body, subs["1"]) || strings.Contains(res.Body, subs["0"]) {
+			t.Errorf("subscriptions?%s: %d %s", q, res.Status, res.Body)
+		}
+	}
+	if res = inst.API(t, key, http.MethodGet, "/api/v1/subscriptions?card_update_status=ok", nil); !strings.Contains(res.Body, subs["0"]) || strings.Contains(res.Body, subs["1"]) {
+		t.Errorf("subscriptions?card_update_status=ok: %s", res.Body)
+	}
+	if res = inst.API(t, key, http.MethodGet, "/api/v1/subscriptions?card_update_status=bad", nil); res.Status != http.StatusUnprocessableEntity || !strings.Contains(res.Body, "有効性NG") {
+		t.Errorf("bad 洗替ステータス: %d %s", res.Status, res.Body)
+	}
+	page := inst.Client(t, auth.RoleViewer).Get("/subscriptions?x_card_update_status=invalid")
+	if page.Status != http.StatusOK || !strings.Contains(page.Body, "要カード変更") || !strings.Contains(page.Body, "洗替ステータス") {
+		t.Errorf("定期受注管理 filtered by 有効性NG: %d", page.Status)
+	}
+
 	// Refusals name what is allowed.
 	if res = inst.API(t, key, http.MethodGet, "/api/v1/jobs?name=nope", nil); res.Status != http.StatusUnprocessableEntity || !strings.Contains(res.Body, "GMO 洗替結果取得") {
 		t.Errorf("unknown name: %d %s", res.Status, res.Body)
@@ -215,5 +252,59 @@ func TestCardUpdatePageScheduleAndRerun(t *testing.T) {
 	}
 	if res = admin.Get("/"); strings.Contains(res.Body, "カード洗替の失敗") {
 		t.Error("the alert stays after the rerun")
+	}
+}
+
+// TestGMOPGSettingsForm: 設定 › 外部連携設定 › GMOペイメントゲートウェイ shows every field issue 9
+// lists, stores them (エポス連携 with 提携店コード and バナー, セキュリティコードの入力) and shows
+// them again, and its 接続テスト checks the API and the SFTP login; the customer page's card
+// form follows the セキュリティコード and エポス settings.
+func TestGMOPGSettingsForm(t *testing.T) {
+	t.Parallel()
+	inst := apptest.Start(t, apptest.Options{})
+	admin := inst.Client(t, auth.RoleAdmin)
+	page := admin.Get("/settings/connections/gmopg")
+	if page.Status != http.StatusOK {
+		t.Fatalf("form: %d", page.Status)
+	}
+	for _, label := range []string{"ショップID", "ショップパスワード", "サイトID", "サイトパスワード", "SFTP 接続先", "SFTP ログインID",
+		"SFTP パスワード", "セキュリティコードの入力", "エポス連携", "エポス提携店コード", "エポスバナー", "接続テスト"} {
+		if !strings.Contains(page.Body, label) {
+			t.Errorf("the form lacks %s", label)
+		}
+	}
+	form := url.Values{"shop_id": {gmopgsim.DefaultShopID}, "shop_pass": {gmopgsim.DefaultShopPass}, "site_id": {gmopgsim.DefaultSiteID},
+		"site_pass": {gmopgsim.DefaultSitePass}, "sftp_user": {gmopgsim.DefaultSFTPUser}, "sftp_password": {gmopgsim.DefaultSFTPPassword},
+		"security_code": {"off"}, "epos": {"on"}, "epos_store_code": {"E123456"}, "epos_banner": {"/static/epos.png"}}
+	if res := admin.PostForm("/settings/connections/gmopg", form); res.Status != http.StatusSeeOther {
+		t.Fatalf("save: %d %s", res.Status, res.Body)
+	}
+	page = admin.Get("/settings/connections/gmopg")
+	for _, v := range []string{`value="E123456"`, `value="/static/epos.png"`} {
+		if !strings.Contains(page.Body, v) {
+			t.Errorf("the saved form does not show %s", v)
+		}
+	}
+	if res := admin.PostForm("/settings/connections/gmopg/test", nil); res.Status != http.StatusSeeOther {
+		t.Fatalf("接続テスト: %d %s", res.Status, res.Body)
+	}
+	if page = admin.Get("/settings/connections/gmopg"); !strings.Contains(page.Body, "有効") {
+		t.Error("接続テスト (API and SFTP) did not make the connection 有効")
+	}
+	ctx := auth.WithPrincipal(context.Background(), auth.System("test"))
+	cu, err := inst.App.Commerce.CreateCustomer(ctx, commerce.Customer{Name: "エポス 太郎"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cp := admin.Get("/customers/" + cu.ID).Body
+	if strings.Contains(cp, `data-card="cvc"`) || !strings.Contains(cp, "エポスカード提携店コード E123456") || !strings.Contains(cp, `src="/static/epos.png"`) {
+		t.Errorf("the card form ignores セキュリティコードの入力 off or エポス連携 on")
+	}
+	// Wrong SFTP credentials: the 接続テスト says so.
+	form.Set("sftp_password", "nope")
+	admin.PostForm("/settings/connections/gmopg", form)
+	admin.PostForm("/settings/connections/gmopg/test", nil)
+	if page = admin.Get("/settings/connections/gmopg"); !strings.Contains(page.Body, "ログインできません") {
+		t.Error("接続テスト with a wrong SFTP password does not say the login failed")
 	}
 }

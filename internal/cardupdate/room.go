@@ -100,9 +100,15 @@ func attach(ctx context.Context, h *room.Host) error {
 	h.Shell.AddNav(web.NavEntry{Key: "cardupdate", Label: "カード洗替", Path: "/cardupdate", Order: web.NavRooms + 20})
 	h.Pages.AddCustomerSection(pages.Section())
 	h.Pages.AddListExtension(commerce.ListExtension{
-		List:   commerce.ListSubscriptions,
-		Field:  &web.Field{Name: "x_card_update_status", Label: "洗替ステータス", Type: "select", Options: web.Options(CardStatuses)},
-		Where:  func(q url.Values) (*commerce.Cond, error) { return SubscriptionCond(q.Get("x_card_update_status")) },
+		List:  commerce.ListSubscriptions,
+		Field: &web.Field{Name: "x_card_update_status", Label: "洗替ステータス", Type: "select", Options: web.Options(CardStatuses)},
+		Where: func(q url.Values) (*commerce.Cond, error) {
+			v := q.Get("x_card_update_status")
+			if v == "" { // the name issue 9's API uses
+				v = q.Get("card_update_status")
+			}
+			return SubscriptionCond(v)
+		},
 		Column: &web.Column{Label: "洗替ステータス"},
 		Cells:  svc.SubscriptionCells,
 	})
