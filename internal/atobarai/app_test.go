@@ -117,6 +117,10 @@ func TestCheckoutAndLifecycle(t *testing.T) {
 	if str(tx, "credit_label") != "与信OK" || str(tx, "total") != "4500" {
 		t.Fatalf("transaction %v", tx)
 	}
+	tab := e.in.Client(t, auth.RoleViewer).Get("/orders/" + id + "?tab=atobarai")
+	if tab.Status != http.StatusOK || !strings.Contains(tab.Body, `id="atobarai-tab"`) || !strings.Contains(tab.Body, str(tx, "order_no")) || !strings.Contains(tab.Body, "与信OK") {
+		t.Fatalf("the order's 後払い tab: %d", tab.Status)
+	}
 
 	// 与信NG: refused with the buyer's message, nothing kept but the audit entry.
 	before := countOrders(t, e)

@@ -89,9 +89,16 @@ func TestCSVRoundTrip(t *testing.T) {
 	if row := byName["山田　太郎"]; row == nil || row[1] != today || row[14] != "2900" || row[15] != "りんご" || row[55] != "0" {
 		t.Fatalf("山田 太郎's row: %v (want 出荷予定日 %s, 請求金額合計 2900)", row, today)
 	}
-	// Exported again: nothing new goes (the orders wait for their result), no duplicates.
-	if again := decodeCP932(t, []byte(e.api2(http.MethodGet, "/api/v1/orders/export.csv?template="+atobarai.TemplateBuyer, nil).Body)); len(again) != 4 {
+	// Exported again, changing the orders' status at the same time: the same orders under the
+	// same 受注番号 (they wait for their result), no duplicates.
+	again := decodeCP932(t, []byte(e.api2(http.MethodGet, "/api/v1/orders/export.csv?template="+atobarai.TemplateBuyer+"&set_status=awaiting_payment", nil).Body))
+	if len(again) != 4 || again[1][2] != recs[1][2] {
 		t.Fatalf("re-export has %d rows", len(again))
+	}
+	for _, id := range ids {
+		if _, o := e.api(http.MethodGet, "/api/v1/orders/"+id, nil); str(o, "order_status") != "awaiting_payment" {
+			t.Fatalf("set_status: %s is %s", id, str(o, "order_status"))
+		}
 	}
 
 	batch, err := e.sim.ImportBuyerCSV(bytes.NewReader(buyer), "buyer.csv")
