@@ -100,7 +100,19 @@ func TestRakutenPayScenarioOverHTTP(t *testing.T) {
 	if res = inst.API(t, key, http.MethodPost, "/api/v1/orders/"+id+"/revert-to-awaiting-payment", map[string]int{"version": paid.Items[0].Version}); res.Status != http.StatusConflict {
 		t.Fatalf("revert with a stale version: %d %s", res.Status, res.Body)
 	}
-	if home := admin.Get("/"); !strings.Contains(home.Body, "licenseKey の有効期限まであと"+strconv.Itoa(10)+"日") {
+	// An order of a method without a mapping is listed on the settings page, not imported.
+	res = inst.API(t, key, http.MethodPost, "/sandbox/rakuten/_sim/orders", map[string]any{"method": 9})
+	var loan struct {
+		Numbers []string `json:"order_numbers"`
+	}
+	if json.Unmarshal([]byte(res.Body), &loan); len(loan.Numbers) != 1 {
+		t.Fatalf("sim order: %s", res.Body)
+	}
+	sync(`"unmapped":1`)
+	if page := admin.Get("/settings/rakutenpay"); !strings.Contains(page.Body, loan.Numbers[0]) || !strings.Contains(page.Body, "銀行振込") {
+		t.Fatalf("settings page lacks the unmapped order: %.3000s", page.Body)
+	}
+	if home := admin.Get("/"); !strings.Contains(home.Body, "licenseKey の有効期限まであと"+strconv.Itoa(10)+"日") || !strings.Contains(home.Body, "決済方法が未設定") {
 		t.Fatalf("top page lacks the licenseKey warning: %.3000s", home.Body)
 	}
 }

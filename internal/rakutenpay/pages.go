@@ -173,13 +173,18 @@ func (p *pages) renderSettings(w http.ResponseWriter, r *http.Request, status in
 		}
 		rows = append(rows, row)
 	}
+	unmapped, err := p.svc.UnmappedOrders(ctx, "", 200)
+	if err != nil {
+		p.shell.Render.Error(w, r, err)
+		return
+	}
 	msg := ""
 	if problem != nil {
 		msg = errMessage(problem)
 	}
 	p.shell.Render.Render(w, r, status, Room+"/settings.html", web.View{Title: "楽天ペイの設定", Nav: "rakutenpay_settings",
 		Data: map[string]any{"Statuses": commerce.PaymentStatuses.All(), "On": on, "Shops": rows, "Problem": msg,
-			"Every": DefaultPollEvery.String()}})
+			"Every": DefaultPollEvery.String(), "Unmapped": unmapped}})
 }
 
 func (p *pages) saveSettings(w http.ResponseWriter, r *http.Request) {

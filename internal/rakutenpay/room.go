@@ -74,7 +74,7 @@ func attach(ctx context.Context, h *room.Host) error {
 	h.Pages.AddListExtension(commerce.ListExtension{
 		List:  commerce.ListOrders,
 		Field: &web.Field{Name: "x_view", Label: "表示", Type: "select", Options: web.Options(Views)},
-		Where: svc.viewWhere(ctx),
+		Where: svc.viewWhere(context.WithoutCancel(ctx)),
 	})
 	h.Pages.AddListExtension(commerce.ListExtension{
 		List:   commerce.ListOrders,
@@ -178,7 +178,7 @@ func (s *Service) attention(ctx context.Context) ([]web.Attention, error) {
 		out = append(out, web.Attention{Label: "楽天へのキャンセル申請エラー", Count: n, Link: "/orders?x_rakuten=" + FilterCancelFailed, Level: "error"})
 	}
 	if n, err := s.count(ctx, `SELECT COUNT(*) FROM rakutenpay_unmapped`); err == nil && n > 0 {
-		out = append(out, web.Attention{Label: "楽天: 決済方法が未設定のため取り込んでいない注文", Count: n, Link: "/api/v1/rakuten/unmapped", Level: "warn"})
+		out = append(out, web.Attention{Label: "楽天: 決済方法が未設定のため取り込んでいない注文", Count: n, Link: "/settings/rakutenpay", Level: "warn"})
 	}
 	return out, nil
 }
