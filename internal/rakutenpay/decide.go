@@ -158,6 +158,10 @@ func longLead(f facts) bool {
 	if !f.Link.Settlement.Card() || (f.Slip.OrderStatus != "new" && f.Slip.OrderStatus != "awaiting_shipment") {
 		return false
 	}
+	// The exclusions of item 3 hold here too: only Rakuten's own 楽天ペイ slips.
+	if f.Slip.Source != "api" || f.Slip.PaymentMethod != "rakuten_pay" || f.Slip.CancelType == "3" || f.MergeRestored {
+		return false
+	}
 	print := f.Slip.DeliveryNotePrintOn
 	ahead, ok := daysBetween(jstDate(f.Now), print)
 	if !ok || ahead < 0 || ahead > LongLeadAheadDays {

@@ -524,6 +524,24 @@ func TestLongLeadCardOrders(t *testing.T) {
 	}
 }
 
+// TestLongLeadSkipsSlipsNotRakutenPay: a long-lead card slip whose payment method staff changed
+// is left alone by the re-authorization.
+func TestLongLeadSkipsSlipsNotRakutenPay(t *testing.T) {
+	e := newEnv(t)
+	shipBy := start.Add(40 * day)
+	n := e.order(rakutensim.NewOrder{Confirmed: true, Authorize: "ok", ShipBy: shipBy, ReauthResult: "ng"})
+	e.poll()
+	s := edit(t, e, e.slip(n), func(o *commerce.Order) {
+		o.OrderStatus, o.DeliveryNotePrintOn, o.PaymentMethod = "awaiting_shipment", jstDate(shipBy), "credit_card"
+	})
+	e.advance(33*day + time.Hour)
+	e.poll()
+	e.wantSlip(e.slip(n), slipWant{"awaiting_shipment", "paid", "authorized", jstDate(start)})
+	if got := e.slip(n); got.Version != s.Version {
+		t.Fatalf("slip changed: %d → %d", s.Version, got.Version)
+	}
+}
+
 func TestStaffEditDuringPollIsNotOverwritten(t *testing.T) {
 	e := newEnv(t)
 	n := e.order(rakutensim.NewOrder{Confirmed: true})

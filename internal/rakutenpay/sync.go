@@ -155,7 +155,7 @@ func (s *Service) syncOne(ctx context.Context, cfg *ShopConfig, l Link, o *rakut
 		return err
 	}
 	f := facts{Slip: slip, Link: l, Order: o, In: rakuten.SlipInputsFor(o, pay), Now: s.clock.Now(), Mapping: cfg.Mapping, Shippable: shippable[0]}
-	if notTarget(f) == "" {
+	if slip.OrderStatus != "cancelled" && slip.OrderStatus != "shipped" {
 		if f.MergeRestored, err = s.mergeRestored(ctx, slip.ID); err != nil {
 			return err
 		}
