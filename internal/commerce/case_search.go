@@ -42,7 +42,7 @@ var CaseSorts = []Sort{
 	{"received_on", "受付日の古い順", "pc.received_on, pc.code"},
 	{"-amount", "買取金額の高い順", "pc.purchase_amount DESC, pc.code DESC"},
 	{"amount", "買取金額の低い順", "pc.purchase_amount, pc.code"},
-	{"customer_kana", "顧客のフリガナ順", "cu.name_kana, pc.code"},
+	{"customer_kana", "顧客のフリガナ順", "pc.customer_kana, pc.code"}, // kept by triggers (migration 0008)
 }
 
 // CaseSortOptions lists CaseSorts for a sort menu.
