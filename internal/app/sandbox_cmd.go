@@ -54,7 +54,7 @@ func runSandbox(ctx context.Context, args []string, getenv func(string) string, 
 		}
 		fmt.Fprintln(stdout, line)
 	}
-	srv := &http.Server{Handler: web.WithRequestID(h), ReadHeaderTimeout: 10 * time.Second}
+	srv := sandboxServer(h)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {
@@ -68,6 +68,14 @@ func runSandbox(ctx context.Context, args []string, getenv func(string) string, 
 		return err
 	}
 	return nil
+}
+
+// sandboxServer serves the standalone sandbox with kessai's own server timeouts: a slow client
+// holds a connection no longer here than there.
+func sandboxServer(h http.Handler) *http.Server {
+	srv := &http.Server{Handler: web.WithRequestID(h)}
+	setTimeouts(srv, 0)
+	return srv
 }
 
 // sandboxHandler is the standalone sandbox: the same home page and simulators as inside kessai

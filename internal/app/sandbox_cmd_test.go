@@ -64,3 +64,17 @@ func TestStandaloneSandbox(t *testing.T) {
 		t.Fatalf("accounts: %+v %v", accts, err)
 	}
 }
+
+// The standalone sandbox's server bounds its connections like kessai's: header, body,
+// response and idle time (only a header timeout was set before).
+func TestSandboxServerTimeouts(t *testing.T) {
+	var want http.Server
+	setTimeouts(&want, 0)
+	srv := sandboxServer(http.NotFoundHandler())
+	if srv.ReadHeaderTimeout <= 0 || srv.ReadTimeout <= 0 || srv.WriteTimeout <= 0 || srv.IdleTimeout <= 0 ||
+		srv.ReadTimeout != want.ReadTimeout || srv.WriteTimeout != want.WriteTimeout || srv.IdleTimeout != want.IdleTimeout {
+		t.Fatalf("sandbox server timeouts: header %v read %v write %v idle %v, want kessai's %v %v %v %v",
+			srv.ReadHeaderTimeout, srv.ReadTimeout, srv.WriteTimeout, srv.IdleTimeout,
+			want.ReadHeaderTimeout, want.ReadTimeout, want.WriteTimeout, want.IdleTimeout)
+	}
+}

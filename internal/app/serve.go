@@ -183,10 +183,13 @@ const (
 )
 
 // ConfigureServer sets srv's timeouts (serve and the end-to-end tests use the same).
-func (a *App) ConfigureServer(srv *http.Server) {
+func (a *App) ConfigureServer(srv *http.Server) { setTimeouts(srv, a.Config.BodyTimeout) }
+
+// setTimeouts bounds every phase of srv's connections; a body gets bodyTimeout (20 s at least).
+func setTimeouts(srv *http.Server, bodyTimeout time.Duration) {
 	srv.ReadHeaderTimeout = readHeaderTimeout
 	// ReadTimeout backs up web.Limits for a body no middleware saw (an upload route extends it).
-	srv.ReadTimeout = readHeaderTimeout + max(a.Config.BodyTimeout, 20*time.Second)
+	srv.ReadTimeout = readHeaderTimeout + max(bodyTimeout, 20*time.Second)
 	srv.WriteTimeout = writeTimeout
 	srv.IdleTimeout = idleTimeout
 	srv.MaxHeaderBytes = 1 << 20
