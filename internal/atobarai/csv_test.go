@@ -138,6 +138,18 @@ func TestCSVRoundTrip(t *testing.T) {
 	if r.Status != http.StatusCreated || !strings.Contains(r.Body, `"created":3`) {
 		t.Fatalf("result import: %d %s", r.Status, r.Body)
 	}
+	wantAuth := []string{"authorized", "failed", "pending"}
+	for i, id := range ids {
+		if _, o := e.api(http.MethodGet, "/api/v1/orders/"+id, nil); str(o, "authorization_status") != wantAuth[i] {
+			t.Errorf("%s: 承認状況 %s, want %s", names[i], str(o, "authorization_status"), wantAuth[i])
+		}
+	}
+	var audited int
+	_ = e.in.App.DB.QueryRowContext(ctx, `SELECT COUNT(*) FROM audit_log WHERE action = 'order.update' AND record_id IN (?, ?)
+		AND before_json = '{"authorization_status":"pending","authorized_on":""}'`, ids[0], ids[1]).Scan(&audited)
+	if audited != 2 {
+		t.Errorf("%d audit entries of the 承認状況 changes, want 2", audited)
+	}
 	want := []string{"与信OK", "与信NG", "与信保留"}
 	page := e.in.Client(t, auth.RoleAdmin).Get("/orders?payment_method=atobarai")
 	for i, id := range ids {

@@ -251,6 +251,7 @@ func (s *Service) ImportCreditResults(ctx context.Context, r io.Reader) (commerc
 	}
 	now := s.now()
 	err = s.db.InTx(ctx, func(tx *db.Tx) error {
+		var auths []commerce.AuthorizationChange
 		for i, row := range rows {
 			t := txns[i]
 			d := creditOf(row.Result)
@@ -265,14 +266,22 @@ func (s *Service) ImportCreditResults(ctx context.Context, r io.Reader) (commerc
 			if err := s.note(ctx, tx, t, "credit.imported", fmt.Sprintf("与信結果データを取り込みました: %s（審査結果 %s %s）", CreditStates.Label(d), row.Result, row.Result.Label()), ""); err != nil {
 				return err
 			}
-			if s.OnCredit != nil && d != t.Credit {
-				t.Credit = d
-				if err := s.OnCredit(ctx, tx, t); err != nil {
-					return err
+			if d != t.Credit {
+				if a, ok := authorizationOf[d]; ok && s.store != nil {
+					auths = append(auths, commerce.AuthorizationChange{OrderID: t.OrderID, Status: a, AuthorizedOn: now.In(clock.JST).Format("2006-01-02")})
+				} else if s.OnCredit != nil {
+					t.Credit = d
+					if err := s.OnCredit(ctx, tx, t); err != nil {
+						return err
+					}
 				}
 			}
 			res.IDs = append(res.IDs, t.OrderID)
 			res.Codes = append(res.Codes, t.OrderNo)
+		}
+		// The orders' 承認状況 in bulk (audited per order), not one ModifyOrderTx each.
+		if len(auths) > 0 {
+			return s.store.SetAuthorizationsTx(ctx, tx, auths)
 		}
 		return nil
 	})
@@ -307,6 +316,9 @@ func (s *Service) txnsByOrderNo(ctx context.Context, rows []yamato.CreditResultR
 	}
 	return out, nil
 }
+
+// authorizationOf is the order's 承認状況 for a credit decision.
+var authorizationOf = map[string]string{CreditOK: "authorized", CreditNG: "failed", CreditHold: "pending"}
 
 func creditOf(r yamato.CreditResult) string {
 	switch r {

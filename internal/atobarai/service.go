@@ -66,8 +66,12 @@ func NewService(d *db.DB, c clock.Clock, r *attempt.Runner, clients Clients, his
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Service{db: d, clock: c, runner: r, clients: clients, history: history, log: log,
+	s := &Service{db: d, clock: c, runner: r, clients: clients, history: history, log: log,
 		FollowUp: 10 * time.Second, NotFoundGrace: 10 * time.Minute, ConcludeAfter: 2 * time.Minute}
+	if st, ok := history.(*commerce.Store); ok {
+		s.store = st
+	}
+	return s
 }
 
 // WithRunner is s sending through r (a test's runner with step hooks).
