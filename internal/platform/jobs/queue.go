@@ -42,7 +42,8 @@ type Config struct {
 	// Clock is the business clock periodic schedules follow (default: the wall clock).
 	Clock clock.Clock
 	Log   *slog.Logger
-	// PollInterval is River's fetch poll interval (default 1s); tests use a short one.
+	// PollInterval is River's fetch poll interval (default DefaultPollInterval); tests use a
+	// short one.
 	PollInterval time.Duration
 	// ScheduleEvery is how often periodic schedules are compared with Clock (default 5s).
 	ScheduleEvery time.Duration
@@ -54,6 +55,13 @@ type Config struct {
 	// River's own default of one minute is too short for a card-update run).
 	JobTimeout time.Duration
 }
+
+// DefaultPollInterval is how often an idle queue looks for work. A job inserted by this
+// process is fetched at once whatever the interval (River triggers the fetch on insert; on
+// PostgreSQL another instance's insert arrives by LISTEN/NOTIFY), so polling only finds retries
+// and scheduled jobs coming due: River's default of 1 s cost an idle SQLite instance most of
+// its CPU a minute for nothing.
+const DefaultPollInterval = 5 * time.Second
 
 // riverClient is what Queue uses of river.Client[TTx]; both engines' clients satisfy it, which
 // keeps the rest of kessai free of River's transaction type parameter.
@@ -100,6 +108,9 @@ func New(ctx context.Context, d *db.DB, cfg Config) (*Queue, error) {
 	}
 	if cfg.Log == nil {
 		cfg.Log = slog.New(slog.DiscardHandler)
+	}
+	if cfg.PollInterval <= 0 {
+		cfg.PollInterval = DefaultPollInterval
 	}
 	if cfg.ScheduleEvery <= 0 {
 		cfg.ScheduleEvery = 5 * time.Second
@@ -236,10 +247,8 @@ func (q *Queue) client() (riverClient, error) {
 		CancelledJobRetentionPeriod: 7 * 24 * time.Hour,
 		DiscardedJobRetentionPeriod: 30 * 24 * time.Hour,
 	}
-	if q.cfg.PollInterval > 0 {
-		rc.FetchPollInterval = q.cfg.PollInterval
-		rc.FetchCooldown = min(q.cfg.PollInterval, river.FetchCooldownDefault)
-	}
+	rc.FetchPollInterval = q.cfg.PollInterval
+	rc.FetchCooldown = min(q.cfg.PollInterval, river.FetchCooldownDefault)
 	switch q.d.Dialect() {
 	case db.SQLite:
 		q.cl, q.clErr = river.NewClient(riversqlite.New(q.d.SQL), rc)

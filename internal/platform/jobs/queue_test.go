@@ -392,3 +392,35 @@ func TestShutdownDrainsOrRetries(t *testing.T) {
 		})
 	}
 }
+
+// A job inserted by this process runs at once, however long the poll interval: polling is
+// only for retries and scheduled jobs, which is why the default can be long (an hour here:
+// a job that waited for the poll would fail the test).
+func TestInsertedJobDoesNotWaitForThePoll(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	d := openDB(t)
+	q, err := jobs.New(ctx, d, jobs.Config{PollInterval: time.Hour, ScheduleEvery: time.Hour})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := newRecorder()
+	if err := jobs.AddWorker(q, w); err != nil {
+		t.Fatal(err)
+	}
+	if err := q.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		_ = q.Stop(sctx)
+		q.Close()
+	})
+	for i := range 3 {
+		if _, _, err := q.Insert(ctx, recordArgs{N: i}, nil); err != nil {
+			t.Fatal(err)
+		}
+		w.waitFor(t, 1)
+	}
+}
