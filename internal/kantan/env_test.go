@@ -85,13 +85,13 @@ func newEnv(t testing.TB, start time.Time, opts ...func(*gmopgsim.Options)) *env
 func (e *env) service(d *db.DB) *kantan.Service {
 	store := commerce.NewStore(d, e.clk, &audit.Log{Now: e.clk.Now})
 	svc := kantan.NewService(d, e.clk, attempt.NewRunner(d, e.log), e.conn, store, nil, nil, "http://kessai.test")
-	store.AddPaymentHandler(svc.Handler(), "kantan")
+	store.AddPaymentHandler(svc.Handler(), "kantan", "credit_card")
 	return svc
 }
 
 func (e *env) janitor(d *db.DB, svc *kantan.Service) *attempt.Janitor {
 	j := attempt.NewJanitor(d, e.log)
-	for _, op := range []string{kantan.OpCapture, kantan.OpCancel, kantan.OpChange, kantan.OpExtend} {
+	for _, op := range []string{kantan.OpCapture, kantan.OpCancel, kantan.OpChange, kantan.OpExtend, kantan.OpAuthorize} {
 		j.HandleAfter(kantan.Room, op, kantan.NewResolver(svc, op), 0)
 	}
 	return j

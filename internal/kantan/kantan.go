@@ -145,6 +145,13 @@ func changeRules(p Payment, amount int64, now time.Time, atSend bool) []string {
 	if amount <= 0 {
 		out = append(out, "金額は1円以上にしてください")
 	}
+	if p.PayType == gmopg.PayTypeCard {
+		// Card (ChangeTran): any amount while the trade is authorized or captured.
+		if p.Status != StatusAuthorized && p.Status != StatusCaptured {
+			out = append(out, refusal(p.Status, ActChangeAmount))
+		}
+		return out
+	}
 	switch p.Status {
 	case StatusAuthorized:
 		if increase && p.PointsOnly {

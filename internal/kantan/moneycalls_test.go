@@ -28,6 +28,11 @@ func TestChangeMoneyCalls(t *testing.T) { t.Parallel(); attempttest.Run(t, money
 func TestExtendMoneyCalls(t *testing.T) { t.Parallel(); attempttest.Run(t, moneyRoom(kantan.OpExtend)) }
 
 // The GMO-PG API and the trade history entry of each operation.
+var cardAPI = map[string][2]string{
+	kantan.OpAuthorize: {"ExecTran", "exec"},
+	kantan.OpCapture:   {"AlterTran", "alter SALES"},
+}
+
 var opAPI = map[string][2]string{
 	kantan.OpCapture: {"RecruitSales", "sales"},
 	kantan.OpCancel:  {"RecruitCancel", "cancel"},
@@ -36,13 +41,32 @@ var opAPI = map[string][2]string{
 }
 
 func moneyRoom(op string) attempttest.Room {
-	return attempttest.Room{New: func(t *testing.T) attempttest.World { return moneyWorld(t, op) }}
+	return attempttest.Room{New: func(t *testing.T) attempttest.World { return moneyWorld(t, op, false) }}
 }
 
-func moneyWorld(t *testing.T, op string) attempttest.World {
+func moneyWorld(t *testing.T, op string, card bool) attempttest.World {
 	e := newEnv(t, jst(2026, 12, 3, 10, 0), func(o *gmopgsim.Options) { o.HangTimeout = 2 * time.Second })
+	api := opAPI[op]
+	if card {
+		api = cardAPI[op]
+	}
 	return attempttest.World{
 		Prepare: func() string {
+			if card {
+				o := orderOf(e, "api", 10000)
+				o.PaymentMethod = "credit_card"
+				o, _, err := e.store.CreateOrderPayment(e.ctx, o)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if op == kantan.OpCapture {
+					tok, _ := e.sim.Tokenize(gmopgsim.CardOK, "2912", "123", "TARO YAMADA")
+					if p, err := e.svc.PayCard(e.ctx, o.ID, tok); err != nil || p.Status != kantan.StatusAuthorized {
+						t.Fatalf("card: %v %+v", err, p)
+					}
+				}
+				return o.ID
+			}
 			o := e.checkout(10000, gmopgsim.BuyerPay)
 			if op == kantan.OpExtend {
 				e.clk.Advance(10 * 24 * time.Hour) // extended later than paid: the deadline moves
@@ -78,7 +102,7 @@ func moneyWorld(t *testing.T, op string) attempttest.World {
 			if f == attempttest.ServerErrorBeforeAccept {
 				n = 3 // the client's own tries of an E92 (RetryPolicy.MaxAttempts): all refused
 			}
-			if err := e.sim.SetFault(mode, n, opAPI[op][0]); err != nil {
+			if err := e.sim.SetFault(mode, n, api[0]); err != nil {
 				t.Fatal(err)
 			}
 		},
@@ -90,7 +114,7 @@ func moneyWorld(t *testing.T, op string) attempttest.World {
 			tr, _ := e.sim.Trade(p.PGOrderID)
 			n := 0
 			for _, h := range tr.History {
-				if h.Action == opAPI[op][1] {
+				if h.Action == api[1] {
 					n++
 				}
 			}
@@ -105,6 +129,8 @@ func moneyWorld(t *testing.T, op string) attempttest.World {
 			switch {
 			case p.Busy != "":
 				return fmt.Errorf("payment still in flight (%s)", p.Busy)
+			case op == kantan.OpAuthorize && (p.Status != kantan.StatusAuthorized || tr.Status != gmopg.StatusAuth):
+				return fmt.Errorf("authorize: kessai %s, GMO-PG %s (%s)", p.Status, tr.Status, p.Reason)
 			case op == kantan.OpCapture && (p.Status != kantan.StatusCaptured || tr.Status != gmopg.StatusSales):
 				return fmt.Errorf("capture: kessai %s, GMO-PG %s (%s)", p.Status, tr.Status, p.Reason)
 			case op == kantan.OpCancel && (p.Status != kantan.StatusCancelled || tr.Status != gmopg.StatusVoid):
@@ -191,6 +217,12 @@ func (in moneyInstance) Execute(ctx context.Context, id string, o attempttest.Op
 		_, err = in.svc.SendChange(ctx, id)
 	case kantan.OpExtend:
 		_, err = in.svc.Extend(ctx, id)
+	case kantan.OpAuthorize:
+		tok, terr := in.e.sim.Tokenize(gmopgsim.CardOK, "2912", "123", "TARO YAMADA") // a token is used once
+		if terr != nil {
+			return terr
+		}
+		_, err = in.svc.PayCard(ctx, id, tok)
 	}
 	return err
 }
@@ -202,4 +234,15 @@ func (in moneyInstance) Settle(ctx context.Context) error {
 	}
 	_, err := in.svc.Sync(in.e.ctx)
 	return err
+}
+
+// The card's authorization (ExecTran with the storefront's token) and capture (AlterTran).
+func TestCardAuthorizeMoneyCalls(t *testing.T) {
+	t.Parallel()
+	attempttest.Run(t, attempttest.Room{New: func(t *testing.T) attempttest.World { return moneyWorld(t, kantan.OpAuthorize, true) }})
+}
+
+func TestCardCaptureMoneyCalls(t *testing.T) {
+	t.Parallel()
+	attempttest.Run(t, attempttest.Room{New: func(t *testing.T) attempttest.World { return moneyWorld(t, kantan.OpCapture, true) }})
 }

@@ -37,13 +37,14 @@ type request struct {
 	PayType    gmopg.PayType
 	Amount     int64 // the amount after the call (change), or held (others)
 	Tax        int64
-	Deadline   string // the authorization's last day before an extension
-	ReadFirst  bool   // an earlier attempt of the same operation exists: read the trade back first
+	Deadline   string      // the authorization's last day before an extension
+	ReadFirst  bool        // an earlier attempt of the same operation exists: read the trade back first
+	Job        gmopg.JobCd // card ChangeTran: the JobCd after the change (AUTH, CAPTURE, SALES)
 }
 
 func (r request) summary() string {
-	return fmt.Sprintf("OrderID=%s PayType=%s Amount=%d Tax=%d Deadline=%s ReadFirst=%t AccessID=%s",
-		r.OrderID, r.PayType, r.Amount, r.Tax, orDash(r.Deadline), r.ReadFirst, r.AccessID)
+	return fmt.Sprintf("OrderID=%s PayType=%s Amount=%d Tax=%d Deadline=%s ReadFirst=%t AccessID=%s Job=%s",
+		r.OrderID, r.PayType, r.Amount, r.Tax, orDash(r.Deadline), r.ReadFirst, r.AccessID, orDash(string(r.Job)))
 }
 
 func orDash(s string) string {
@@ -74,12 +75,20 @@ func parseRequest(a attempt.Attempt) request {
 			r.ReadFirst = v == "true"
 		case "AccessID":
 			r.AccessID = v
+		case "Job":
+			if v != "-" {
+				r.Job = gmopg.JobCd(v)
+			}
 		}
 	}
 	return r
 }
 
 var operations = map[string]*operation{
+	OpAuthorize: {name: OpAuthorize, label: "カード決済",
+		done:    func(t gmopg.MultiTrade, _ request) bool { return t.Status != gmopg.StatusUnprocessed },
+		pending: func(t gmopg.MultiTrade, _ request) bool { return t.Status == gmopg.StatusUnprocessed },
+	},
 	OpCapture: {name: OpCapture, label: "実売上処理",
 		check: func(s *Service, p Payment, total int64, now time.Time) string {
 			if r := refusal(p.Status, ActCapture); r != "" {
@@ -94,6 +103,10 @@ var operations = map[string]*operation{
 			return ""
 		},
 		send: func(ctx context.Context, cl *gmopg.Client, r request) (gmopg.RecruitResult, error) {
+			if r.PayType == gmopg.PayTypeCard {
+				_, err := cl.AlterTran(ctx, r.access(), gmopg.JobSales, r.Amount)
+				return gmopg.RecruitResult{OrderID: r.OrderID, Status: gmopg.StatusSales, Amount: r.Amount}, err
+			}
 			return cl.RecruitSales(ctx, r.access())
 		},
 		done: func(t gmopg.MultiTrade, _ request) bool {
@@ -104,6 +117,10 @@ var operations = map[string]*operation{
 	OpCancel: {name: OpCancel, label: "取消",
 		check: func(s *Service, p Payment, total int64, now time.Time) string { return "" }, // checked by the cancel itself
 		send: func(ctx context.Context, cl *gmopg.Client, r request) (gmopg.RecruitResult, error) {
+			if r.PayType == gmopg.PayTypeCard {
+				_, err := cl.AlterTran(ctx, r.access(), gmopg.JobVoid, 0)
+				return gmopg.RecruitResult{OrderID: r.OrderID, Status: gmopg.StatusVoid, Amount: r.Amount}, err
+			}
 			return cl.RecruitCancel(ctx, r.access())
 		},
 		done: func(t gmopg.MultiTrade, _ request) bool {
@@ -124,6 +141,10 @@ var operations = map[string]*operation{
 			return strings.Join(changeRules(p, total, now, true), "。")
 		},
 		send: func(ctx context.Context, cl *gmopg.Client, r request) (gmopg.RecruitResult, error) {
+			if r.PayType == gmopg.PayTypeCard {
+				_, err := cl.ChangeTran(ctx, r.access(), r.Job, r.Amount, r.Tax)
+				return gmopg.RecruitResult{OrderID: r.OrderID, Amount: r.Amount}, err
+			}
 			return cl.RecruitChange(ctx, r.access(), r.Amount, r.Tax)
 		},
 		done:    func(t gmopg.MultiTrade, r request) bool { return t.Amount == r.Amount },
@@ -225,6 +246,13 @@ func (s *Service) claim(ctx context.Context, tx *db.Tx, o *operation, orderID st
 	r := request{OrderID: p.PGOrderID, AccessID: p.AccessID, PayType: p.PayType, Amount: p.Amount, Tax: p.Tax, Deadline: p.AuthDeadline}
 	if o.name == OpChange {
 		r.Amount, r.Tax = ord.Total, ord.Tax
+		r.Job = gmopg.JobAuth
+		if p.Status == StatusCaptured {
+			r.Job = gmopg.JobSales
+			if p.JobCd == gmopg.JobCapture {
+				r.Job = gmopg.JobCapture
+			}
+		}
 	}
 	for _, a := range prior {
 		r.ReadFirst = r.ReadFirst || a.Operation == o.name
@@ -428,6 +456,9 @@ func (rv *Resolver) Resolve(ctx context.Context, a attempt.Attempt) (attempt.Out
 
 // Apply is the operation's Apply.
 func (rv *Resolver) Apply(ctx context.Context, tx *db.Tx, a attempt.Attempt, o attempt.Outcome) error {
+	if rv.op.name == OpAuthorize {
+		return rv.s.applyAuthorize(ctx, tx, a, o)
+	}
 	return rv.s.apply(ctx, tx, rv.op, a, o)
 }
 

@@ -3,7 +3,10 @@ package kantan_test
 import (
 	"bytes"
 	"context"
+	"errors"
 	"io"
+	"kessai/internal/platform/bulk"
+	"kessai/internal/platform/db"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -205,5 +208,52 @@ func TestExtend(t *testing.T) {
 	e.settings(func(s *kantan.Settings) { s.ExtendAuth = false })
 	if _, err := e.svc.Extend(e.ctx, o.ID); err == nil || !strings.Contains(err.Error(), "利用しない") {
 		t.Errorf("extend with the setting off: %v", err)
+	}
+}
+
+// TestBulkCaptureAction: the list's 一括処理 action claims every selected order in the batch's
+// transaction (skipping with the reason what cannot be captured) and captures once the batch
+// committed, in After; an item whose claim is rolled back with its batch sends nothing.
+func TestBulkCaptureAction(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, jst(2026, 12, 3, 10, 0))
+	ok, pending := e.checkout(1000, gmopgsim.BuyerPay), e.checkout(2000, gmopgsim.BuyerAbandon)
+	act := e.svc.BulkCapture()
+	var claimed []bulk.Result
+	err := e.db.InTx(e.ctx, func(tx *db.Tx) error {
+		for _, id := range []string{ok.ID, pending.ID} {
+			out, reason, err := act.Do(e.ctx, tx, id)
+			if err != nil {
+				return err
+			}
+			claimed = append(claimed, bulk.Result{RecordID: id, Outcome: out, Reason: reason})
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if claimed[1].Outcome != kantan.OutcomeSkipped || !strings.Contains(claimed[1].Reason, "要確認") {
+		t.Errorf("要確認 order: %+v", claimed[1])
+	}
+	if e.trade(ok).Status != gmopg.StatusAuth {
+		t.Fatal("captured inside the batch's transaction")
+	}
+	if r := act.After(e.ctx, claimed[0]); r.Outcome != kantan.OutcomeCaptured || e.trade(ok).Status != gmopg.StatusSales {
+		t.Errorf("after the batch: %+v, GMO-PG %s", r, e.trade(ok).Status)
+	}
+	if r := act.After(e.ctx, claimed[1]); r != claimed[1] {
+		t.Errorf("a skipped item changed in After: %+v", r)
+	}
+	// A batch rolled back: its claim is gone, nothing is sent.
+	again := e.checkout(3000, gmopgsim.BuyerPay)
+	_ = e.db.InTx(e.ctx, func(tx *db.Tx) error {
+		if _, _, err := act.Do(e.ctx, tx, again.ID); err != nil {
+			return err
+		}
+		return errors.New("batch failed")
+	})
+	if p := e.payment(again.ID); p.Busy != "" || e.trade(again).Status != gmopg.StatusAuth {
+		t.Errorf("rolled-back claim: busy %q, GMO-PG %s", p.Busy, e.trade(again).Status)
 	}
 }

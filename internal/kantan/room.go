@@ -45,10 +45,10 @@ func attach(ctx context.Context, h *room.Host) error {
 		return err
 	}
 	svc := NewService(h.DB, h.Clock, attempt.NewRunner(h.DB, h.Attempts), conn, h.Commerce, h.Audit, h.Log, h.BaseURL)
-	for _, op := range []string{OpCapture, OpCancel, OpChange, OpExtend} {
+	for _, op := range []string{OpCapture, OpCancel, OpChange, OpExtend, OpAuthorize} {
 		h.Resolve(op, NewResolver(svc, op), 0)
 	}
-	h.Pages.AddPaymentHandler(svc.Handler(), "kantan")
+	h.Pages.AddPaymentHandler(svc.Handler(), "kantan", "credit_card")
 	// In the sandbox the simulator's result notifications come here, as GMO-PG's would once
 	// the notification URL is registered with them.
 	if h.Sandbox != nil {
@@ -271,6 +271,11 @@ func errMessage(err error) string {
 	return err.Error()
 }
 
+// CardInput is the card token the storefront got from GMO-PG's token script.
+type CardInput struct {
+	Token string `json:"token" required:"true" doc:"GMO-PG のトークン（MP トークン）"`
+}
+
 // IDsInput is a list of order IDs.
 type IDsInput struct {
 	OrderIDs []string `json:"order_ids" required:"true"`
@@ -307,6 +312,21 @@ func registerAPI(v1 *api.API, svc *Service, store *commerce.Store, enqueueSync f
 		Summary: "変更内容をGMO-PGに送信（記録済みの金額変更）", PathParams: idParam, Response: Payment{}, Status: http.StatusOK}, one(svc.SendChange))
 	v1.Handle(api.Operation{Method: http.MethodPost, Path: "/api/v1/orders/{id}/extend-authorization", Perm: auth.PermMoney, ID: "extendOrderAuthorization", Tag: tag,
 		Summary: "オーソリ期間延長", PathParams: idParam, Response: Payment{}, Status: http.StatusOK}, one(svc.Extend))
+	v1.Handle(api.Operation{Method: http.MethodPost, Path: "/api/v1/orders/{id}" + CardPath, Perm: auth.PermOperate, ID: "payOrderByCard", Tag: tag,
+		Summary: "カードで支払う（ストア: GMO-PG のトークンで ExecTran）", PathParams: idParam, Request: CardInput{}, Response: Payment{}, Status: http.StatusOK},
+		func(w http.ResponseWriter, r *http.Request) {
+			var in CardInput
+			if err := web.DecodeJSON(r, &in); err != nil {
+				web.WriteError(w, r, err)
+				return
+			}
+			p, err := svc.PayCard(r.Context(), r.PathValue("id"), in.Token)
+			if err != nil {
+				web.WriteError(w, r, err)
+				return
+			}
+			web.WriteJSON(w, http.StatusOK, p)
+		})
 	v1.Handle(api.Operation{Method: http.MethodPost, Path: "/api/v1/orders/capture", Perm: auth.PermMoney, ID: "captureOrders", Tag: tag,
 		Summary: "実売上処理（一括、受注ごとの結果）", Description: "1回に1,000件まで。それ以上は受注一覧の一括処理を使ってください。",
 		Request: IDsInput{}, Response: []CaptureResult{}, Status: http.StatusOK}, func(w http.ResponseWriter, r *http.Request) {

@@ -117,8 +117,8 @@ const maxAmount = 9_999_999
 // the payment after the commit.
 func (s *Service) onCreate(ctx context.Context, tx *db.Tx, o commerce.Order) (commerce.AfterCreate, error) {
 	pt := Methods[o.PaymentMethod]
-	if pt != gmopg.PayTypeRecruit {
-		return nil, errs.Invalid("この支払方法はまだかんたん決済で受け付けていません").Field("payment_method", "かんたん支払い（kantan）を指定してください")
+	if pt == gmopg.PayTypeCard && o.Source != "api" {
+		return nil, nil // a card order keyed in by staff: paid elsewhere, nothing at GMO-PG
 	}
 	if o.Source != "api" {
 		return nil, errs.Invalid("かんたん支払いの受注は、購入者が支払い画面で支払うため API（POST /api/v1/orders）から登録してください").
@@ -138,7 +138,7 @@ func (s *Service) onCreate(ctx context.Context, tx *db.Tx, o commerce.Order) (co
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, o.ID, string(pt), pgID, string(st.JobCd), StatusNeedsCheck, o.Total, o.Tax, now, now); err != nil {
 		return nil, fmt.Errorf("kantan: payment of %s: %w", o.Number, err)
 	}
-	if err := s.history(ctx, tx, o.ID, "payment.created", fmt.Sprintf("かんたん支払いの決済を登録しました（%s円、%s）", yen(o.Total), jobLabel(st.JobCd)),
+	if err := s.history(ctx, tx, o.ID, "payment.created", fmt.Sprintf("%sの決済を登録しました（%s円、%s）", commerce.PaymentMethods.Label(o.PaymentMethod), yen(o.Total), jobLabel(st.JobCd)),
 		"OrderID="+pgID); err != nil {
 		return nil, err
 	}
@@ -198,6 +198,9 @@ func (s *Service) start(ctx context.Context, o commerce.Order) (map[string]any, 
 	cl, _, err := s.client(ctx)
 	if err != nil {
 		return fail("接続設定", err)
+	}
+	if p.PayType == gmopg.PayTypeCard {
+		return s.startCard(ctx, cl, o, p, fail)
 	}
 	acc, err := cl.EntryTranRecruit(ctx, gmopg.RecruitEntryInput{OrderID: p.PGOrderID, JobCd: p.JobCd, Amount: p.Amount, Tax: p.Tax})
 	if err != nil {
