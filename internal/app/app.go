@@ -20,8 +20,9 @@ const usage = `kessai — 決済オペレーション管理
 使い方:
   kessai serve [--addr 127.0.0.1:8080] [--data ./kessai-data] [--demo]
   kessai migrate                       データベースのマイグレーションを適用
-  kessai apikey create --name NAME --role ROLE
+  kessai apikey create --name NAME --role ROLE [--owner EMAIL] [--expires YYYY-MM-DD]
   kessai user create --email EMAIL --role ROLE [--name NAME]   (パスワードは KESSAI_NEW_PASSWORD か自動生成)
+  kessai user unlock --email EMAIL                             (ログインのロックを解除)
   kessai sandbox [--addr 127.0.0.1:8090]   シミュレーターだけを起動
   kessai version
 

@@ -72,8 +72,11 @@ func apikeyCmd(ctx context.Context, args []string, getenv func(string) string, s
 // userCmd is `kessai user create --email E --role R [--name N]`: the password comes from
 // KESSAI_NEW_PASSWORD, or is generated and printed once.
 func userCmd(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	if len(args) > 0 && args[0] == "unlock" {
+		return userUnlockCmd(ctx, args[1:], getenv, stdout, stderr)
+	}
 	if len(args) == 0 || args[0] != "create" {
-		return errors.New("使い方: kessai user create --email EMAIL --role ROLE [--name NAME] [--data DIR]")
+		return errors.New("使い方: kessai user create --email EMAIL --role ROLE [--name NAME] [--data DIR] / kessai user unlock --email EMAIL [--data DIR]")
 	}
 	fs := subFlags("user create", stderr)
 	email := fs.String("email", "", "email address (the login name)")
@@ -105,6 +108,31 @@ func userCmd(ctx context.Context, args []string, getenv func(string) string, std
 	if generated {
 		fmt.Fprintf(stdout, "パスワード（今回しか表示されません）: %s\n", password)
 	}
+	return nil
+}
+
+// userUnlockCmd is `kessai user unlock --email E`: it lifts every login lock on E, as 【ロック解除】
+// on the users page does — for when the locked account is the only administrator (whose
+// email guessers may know).
+func userUnlockCmd(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	fs := subFlags("user unlock", stderr)
+	email := fs.String("email", "", "email address of the locked user")
+	data := fs.String("data", "", "data directory (KESSAI_DATA_DIR)")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if *email == "" {
+		return errors.New("使い方: kessai user unlock --email EMAIL [--data DIR]")
+	}
+	svc, done, err := accountService(ctx, *data, getenv, stderr)
+	if err != nil {
+		return err
+	}
+	defer done()
+	if err := svc.UnlockLogin(auth.WithPrincipal(ctx, auth.System("cli")), *email); err != nil {
+		return cliError("user unlock", err)
+	}
+	fmt.Fprintf(stdout, "%s のログインのロックを解除しました。\n", auth.NormalizeEmail(*email))
 	return nil
 }
 

@@ -18,6 +18,7 @@ import (
 	"kessai/internal/platform/clock"
 	"kessai/internal/platform/db"
 	"kessai/internal/platform/db/dbtest"
+	"kessai/internal/platform/errs"
 	"kessai/internal/web"
 )
 
@@ -451,6 +452,22 @@ func TestAccountCommands(t *testing.T) {
 	}
 	if _, err := svc.SetDisabled(sys, hanako.ID, false); err != nil {
 		t.Fatal(err)
+	}
+	// An operator lifts a lock from the command line (the locked one may be the only admin).
+	for range auth.DefaultThrottle.PerAccountIP {
+		_, _ = svc.Login(context.Background(), auth.LoginRequest{Email: "jiro@example.com", Password: "wrong-password-1", IP: "192.0.2.1"})
+	}
+	if _, err := svc.Login(context.Background(), auth.LoginRequest{Email: "jiro@example.com", Password: "given-password-1", IP: "192.0.2.1"}); errs.KindOf(err) != errs.KindTooMany {
+		t.Fatalf("after 5 failures: %v, want locked", err)
+	}
+	if out, err := run("user", "unlock", "--email", "JIRO@example.com"); err != nil || !strings.Contains(out, "jiro@example.com のログインのロックを解除しました") {
+		t.Fatalf("user unlock: %q, %v", out, err)
+	}
+	if _, err := run("user", "unlock", "--email", "jiro@example.com"); err == nil || !strings.Contains(err.Error(), "ロックされていません") {
+		t.Errorf("unlock with no lock: %v", err)
+	}
+	if _, err := run("user", "unlock"); err == nil || !strings.Contains(err.Error(), "--email") {
+		t.Errorf("unlock without an email: %v", err)
 	}
 	for email, password := range map[string]string{"hanako@example.com": pw[1], "jiro@example.com": "given-password-1"} {
 		if _, err := svc.Login(context.Background(), auth.LoginRequest{Email: email, Password: password}); err != nil {
