@@ -9,6 +9,8 @@
 //	POST /es/2.0/order/{searchOrder,getOrder,getPayment,confirmOrder,updateOrderShipping,
 //	                    cancelOrder,cancelOrderAfterShipping}/    Rakuten's API (slash optional)
 //	/_sim/...                                                     the control API (JSON, below)
+//	GET /controls, POST /controls/...                             the same controls as HTML forms
+//	                                                              (a private page: kessai login)
 //
 // # Authentication
 //
