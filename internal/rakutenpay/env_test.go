@@ -207,6 +207,5 @@ var (
 	paidOn     = func(t time.Time) slipWant { return slipWant{"new", "paid", "authorized", jstDate(t)} }
 	cancelled  = slipWant{"cancelled", "unpaid", "pending", ""}
 	card       = rakuten.SettleCard
-	yes        = true
 	rakutenPay = "rakuten_pay"
 )
