@@ -197,6 +197,13 @@ func TestCheckoutAndLifecycle(t *testing.T) {
 		!strings.Contains(msgs[0].Body, tracking) || !strings.Contains(msgs[0].Body, "クロネコ代金後払い") {
 		t.Fatalf("mails %+v", msgs)
 	}
+	// The inbox shows buyers' addresses: a kessai login may open it, nobody else.
+	if r := e.in.Anonymous(t).Get("/sandbox/mail/inbox"); r.Status == http.StatusOK {
+		t.Fatalf("the mail inbox answered %d without a login", r.Status)
+	}
+	if r := e.in.Client(t, auth.RoleAdmin).Get("/sandbox/mail/inbox"); r.Status != http.StatusOK || !strings.Contains(r.Body, tracking) {
+		t.Fatalf("the mail inbox for an admin: %d", r.Status)
+	}
 
 	// Cancel: the held-then-approved order is cancelled at Yamato.
 	r, _ = e.api(http.MethodPost, "/api/v1/orders/"+str(hold, "id")+"/cancel", map[string]any{})

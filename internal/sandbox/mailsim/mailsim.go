@@ -1,7 +1,8 @@
 // Package mailsim is the sandbox's mail catcher: an SMTP server on a port of its own that
 // accepts every mail kessai sends (発送完了メール and the like) and keeps it, and the page
-// /sandbox/mail/ that shows them, newest first, so a merchant sees what a buyer would get. It
-// stores nothing on disk and never relays.
+// /sandbox/mail/inbox that shows them, newest first, so a merchant sees what a buyer would get. It
+// stores nothing on disk and never relays. The inbox shows buyers' names and addresses, so
+// it needs a kessai login (sim.Simulator.Private).
 package mailsim
 
 import (
@@ -69,8 +70,10 @@ var Spec = sim.Spec{Name: Name, New: func(env sim.Env) (sim.Simulator, error) {
 		Summary: func() []sim.Fact {
 			return []sim.Fact{{Label: "受信したメール", Value: strconv.Itoa(len(c.Messages())) + "通"}}
 		},
-		Links:   []sim.Link{{Label: "受信したメール", Path: ""}},
+		Links:   []sim.Link{{Label: "受信したメール", Path: "inbox"}},
 		Control: "_sim/",
+		// Buyers' names and addresses: only for a kessai login, like the bank's mailbox.
+		Private: []string{"inbox"},
 		Intro: func(base string) string {
 			return "mail catcher " + base + "/ (SMTP: see the サンドボックス page)"
 		},
@@ -219,10 +222,13 @@ var page = template.Must(template.New("mail").Parse(`<!doctype html><html lang="
 {{range .}}<article class="mail" id="mail-{{.ID}}"><h2>{{.Subject}}</h2><p>宛先: {{range .To}}{{.}} {{end}}／差出人: {{.From}}／{{.At.Format "2006-01-02 15:04:05"}}</p><pre>{{.Body}}</pre></article>
 {{else}}<p>まだありません。</p>{{end}}</body></html>`))
 
-// ServeHTTP serves the mail list (/), and /_sim/messages (JSON) and /_sim/reset (POST).
+// ServeHTTP serves the mail list (/inbox), and /_sim/messages (JSON) and /_sim/reset (POST).
 func (c *Catcher) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	switch r.URL.Path {
 	case "/", "":
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		_, _ = io.WriteString(w, `<!doctype html><html lang="ja"><head><meta charset="utf-8"><title>メール（送信テスト）</title></head><body><p>受信したメールは <a href="inbox">inbox</a>（kessai へのログインが必要）。</p></body></html>`)
+	case "/inbox":
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
 		_ = page.Execute(w, c.Messages())
 	case "/_sim/messages":

@@ -58,7 +58,7 @@ func TestCatchesWhatTheClientSends(t *testing.T) {
 	if err := json.NewDecoder(res.Body).Decode(&got); err != nil || len(got) != 2 || got[0].Subject != "2通目" {
 		t.Fatalf("JSON %+v, %v", got, err)
 	}
-	page, err := http.Get(srv.URL + "/")
+	page, err := http.Get(srv.URL + "/inbox")
 	if err != nil {
 		t.Fatal(err)
 	}
