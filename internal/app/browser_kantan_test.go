@@ -12,6 +12,7 @@ import (
 	"kessai/internal/app/apptest"
 	"kessai/internal/browsertest"
 	"kessai/internal/platform/auth"
+	"kessai/internal/sandbox/gmopgsim"
 )
 
 var kantanCheckout = template.Must(template.New("c").Parse(`<!doctype html><html lang="ja"><head><meta charset="utf-8"></head><body>
@@ -102,5 +103,74 @@ func TestKantanNotifyOverHTTP(t *testing.T) {
 	}
 	if st, body := post("ShopID=tshop99999999&OrderID=x&Status=AUTH&PayType=O"); st != http.StatusForbidden || body == "0" {
 		t.Errorf("another shop: %d %q", st, body)
+	}
+}
+
+// TestKantanTrackingPage: 伝票番号一括登録 through a whole kessai as staff: a file with a bad
+// row registers nothing and names the row; a good file ships each order, captures the 仮売上
+// ones (実売り同時処理), and refuses the rest row by row with the reason.
+func TestKantanTrackingPage(t *testing.T) {
+	t.Parallel()
+	inst := apptest.Start(t, apptest.Options{})
+	key := inst.APIKey(t, auth.RoleAdmin)
+	decode := func(r *apptest.Response, v any) {
+		t.Helper()
+		if r.Status >= 300 {
+			t.Fatalf("%d %s", r.Status, r.Body)
+		}
+		if err := json.Unmarshal([]byte(r.Body), v); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var shop struct{ ID string }
+	decode(inst.API(t, key, "POST", "/api/v1/shops", map[string]any{"code": "main", "name": "本店"}), &shop)
+	decode(inst.API(t, key, "PUT", "/api/v1/gmopg/settings", map[string]any{"job_cd": "AUTH", "extend_auth": true, "ship_capture": true, "capture_fail": "mark"}), &struct{}{})
+	s, ok := inst.App.Sandbox.Lookup(gmopgsim.Name)
+	if !ok {
+		t.Fatal("no GMO-PG simulator")
+	}
+	sim := s.Impl.(*gmopgsim.Sim)
+	type order struct{ ID, Number string }
+	newOrder := func(pay bool) order {
+		var o order
+		decode(inst.API(t, key, "POST", "/api/v1/orders", map[string]any{"shop_id": shop.ID, "payment_method": "credit_card",
+			"lines": []map[string]any{{"name": "茶葉", "unit_price": 1200, "quantity": 1}}}), &o)
+		if pay {
+			tok, err := sim.Tokenize(gmopgsim.CardOK, "2912", "123", "TARO YAMADA")
+			if err != nil {
+				t.Fatal(err)
+			}
+			var p struct{ Status string }
+			decode(inst.API(t, key, "POST", "/api/v1/orders/"+o.ID+"/card-payment", map[string]any{"token": tok}), &p)
+			if p.Status != "authorized" {
+				t.Fatalf("card payment: %s", p.Status)
+			}
+		}
+		return o
+	}
+	a, b, unpaid := newOrder(true), newOrder(true), newOrder(false)
+	staff := inst.Client(t, auth.RoleStaff)
+	upload := func(csv string) *apptest.Response {
+		ct, body := multipartBody(t, [][2]string{{"csrf_token", staff.CSRF}}, "file", strings.NewReader(csv))
+		return send(t, staff, "POST", "/kantan/tracking", ct, body, int64(body.Len()))
+	}
+	bad := upload("受注番号,送り状番号\r\n" + a.Number + ",1111\r\n" + b.Number + ",\r\n")
+	if bad.Status != http.StatusUnprocessableEntity || !strings.Contains(bad.Body, "3行目: 送り状番号が空です") {
+		t.Fatalf("bad file: %d\n%s", bad.Status, bad.Body)
+	}
+	var p struct{ Status string }
+	decode(inst.API(t, key, "GET", "/api/v1/orders/"+a.ID+"/payment", nil), &p)
+	if p.Status != "authorized" {
+		t.Fatalf("a bad file changed an order: %s", p.Status)
+	}
+	good := upload("受注番号,送り状番号,配送業者\r\n" + a.Number + ",1111,yamato\r\n" + b.Number + ",2222,yamato\r\n" + unpaid.Number + ",3333,yamato\r\nmain-999999,4444,yamato\r\n")
+	if good.Status != http.StatusOK || !strings.Contains(good.Body, "出荷確定 2件、登録できず 2件") {
+		t.Fatalf("good file: %d\n%s", good.Status, good.Body)
+	}
+	for _, o := range []order{a, b} {
+		decode(inst.API(t, key, "GET", "/api/v1/orders/"+o.ID+"/payment", nil), &p)
+		if p.Status != "captured" {
+			t.Errorf("%s after 伝票番号一括登録: %s", o.Number, p.Status)
+		}
 	}
 }

@@ -84,6 +84,7 @@ func (p *pages) register(h *room.Host) {
 	act("sync", "GMO-PG の状態を照会", auth.PermOperate, func(r *http.Request, id string) (Payment, error) {
 		return p.svc.SyncOrder(r.Context(), id, "画面から照会")
 	}, "GMO-PG の状態を照会しました")
+	p.registerTracking(h)
 	sh.HandleFunc(http.MethodPost, ReturnPath, auth.PermPublic, "かんたん支払いからの戻り（購入者）", p.returned)
 	sh.HandleFunc(http.MethodPost, NotifyPath, auth.PermPublic, "GMO-PG 結果通知", p.svc.ServeNotify)
 	h.Pages.AddOrderTab(commerce.OrderTab{Key: "kantan", Label: "かんたん決済", Perm: auth.PermView, Order: 20, Render: p.orderTab})
