@@ -19,6 +19,7 @@ package jobs
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -163,6 +164,15 @@ func New(ctx context.Context, d *db.DB, cfg Config) (*Queue, error) {
 	return q, nil
 }
 
+// pollOnly is River's SQLite driver without its listener. SQLite has no LISTEN/NOTIFY: the
+// driver emulates it by reading a notification table every 50 ms, which was nearly all an idle
+// instance's CPU, and only one process uses the file. Without a listener River fetches at once
+// after this process inserts a job, polls for the rest (PollInterval) and elects its leader by
+// polling.
+type pollOnly struct{ *riversqlite.Driver }
+
+func (pollOnly) SupportsListener() bool { return false }
+
 // riverMigrateLock serialises rivermigrate between instances starting at once (it takes no lock
 // of its own); the lock is held by one pooled session while the migrator uses others.
 const riverMigrateLock = 0x6b65737361690002
@@ -251,7 +261,7 @@ func (q *Queue) client() (riverClient, error) {
 	rc.FetchCooldown = min(q.cfg.PollInterval, river.FetchCooldownDefault)
 	switch q.d.Dialect() {
 	case db.SQLite:
-		q.cl, q.clErr = river.NewClient(riversqlite.New(q.d.SQL), rc)
+		q.cl, q.clErr = river.NewClient[*sql.Tx](pollOnly{riversqlite.New(q.d.SQL)}, rc)
 	case db.Postgres:
 		q.cl, q.clErr = river.NewClient(riverpgxv5.New(q.pool), rc)
 	}
