@@ -126,6 +126,7 @@ func TestCreditDecisions(t *testing.T) {
 func TestFlipOKToNG(t *testing.T) {
 	t.Parallel()
 	e := newRoom(t)
+	e.svc.OnCredit = func(ctx context.Context, tx *db.Tx, t atobarai.Txn) error { return atobarai.SyncOrder(ctx, tx, e.store, t) }
 	req := creditRequest("山田 太郎", 3000)
 	var orders []commerce.Order
 	var txns []atobarai.Txn
@@ -155,6 +156,13 @@ func TestFlipOKToNG(t *testing.T) {
 		}
 		if c := atobarai.Cell(got); c.Text != "与信NG" || c.Level != "error" || !strings.Contains(c.Detail, "ヤマトが与信取消") {
 			t.Errorf("cell %+v", c)
+		}
+	}
+	// The orders follow: 承認NG and 保留, not to be shipped.
+	for _, o := range orders[:2] {
+		got, err := e.store.GetOrder(e.ctx, o.ID)
+		if err != nil || got.AuthorizationStatus != "failed" || got.OrderStatus != "on_hold" {
+			t.Errorf("order %s after the flip: %s / %s, %v", got.Number, got.AuthorizationStatus, got.OrderStatus, err)
 		}
 	}
 	hist, err := e.store.OrderHistory(e.ctx, orders[0].ID)
@@ -354,4 +362,51 @@ func errText(err error) string {
 		}
 	}
 	return s
+}
+
+// TestCheckoutUnknownOutcome: a checkout whose credit answer is lost is refused (the buyer
+// tries later) and no order is made; the janitor learns from Yamato that the credit was
+// approved, and the status job cancels that credit at Yamato, since no order uses it.
+func TestCheckoutUnknownOutcome(t *testing.T) {
+	t.Parallel()
+	e := newRoom(t)
+	h := e.svc.Handler(e.store)
+	l := attempt.New(e.clk)
+	jan := attempt.NewJanitor(e.db, l)
+	for op, r := range e.svc.Resolvers() {
+		jan.Handle(atobarai.Room, op, r)
+	}
+	if err := e.sim.SetFault(yamatosim.FaultDropAfter, 1); err != nil {
+		t.Fatal(err)
+	}
+	o := commerce.Order{ShopID: e.shop.ID, PaymentMethod: atobarai.PaymentMethod, ShipName: "山田 太郎", ShipPostalCode: "100-0005",
+		ShipAddress: "東京都千代田区丸の内3-1-1", ShipPhone: "03-1234-5678", Lines: []commerce.OrderLine{{Name: "りんご", UnitPrice: 3000, Quantity: 1}}}
+	_, _, err := h.Authorize(e.ctx, o)
+	if errs.KindOf(err) != errs.KindUnavailable {
+		t.Fatalf("checkout with a lost answer: %v, want unavailable", err)
+	}
+	var no string
+	if err := e.db.QueryRowContext(e.ctx, `SELECT order_no FROM atobarai_transactions WHERE order_id IS NULL AND credit = 'sending'`).Scan(&no); err != nil {
+		t.Fatalf("the open credit: %v", err)
+	}
+	if so, ok := e.sim.Order(no); !ok || so.Result != yamato.CreditOK {
+		t.Fatalf("Yamato holds %+v", so)
+	}
+	e.clk.Advance(5 * time.Minute)
+	if rep, err := jan.Run(e.ctx); err != nil || rep.Settled != 1 {
+		t.Fatalf("janitor %+v, %v", rep, err)
+	}
+	e.clk.Advance(10 * time.Minute)
+	rep, err := e.svc.PollStatus(e.ctx)
+	if err != nil || rep.Orphans != 1 {
+		t.Fatalf("poll %+v, %v", rep, err)
+	}
+	if so, _ := e.sim.Order(no); so.Status != yamato.StatusCancelled {
+		t.Fatalf("the orphan credit at Yamato: %s, want 取消済", so.Status)
+	}
+	var orders int
+	_ = e.db.QueryRowContext(e.ctx, `SELECT COUNT(*) FROM orders`).Scan(&orders)
+	if orders != 0 {
+		t.Fatalf("%d orders", orders)
+	}
 }
