@@ -126,7 +126,9 @@ func TestCreditDecisions(t *testing.T) {
 func TestFlipOKToNG(t *testing.T) {
 	t.Parallel()
 	e := newRoom(t)
-	e.svc.OnCredit = func(ctx context.Context, tx *db.Tx, t atobarai.Txn) error { return atobarai.SyncOrder(ctx, tx, e.store, t) }
+	e.svc.OnCredit = func(ctx context.Context, tx *db.Tx, t atobarai.Txn) error {
+		return atobarai.SyncOrder(ctx, tx, e.store, t)
+	}
 	req := creditRequest("山田 太郎", 3000)
 	var orders []commerce.Order
 	var txns []atobarai.Txn
