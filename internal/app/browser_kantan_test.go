@@ -174,3 +174,74 @@ func TestKantanTrackingPage(t *testing.T) {
 		}
 	}
 }
+
+// TestKantanOrderTab: the order page's かんたん決済 tab as 経理 sees it: 【変更内容をGMO-PGに送信】 is
+// disabled while nothing is unsent and 実売上処理 is enabled; after the total is edited the send
+// is enabled and 実売上処理 disabled (capture refused while a change is unsent); sending from the
+// page clears it; a 閲覧 user sees the status but no buttons.
+func TestKantanOrderTab(t *testing.T) {
+	t.Parallel()
+	inst := apptest.Start(t, apptest.Options{})
+	key := inst.APIKey(t, auth.RoleAdmin)
+	var shop struct{ ID string }
+	if r := inst.API(t, key, "POST", "/api/v1/shops", map[string]any{"code": "main", "name": "本店"}); r.Status != 201 {
+		t.Fatal(r.Body)
+	} else {
+		_ = json.Unmarshal([]byte(r.Body), &shop)
+	}
+	s, _ := inst.App.Sandbox.Lookup(gmopgsim.Name)
+	sim := s.Impl.(*gmopgsim.Sim)
+	var o struct {
+		ID      string
+		Version int
+	}
+	r := inst.API(t, key, "POST", "/api/v1/orders", map[string]any{"shop_id": shop.ID, "payment_method": "credit_card",
+		"lines": []map[string]any{{"name": "茶葉", "unit_price": 5000, "quantity": 1}}})
+	_ = json.Unmarshal([]byte(r.Body), &o)
+	tok, _ := sim.Tokenize(gmopgsim.CardOK, "2912", "123", "TARO YAMADA")
+	if r := inst.API(t, key, "POST", "/api/v1/orders/"+o.ID+"/card-payment", map[string]any{"token": tok}); r.Status != 200 {
+		t.Fatal(r.Body)
+	}
+	keiri := inst.Client(t, auth.RoleAccountant)
+	button := func(body, id string) (present, disabled bool) {
+		i := strings.Index(body, `id="`+id+`"`)
+		if i < 0 {
+			return false, false
+		}
+		end := strings.Index(body[i:], ">")
+		return true, strings.Contains(body[i:i+end], "disabled")
+	}
+	tab := keiri.Get("/orders/" + o.ID + "?tab=kantan")
+	if !strings.Contains(tab.Body, "仮売上") {
+		t.Fatalf("tab: %d\n%s", tab.Status, tab.Body)
+	}
+	if p, d := button(tab.Body, "kantan-send-change"); !p || !d {
+		t.Errorf("send-change with nothing unsent: present %v disabled %v", p, d)
+	}
+	if p, d := button(tab.Body, "kantan-capture"); !p || d {
+		t.Errorf("capture: present %v disabled %v", p, d)
+	}
+	if r := inst.API(t, key, "PATCH", "/api/v1/orders/"+o.ID, map[string]any{"lines": []map[string]any{{"name": "茶葉", "unit_price": 4000, "quantity": 1}}}); r.Status != 200 {
+		t.Fatal(r.Body)
+	}
+	tab = keiri.Get("/orders/" + o.ID + "?tab=kantan")
+	if p, d := button(tab.Body, "kantan-send-change"); !p || d || !strings.Contains(tab.Body, "未送信の変更あり") {
+		t.Errorf("send-change with an unsent change: present %v disabled %v", p, d)
+	}
+	if _, d := button(tab.Body, "kantan-capture"); !d {
+		t.Error("capture enabled while a change is unsent")
+	}
+	if r := keiri.PostForm("/kantan/orders/"+o.ID+"/send-change", nil); r.Status != http.StatusSeeOther {
+		t.Fatalf("send from the page: %d %s", r.Status, r.Body)
+	}
+	var p struct{ Amount int64 }
+	r = inst.API(t, key, "GET", "/api/v1/orders/"+o.ID+"/payment", nil)
+	if _ = json.Unmarshal([]byte(r.Body), &p); p.Amount != 4000 {
+		t.Errorf("after the page's send: %s", r.Body)
+	}
+	viewer := inst.Client(t, auth.RoleViewer)
+	tab = viewer.Get("/orders/" + o.ID + "?tab=kantan")
+	if present, _ := button(tab.Body, "kantan-capture"); present || !strings.Contains(tab.Body, "仮売上") {
+		t.Errorf("viewer sees money buttons or no status")
+	}
+}
