@@ -3,6 +3,8 @@ package kantan_test
 import (
 	"context"
 	"fmt"
+	"os"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -19,7 +21,10 @@ import (
 //
 //	go test ./internal/kantan/ -run '^$' -bench BulkCapture5000 -benchtime 1x
 func BenchmarkBulkCapture5000(b *testing.B) {
-	const n = 5000
+	n := 5000
+	if v, err := strconv.Atoi(os.Getenv("KANTAN_BENCH_N")); err == nil && v > 0 {
+		n = v // a smaller run for profiling
+	}
 	for b.Loop() {
 		e := newEnv(b, jst(2026, 12, 3, 10, 0))
 		ctx := context.Background()
@@ -51,7 +56,7 @@ func BenchmarkBulkCapture5000(b *testing.B) {
 				b.Fatal(err)
 			}
 		}
-		floorRate := n / time.Since(t0).Seconds()
+		floorRate := float64(n) / time.Since(t0).Seconds()
 		rate := func(part []string, workers int) float64 {
 			t0 := time.Now()
 			res := e.svc.CaptureMany(e.ctx, part, workers)
