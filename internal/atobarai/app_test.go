@@ -381,3 +381,37 @@ func TestSwitchPaymentMethod(t *testing.T) {
 		t.Fatalf("order after the new credit: %v", ord)
 	}
 }
+
+// TestTrackingCSV: 受注データCSVアップロード of the carrier's 送り状番号データ sets the orders'
+// tracking numbers, all rows or none, with row numbers for the bad ones.
+func TestTrackingCSV(t *testing.T) {
+	t.Parallel()
+	e := startApp(t, nil)
+	var nums, ids []string
+	for range 2 {
+		r, o := e.api(http.MethodPost, "/api/v1/orders", e.orderInput("山田 太郎", 1000))
+		if r.Status != http.StatusCreated {
+			t.Fatalf("order: %d %s", r.Status, r.Body)
+		}
+		nums, ids = append(nums, str(o, "number")), append(ids, str(o, "id"))
+	}
+	t1, t2 := yamato.WithCheckDigit("90000000001"), yamato.WithCheckDigit("90000000002")
+	bad := "受注番号,送り状番号,出荷日\r\n" + nums[0] + "," + t1 + ",2026-12-05\r\n" + nums[1] + ",123456789010,\r\nNOPE," + t2 + ",\r\n"
+	r := e.upload("/api/v1/orders/import?kind="+atobarai.DataKindTracking, []byte(bad))
+	if r.Status != http.StatusUnprocessableEntity || !strings.Contains(r.Body, `"rows.3.送り状番号"`) || !strings.Contains(r.Body, `"rows.4.受注番号"`) {
+		t.Fatalf("bad file: %d %s", r.Status, r.Body)
+	}
+	if _, o := e.api(http.MethodGet, "/api/v1/orders/"+ids[0], nil); str(o, "tracking_number") != "" {
+		t.Fatal("a refused file set a tracking number")
+	}
+	good := "受注番号,送り状番号,出荷日\r\n" + nums[0] + "," + t1[:4] + "-" + t1[4:8] + "-" + t1[8:] + ",2026-12-05\r\n" + nums[1] + "," + t2 + ",\r\n"
+	r = e.upload("/api/v1/orders/import?kind="+atobarai.DataKindTracking, []byte(good))
+	if r.Status != http.StatusCreated || !strings.Contains(r.Body, `"created":2`) {
+		t.Fatalf("good file: %d %s", r.Status, r.Body)
+	}
+	for i, want := range []string{t1, t2} {
+		if _, o := e.api(http.MethodGet, "/api/v1/orders/"+ids[i], nil); str(o, "tracking_number") != want || str(o, "carrier") != yamato.CarrierYamato {
+			t.Errorf("order %d: %v", i, o)
+		}
+	}
+}

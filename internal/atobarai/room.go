@@ -86,6 +86,7 @@ func attach(ctx context.Context, h *room.Host) error {
 			return svc.ExportShipmentCSV(ctx, store, w, f, q)
 		}})
 	h.Pages.AddOrderImport(commerce.OrderImport{Kind: DataKindCreditData, Label: yamato.CreditResultCSV.Name, Import: svc.ImportCreditResults})
+	h.Pages.AddOrderImport(commerce.OrderImport{Kind: DataKindTracking, Label: TrackingCSV.Name, Import: svc.ImportTracking})
 	h.Bulk.Register(svc.BulkShip(store))
 	registerAPI(h.API, svc, store)
 	return nil
