@@ -26,19 +26,18 @@ import (
 const prefix = "/sandbox/gmopg"
 
 type env struct {
-	t         testing.TB
-	ctx       context.Context
-	clk       *clock.Sandbox
-	db        *db.DB
-	store     *commerce.Store
-	sim       *gmopgsim.Sim
-	simURL    string
-	conn      *gmopgconn.Connection
-	svc       *kantan.Service
-	log       *attempt.Log
-	jan       *attempt.Janitor
-	shop      commerce.Shop
-	notifyURL string
+	t      testing.TB
+	ctx    context.Context
+	clk    *clock.Sandbox
+	db     *db.DB
+	store  *commerce.Store
+	sim    *gmopgsim.Sim
+	simURL string
+	conn   *gmopgconn.Connection
+	svc    *kantan.Service
+	log    *attempt.Log
+	jan    *attempt.Janitor
+	shop   commerce.Shop
 }
 
 // newEnv is kessai's database with commerce and the room, the GMO-PG simulator over real HTTP,

@@ -166,14 +166,15 @@ type moneyInstance struct {
 	jan *attempt.Janitor
 }
 
-func (in moneyInstance) Execute(ctx context.Context, id string, o attempttest.Options) error {
+// Execute runs with the test's principal (the suite's context carries none).
+func (in moneyInstance) Execute(_ context.Context, id string, o attempttest.Options) error {
 	r := in.svc.Runner()
 	r.StepHook = o.Step
 	if o.CallTimeout > 0 {
 		r.CallTimeout = o.CallTimeout
 	}
 	defer func() { r.StepHook, r.CallTimeout = nil, 30*time.Second }()
-	ctx = in.e.ctx
+	ctx := in.e.ctx
 	var err error
 	switch in.op {
 	case kantan.OpCapture:

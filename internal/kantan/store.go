@@ -38,10 +38,6 @@ type Payment struct {
 	UpdatedAt    time.Time     `json:"updated_at"`
 }
 
-func (p Payment) access() gmopg.Access {
-	return gmopg.Access{OrderID: p.PGOrderID, AccessID: p.AccessID, AccessPass: p.AccessPass}
-}
-
 const paymentColumns = `order_id, pay_type, pg_order_id, access_id, access_pass, job_cd, status, busy, pg_status, amount, tax,
 	points_only, auth_deadline, captured_at, refund_owed, reason, synced_at, created_at, updated_at, extended_on`
 
