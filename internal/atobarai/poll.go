@@ -49,11 +49,13 @@ func (s *Service) PollStatus(ctx context.Context) (PollReport, error) {
 	if err != nil {
 		return rep, err
 	}
-	cl, _, err := s.clients.Client(ctx)
-	if err != nil {
-		return rep, err
-	}
 	var errList []error
+	var cl *yamato.Client
+	if len(ts) > 0 { // an idle merchant (or one not connected yet) costs no connection read
+		if cl, _, err = s.clients.Client(ctx); err != nil {
+			return rep, err
+		}
+	}
 	for _, t := range ts {
 		if !t.CreditedAt.IsZero() && now.Before(t.CreditedAt.Add(s.FollowUp)) {
 			continue // Yamato does not know it yet
