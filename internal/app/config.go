@@ -33,6 +33,9 @@ type Config struct {
 	// RequestTimeout bounds a request (CSV export and import and bulk starts excepted); one that outlives it
 	// answers 503 with Retry-After. KESSAI_REQUEST_TIMEOUT, default 10s, 0 = none.
 	RequestTimeout time.Duration
+	// MaxConcurrent is how many requests run at once (KESSAI_MAX_CONCURRENT; 0: 8 per CPU, -1:
+	// no limit); one that finds no room within a second answers 503 with Retry-After.
+	MaxConcurrent int
 	// JobPollInterval overrides River's fetch poll interval (tests use a short one).
 	JobPollInterval time.Duration
 	// Rooms are the workflow rooms to attach; nil means the room list (rooms.go). Tests add a
@@ -82,6 +85,13 @@ func parseServeConfig(args []string, getenv func(string) string, stderr io.Write
 			return c, fmt.Errorf("KESSAI_REQUEST_TIMEOUT: %w", err)
 		}
 		c.RequestTimeout = d
+	}
+	if v := getenv("KESSAI_MAX_CONCURRENT"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil {
+			return c, fmt.Errorf("KESSAI_MAX_CONCURRENT: %w", err)
+		}
+		c.MaxConcurrent = n
 	}
 	if v := getenv("KESSAI_JOB_POLL_INTERVAL"); v != "" {
 		d, err := time.ParseDuration(v)

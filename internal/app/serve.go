@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"runtime"
 	"strings"
 	"time"
 
@@ -157,6 +158,8 @@ func New(ctx context.Context, cfg Config, log *slog.Logger, stdout io.Writer) (*
 	h = web.WithDeadline(a.Config.RequestTimeout, h)
 	// Bodies are capped (by route) before the auth middleware's CSRF check reads a form.
 	h = a.Shell.Bound(a.limits(), h)
+	// Past what the machine answers, requests are refused quickly instead of all slowing down.
+	h = web.WithAdmission(a.maxConcurrent(), admissionWait, h)
 	h = web.WithSecurityHeaders(strings.HasPrefix(cfg.BaseURL, "https://"), h)
 	h = web.WithLogging(log, a.observe, h)
 	h = web.WithRequestID(h)
@@ -164,6 +167,16 @@ func New(ctx context.Context, cfg Config, log *slog.Logger, stdout io.Writer) (*
 	h = logs.Middleware(log, h)
 	a.handler = h
 	return a, nil
+}
+
+// admissionWait is how long a request waits for a free slot before it answers 503.
+const admissionWait = time.Second
+
+func (a *App) maxConcurrent() int {
+	if a.Config.MaxConcurrent == 0 {
+		return 8 * runtime.GOMAXPROCS(0)
+	}
+	return a.Config.MaxConcurrent
 }
 
 // limits are the request bounds of web.Router.Bound from the config.

@@ -75,3 +75,57 @@ func setRetryAfter(w http.ResponseWriter, k errs.Kind) {
 		w.Header().Set("Retry-After", strconv.Itoa(RetryAfter))
 	}
 }
+
+// WithAdmission lets at most limit requests run at once (the long ones, health checks and
+// static files aside); one that finds no room within wait answers 503 with Retry-After at once.
+// Under more load than the machine can answer, the requests let in finish in their time and
+// the rest are told to come back, instead of every request slowing down until all time out.
+// limit <= 0 admits everything.
+func WithAdmission(limit int, wait time.Duration, next http.Handler) http.Handler {
+	if limit <= 0 {
+		return next
+	}
+	slots := make(chan struct{}, limit)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if long(r) || unmetered(r.URL.Path) {
+			next.ServeHTTP(w, r)
+			return
+		}
+		select {
+		case slots <- struct{}{}:
+		default:
+			t := time.NewTimer(wait)
+			select {
+			case slots <- struct{}{}:
+				t.Stop()
+			case <-t.C:
+				busy(w, r)
+				return
+			case <-r.Context().Done():
+				t.Stop()
+				return
+			}
+		}
+		defer func() { <-slots }()
+		next.ServeHTTP(w, r)
+	})
+}
+
+// unmetered are the paths that must answer while the server is full: probes and static files.
+func unmetered(p string) bool {
+	return p == "/healthz" || p == "/readyz" || p == "/metrics" || strings.HasPrefix(p, "/static/")
+}
+
+// busy is the answer of a request that was not let in.
+func busy(w http.ResponseWriter, r *http.Request) {
+	const msg = "混み合っているため受け付けられませんでした。しばらくしてから再度お試しください"
+	logs.From(r.Context()).WarnContext(r.Context(), "request refused: server busy", "request_id", RequestID(r.Context()), "path", r.URL.Path)
+	if strings.HasPrefix(r.URL.Path, "/api/") {
+		WriteError(w, r, errs.E(errs.KindUnavailable, msg))
+		return
+	}
+	w.Header().Set("Retry-After", strconv.Itoa(RetryAfter))
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.WriteHeader(http.StatusServiceUnavailable)
+	_, _ = w.Write([]byte(msg + "\n"))
+}

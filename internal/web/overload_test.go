@@ -94,3 +94,51 @@ func TestLongRequestsHaveNoDeadline(t *testing.T) {
 		}
 	}
 }
+
+// With every slot taken, a request waits at most its admission wait and answers 503 with
+// Retry-After; probes still answer; once a slot is free the next request runs.
+func TestAdmissionRefusesWhenFull(t *testing.T) {
+	release, entered := make(chan struct{}), make(chan struct{}, 4)
+	h := WithAdmission(2, 10*time.Millisecond, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/hold" {
+			entered <- struct{}{}
+			<-release
+		}
+		w.WriteHeader(http.StatusOK)
+	}))
+	done := make(chan int, 2)
+	for range 2 {
+		go func() {
+			rec := httptest.NewRecorder()
+			h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/hold", nil))
+			done <- rec.Code
+		}()
+	}
+	<-entered
+	<-entered
+	for _, path := range []string{"/api/v1/orders", "/orders"} {
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, path, nil))
+		if rec.Code != http.StatusServiceUnavailable || rec.Header().Get("Retry-After") == "" || !strings.Contains(rec.Body.String(), "混み合っている") {
+			t.Fatalf("%s while full = %d %q %s", path, rec.Code, rec.Header().Get("Retry-After"), rec.Body)
+		}
+	}
+	for _, path := range []string{"/healthz", "/orders.csv"} {
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, path, nil))
+		if rec.Code != http.StatusOK {
+			t.Fatalf("%s while full = %d, want it let through", path, rec.Code)
+		}
+	}
+	close(release)
+	for range 2 {
+		if code := <-done; code != http.StatusOK {
+			t.Fatalf("held request = %d", code)
+		}
+	}
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/api/v1/orders", nil))
+	if rec.Code != http.StatusOK {
+		t.Fatalf("after release = %d", rec.Code)
+	}
+}
