@@ -14,6 +14,9 @@ import (
 // card's old and new expiry.
 var ResultCSVHeader = []string{"顧客コード", "顧客名", "会員ID", "カード登録連番", "洗替判定結果", "判定結果名", "更新区分", "更新前有効期限", "更新後有効期限", "エラーコード"}
 
+// csvRowBytes is the size of a typical row of the result CSV (customer names vary).
+const csvRowBytes = 64
+
 // ResultCSV writes run's results as CP932 CSV (one row per targeted card, by 会員ID).
 func (s *Service) ResultCSV(ctx context.Context, runID string) ([]byte, error) {
 	rows, err := s.db.QueryContext(ctx, `SELECT COALESCE(cu.code, ''), COALESCE(cu.name, ''), r.member_id, r.card_seq, r.result,
@@ -24,7 +27,14 @@ func (s *Service) ResultCSV(ctx context.Context, runID string) ([]byte, error) {
 		return nil, fmt.Errorf("cardupdate: result csv: %w", err)
 	}
 	defer rows.Close()
+	// One allocation of about the right size: a million rows are ~50 MB, and a growing buffer
+	// would hold several copies of it at once.
+	var n int
+	if err := s.db.QueryRowContext(ctx, `SELECT targets FROM cardupdate_runs WHERE id = ?`, runID).Scan(&n); err != nil {
+		return nil, fmt.Errorf("cardupdate: result csv: %w", err)
+	}
 	var buf bytes.Buffer
+	buf.Grow(256 + n*csvRowBytes)
 	w, err := jpcsv.NewWriter(&buf, jpcsv.CP932Replace, ResultCSVHeader)
 	if err != nil {
 		return nil, err
