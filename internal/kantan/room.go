@@ -181,37 +181,65 @@ type CaptureResult struct {
 	Reason  string `json:"reason,omitempty"`
 }
 
-// CaptureMany captures each order once, workers at a time, and reports each.
+// claimBatch is how many captures CaptureMany claims in one transaction (one commit for the
+// batch instead of one per order; each is still sent and recorded on its own).
+const claimBatch = 100
+
+// CaptureMany captures each order once, workers at a time, and reports each. Orders are
+// claimed a batch per transaction, then sent.
 func (s *Service) CaptureMany(ctx context.Context, ids []string, workers int) []CaptureResult {
 	out := make([]CaptureResult, len(ids))
 	if workers < 1 {
 		workers = 1
 	}
-	next := make(chan int)
-	done := make(chan struct{})
-	for range workers {
-		go func() {
-			defer func() { done <- struct{}{} }()
-			for i := range next {
-				out[i] = s.captureOne(ctx, ids[i])
+	for start := 0; start < len(ids); start += claimBatch {
+		end := min(len(ids), start+claimBatch)
+		claimed := make([]*attempt.Attempt, end-start)
+		err := s.db.InTx(ctx, func(tx *db.Tx) error {
+			for i := start; i < end; i++ {
+				a, err := s.runner.Claim(ctx, tx, s.op(OpCapture, ids[i]))
+				if e := errs.As(err); e != nil && (e.Kind == errs.KindConflict || e.Kind == errs.KindNotFound) {
+					out[i] = CaptureResult{OrderID: ids[i], Outcome: OutcomeSkipped, Reason: e.Message}
+					continue
+				}
+				if err != nil {
+					return err
+				}
+				claimed[i-start] = &a
 			}
-		}()
-	}
-	for i := range ids {
-		next <- i
-	}
-	close(next)
-	for range workers {
-		<-done
+			return nil
+		})
+		if err != nil {
+			for i := start; i < end; i++ {
+				out[i] = CaptureResult{OrderID: ids[i], Outcome: bulk.OutcomeError, Reason: err.Error()}
+			}
+			continue
+		}
+		next := make(chan int)
+		done := make(chan struct{})
+		for range workers {
+			go func() {
+				defer func() { done <- struct{}{} }()
+				for i := range next {
+					out[i] = s.sendCapture(ctx, ids[i], *claimed[i-start])
+				}
+			}()
+		}
+		for i := start; i < end; i++ {
+			if claimed[i-start] != nil {
+				next <- i
+			}
+		}
+		close(next)
+		for range workers {
+			<-done
+		}
 	}
 	return out
 }
 
-func (s *Service) captureOne(ctx context.Context, id string) CaptureResult {
-	_, err := s.runner.Run(ctx, s.op(OpCapture, id))
-	if e := errs.As(err); e != nil && (e.Kind == errs.KindConflict || e.Kind == errs.KindNotFound) {
-		return CaptureResult{OrderID: id, Outcome: OutcomeSkipped, Reason: e.Message}
-	}
+func (s *Service) sendCapture(ctx context.Context, id string, a attempt.Attempt) CaptureResult {
+	_, err := s.runner.Send(ctx, s.op(OpCapture, id), a)
 	if err != nil && !errors.Is(err, attempt.ErrAbandoned) {
 		return CaptureResult{OrderID: id, Outcome: bulk.OutcomeError, Reason: err.Error()}
 	}
