@@ -7,11 +7,11 @@ import (
 	"time"
 
 	"kessai/internal/platform/attempt"
-	"kessai/internal/platform/clock"
 	"kessai/internal/platform/db"
 	"kessai/internal/platform/errs"
 	"kessai/internal/platform/logs"
 	"kessai/internal/provider/aozora"
+	"kessai/internal/web"
 )
 
 // A request the bank did not list ("not found") is not proven absent: the bank may list it
@@ -69,28 +69,20 @@ func refuseUnproven(t Transfer, a attempt.Attempt, until time.Time, what string)
 		"届いていた場合に二重振込にならないよう、それまでは%sできません。", t.CaseCode, jst(sent), jst(until), what))
 }
 
-func jst(t time.Time) string { return t.In(clock.JST).Format("2006/01/02 15:04") }
+func jst(t time.Time) string { return web.FormatJST(t, "2006/01/02 15:04") }
 
 // notFoundTransfers lists the エラー transfers whose request the bank did not list and may
 // still turn up, not asked about for RecheckEvery.
 func (s *Service) notFoundTransfers(ctx context.Context) ([]Transfer, error) {
-	rows, err := s.db.QueryContext(ctx, selectTransfer+` JOIN attempts a ON a.id = t.attempt_id
+	ts, err := db.Collect(ctx, s.db, selectTransfer+` JOIN attempts a ON a.id = t.attempt_id
 		WHERE t.status = ? AND a.state = ? AND a.provider_code = ? AND COALESCE(a.sent_at, a.created_at) > ?
 		AND (t.checked_at IS NULL OR t.checked_at < ?) ORDER BY t.checked_at, t.id`,
-		StatusFailed, string(attempt.Failed), CodeNotFound, s.attempts.Now().Add(-s.notFoundWindow()), s.now().Add(-RecheckEvery))
+		[]any{StatusFailed, string(attempt.Failed), CodeNotFound, s.attempts.Now().Add(-s.notFoundWindow()), s.now().Add(-RecheckEvery)},
+		scanTransferRow)
 	if err != nil {
 		return nil, fmt.Errorf("not-found transfers: %w", err)
 	}
-	defer rows.Close()
-	var out []Transfer
-	for rows.Next() {
-		t, err := scanTransfer(rows)
-		if err != nil {
-			return nil, fmt.Errorf("not-found transfers: %w", err)
-		}
-		out = append(out, t)
-	}
-	return out, rows.Err()
+	return ts, nil
 }
 
 // recheck asks the bank again about a transfer whose request it did not list. When the bank

@@ -2,6 +2,7 @@ package payout
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -11,6 +12,7 @@ import (
 	"kessai/internal/platform/attempt"
 	"kessai/internal/platform/audit"
 	"kessai/internal/platform/bankaccount"
+	"kessai/internal/platform/bulk"
 	"kessai/internal/platform/db"
 	"kessai/internal/platform/errs"
 	"kessai/internal/platform/logs"
@@ -61,7 +63,7 @@ func (e *Executor) ExecuteAs(ctx context.Context, ids []string, mode string) ([]
 	default:
 		return nil, errs.Invalid("実行方法は bulk（まとめて・総合振込）か single（1件ずつ）を指定してください").Field("mode", "bulk または single")
 	}
-	ids = dedupe(ids)
+	ids = bulk.Dedupe(ids)
 	if len(ids) == 0 {
 		return nil, errs.Invalid("振込を1件以上選んでください").Field("transfer_ids", "1件以上指定してください")
 	}
@@ -385,20 +387,16 @@ type batchItem struct {
 
 // batchItems lists the transfers of batch still belonging to its attempt.
 func (s *Service) batchItems(ctx context.Context, q db.Querier, batchID, attemptID string) ([]batchItem, error) {
-	rows, err := q.QueryContext(ctx, `SELECT id, batch_item FROM transfers WHERE batch_id = ? AND attempt_id = ? ORDER BY batch_item`, batchID, attemptID)
+	out, err := db.Collect(ctx, q, `SELECT id, batch_item FROM transfers WHERE batch_id = ? AND attempt_id = ? ORDER BY batch_item`,
+		[]any{batchID, attemptID}, func(r *sql.Rows) (batchItem, error) {
+			var it batchItem
+			err := r.Scan(&it.id, &it.item)
+			return it, err
+		})
 	if err != nil {
 		return nil, fmt.Errorf("items of batch %s: %w", batchID, err)
 	}
-	defer rows.Close()
-	var out []batchItem
-	for rows.Next() {
-		var it batchItem
-		if err := rows.Scan(&it.id, &it.item); err != nil {
-			return nil, err
-		}
-		out = append(out, it)
-	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // lateBatchAnswer is lateAnswer for a batch: an acceptance that arrives after the janitor

@@ -110,22 +110,18 @@ func matchesBatch(d aozora.BulkTransferDetail, req aozora.BulkTransferRequest) b
 
 // openBatches lists the batches the bank has accepted and not finished.
 func (s *Service) openBatches(ctx context.Context) ([]Batch, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT id, attempt_id, data_name, source_account_id, designated_date, item_count, total_amount,
-		status, apply_no, bank_status, reason FROM transfer_batches WHERE status = ? AND apply_no <> '' ORDER BY created_at, id`, StatusAwaitingApproval)
+	out, err := db.Collect(ctx, s.db, `SELECT id, attempt_id, data_name, source_account_id, designated_date, item_count, total_amount,
+		status, apply_no, bank_status, reason FROM transfer_batches WHERE status = ? AND apply_no <> '' ORDER BY created_at, id`,
+		[]any{StatusAwaitingApproval}, func(r *sql.Rows) (Batch, error) {
+			var b Batch
+			err := r.Scan(&b.ID, &b.AttemptID, &b.DataName, &b.SourceAccountID, &b.DesignatedDate, &b.ItemCount, &b.TotalAmount,
+				&b.Status, &b.ApplyNo, &b.BankStatus, &b.Reason)
+			return b, err
+		})
 	if err != nil {
 		return nil, fmt.Errorf("open batches: %w", err)
 	}
-	defer rows.Close()
-	var out []Batch
-	for rows.Next() {
-		var b Batch
-		if err := rows.Scan(&b.ID, &b.AttemptID, &b.DataName, &b.SourceAccountID, &b.DesignatedDate, &b.ItemCount, &b.TotalAmount,
-			&b.Status, &b.ApplyNo, &b.BankStatus, &b.Reason); err != nil {
-			return nil, err
-		}
-		out = append(out, b)
-	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // GetBatch returns the batch id.

@@ -7,6 +7,7 @@ import (
 
 	"kessai/internal/commerce"
 	"kessai/internal/platform/audit"
+	"kessai/internal/platform/bulk"
 	"kessai/internal/platform/db"
 	"kessai/internal/platform/errs"
 )
@@ -40,7 +41,7 @@ const (
 // inserts in one transaction, so 10,000 cases take well under a second on SQLite.
 func (s *Service) BulkRequest(ctx context.Context, caseIDs []string) (BulkResult, error) {
 	res := BulkResult{Requested: []string{}, Errors: []BulkError{}, Skipped: []string{}}
-	ids := dedupe(caseIDs)
+	ids := bulk.Dedupe(caseIDs)
 	if len(ids) == 0 {
 		return res, errs.Invalid("買取ケースを1件以上選んでください").Field("case_ids", "1件以上指定してください")
 	}
@@ -133,7 +134,7 @@ func (s *Service) readBulk(ctx context.Context, q db.Querier, ids []string) (map
 			cu.account_holder_kana, t.id IS NOT NULL
 			FROM purchase_cases c JOIN customers cu ON cu.id = c.customer_id
 			LEFT JOIN transfers t ON t.case_id = c.id
-			WHERE c.id IN (`+placeholders(len(chunk))+`)`, args...)
+			WHERE c.id IN (`+db.Placeholders(len(chunk))+`)`, args...)
 		if err != nil {
 			return nil, fmt.Errorf("read cases for bulk request: %w", err)
 		}
@@ -173,7 +174,7 @@ func insertBulk(ctx context.Context, tx *db.Tx, rows []bulkRow, who string, now 
 		sb.WriteString(`INSERT INTO transfers (id, case_id, customer_id, bank_code, bank_name, branch_code, branch_name,
 			account_type, account_number, holder_kana, amount, status, requested_by, created_at, updated_at) VALUES `)
 		args := make([]any, 0, len(chunk)*cols)
-		row := "(" + placeholders(cols) + ")"
+		row := "(" + db.Placeholders(cols) + ")"
 		for i, r := range chunk {
 			if i > 0 {
 				sb.WriteString(", ")
@@ -203,18 +204,4 @@ func insertBulk(ctx context.Context, tx *db.Tx, rows []bulkRow, who string, now 
 		}
 	}
 	return inserted, nil
-}
-
-func dedupe(ids []string) []string {
-	seen := make(map[string]bool, len(ids))
-	out := make([]string, 0, len(ids))
-	for _, id := range ids {
-		id = strings.TrimSpace(id)
-		if id == "" || seen[id] {
-			continue
-		}
-		seen[id] = true
-		out = append(out, id)
-	}
-	return out
 }

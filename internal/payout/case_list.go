@@ -8,6 +8,7 @@ import (
 
 	"kessai/internal/commerce"
 	"kessai/internal/platform/auth"
+	"kessai/internal/platform/db"
 	"kessai/internal/platform/errs"
 	"kessai/internal/web"
 )
@@ -55,7 +56,7 @@ func (s *Service) caseTransferCells(ctx context.Context, caseIDs []string) (map[
 	for i, id := range caseIDs {
 		args[i] = id
 	}
-	rows, err := s.db.QueryContext(ctx, `SELECT case_id, status, reason FROM transfers WHERE case_id IN (`+placeholders(len(caseIDs))+`)`, args...)
+	rows, err := s.db.QueryContext(ctx, `SELECT case_id, status, reason FROM transfers WHERE case_id IN (`+db.Placeholders(len(caseIDs))+`)`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("transfer status of cases: %w", err)
 	}

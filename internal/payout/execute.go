@@ -10,6 +10,7 @@ import (
 
 	"kessai/internal/platform/attempt"
 	"kessai/internal/platform/audit"
+	"kessai/internal/platform/bulk"
 	"kessai/internal/platform/db"
 	"kessai/internal/platform/errs"
 	"kessai/internal/platform/logs"
@@ -81,7 +82,7 @@ type ExecResult struct {
 // Execute sends each transfer; a transfer that cannot be executed is reported in its result, not
 // as an error. The error is for the connection as a whole (bank not connected).
 func (e *Executor) Execute(ctx context.Context, ids []string) ([]ExecResult, error) {
-	ids = dedupe(ids)
+	ids = bulk.Dedupe(ids)
 	if len(ids) == 0 {
 		return nil, errs.Invalid("振込を1件以上選んでください").Field("transfer_ids", "1件以上指定してください")
 	}

@@ -12,6 +12,7 @@ import (
 
 	"kessai/internal/platform/audit"
 	"kessai/internal/platform/bankaccount"
+	"kessai/internal/platform/bulk"
 	"kessai/internal/platform/clock"
 	"kessai/internal/platform/db"
 	"kessai/internal/platform/errs"
@@ -94,7 +95,7 @@ func (p *Pages) selection(ctx context.Context, r *http.Request) ([]Transfer, Fil
 		ts, _, err := p.svc.List(ctx, f)
 		return ts, f, err
 	}
-	ids := dedupe(r.PostForm["id"])
+	ids := bulk.Dedupe(r.PostForm["id"])
 	if len(ids) == 0 {
 		return nil, Filter{}, errs.Invalid("振込を選んでください")
 	}
@@ -252,7 +253,7 @@ func refuseExported(t Transfer, what string) error {
 // export fails with nothing marked. A transfer whose earlier API request may still be at the
 // bank (not proven absent, see absence.go) is refused like one the bank holds.
 func (s *Service) ExportZengin(ctx context.Context, in ZenginInput, ids []string) ([]byte, error) {
-	ids = dedupe(ids)
+	ids = bulk.Dedupe(ids)
 	var file []byte
 	err := s.db.InTx(ctx, func(tx *db.Tx) error {
 		ts, err := s.lockTransfers(ctx, tx, ids)
@@ -300,7 +301,7 @@ func (s *Service) lockTransfers(ctx context.Context, tx *db.Tx, ids []string) ([
 		for i, id := range chunk {
 			args[i] = id
 		}
-		rows, err := tx.QueryContext(ctx, selectTransfer+` WHERE t.id IN (`+placeholders(len(chunk))+`) ORDER BY t.id`+lock, args...)
+		rows, err := tx.QueryContext(ctx, selectTransfer+` WHERE t.id IN (`+db.Placeholders(len(chunk))+`) ORDER BY t.id`+lock, args...)
 		if err != nil {
 			return nil, fmt.Errorf("lock transfers: %w", err)
 		}

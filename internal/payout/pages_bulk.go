@@ -24,7 +24,7 @@ func (p *Pages) BulkAction() bulk.Action {
 			{Code: OutcomeSkipped, Label: "スキップ", Level: "warn"}},
 		Summary: p.svc.casesSummary,
 		DoBatch: func(ctx context.Context, tx *db.Tx, ids []string) ([]bulk.Result, error) {
-			res, err := p.svc.BulkRequestTx(ctx, tx, dedupe(ids))
+			res, err := p.svc.BulkRequestTx(ctx, tx, bulk.Dedupe(ids))
 			if err != nil {
 				return nil, err
 			}
@@ -57,7 +57,7 @@ func (s *Service) casesSummary(ctx context.Context, ids []string) (string, error
 		var cs int64
 		err := s.db.QueryRowContext(ctx, `SELECT COUNT(*), COALESCE(SUM(pc.purchase_amount), 0),
 			COALESCE(SUM(CASE WHEN t.id IS NULL THEN 0 ELSE 1 END), 0)
-			FROM purchase_cases pc LEFT JOIN transfers t ON t.case_id = pc.id WHERE pc.id IN (`+placeholders(len(chunk))+`)`, args...).Scan(&cn, &cs, &ch)
+			FROM purchase_cases pc LEFT JOIN transfers t ON t.case_id = pc.id WHERE pc.id IN (`+db.Placeholders(len(chunk))+`)`, args...).Scan(&cn, &cs, &ch)
 		if err != nil {
 			return "", fmt.Errorf("sum of cases: %w", err)
 		}

@@ -9,6 +9,7 @@ import (
 
 	"kessai/internal/platform/auth"
 	"kessai/internal/platform/bankaccount"
+	"kessai/internal/platform/bulk"
 	"kessai/internal/platform/clock"
 	"kessai/internal/platform/errs"
 	"kessai/internal/web"
@@ -199,7 +200,7 @@ type executeConfirmView struct {
 
 func (p *Pages) executeSelected(w http.ResponseWriter, r *http.Request) {
 	_ = r.ParseForm()
-	ids := dedupe(r.PostForm["id"])
+	ids := bulk.Dedupe(r.PostForm["id"])
 	back := "/accounting/transfers"
 	if rt := returnTo(r.PostForm.Get("return_to")); rt != "" {
 		back = rt

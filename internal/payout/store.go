@@ -61,6 +61,9 @@ const selectTransfer = `SELECT t.id, t.case_id, c.code, t.customer_id, cu.name, 
 	t.requested_by, t.executed_by, t.executed_at, t.completed_at, t.created_at, t.updated_at, t.fee, t.fee_apply_no, t.file_exported_at, t.batch_id
 	FROM transfers t JOIN purchase_cases c ON c.id = t.case_id JOIN customers cu ON cu.id = t.customer_id`
 
+// scanTransferRow is scanTransfer in the shape db.Collect takes.
+func scanTransferRow(r *sql.Rows) (Transfer, error) { return scanTransfer(r) }
+
 func scanTransfer(r interface{ Scan(...any) error }) (Transfer, error) {
 	var t Transfer
 	var exec, done, exported sql.NullTime
@@ -164,13 +167,13 @@ func (f Filter) where() (string, []any) {
 		args = append(args, f.Status)
 	}
 	if len(f.IDs) > 0 {
-		where = append(where, "t.id IN ("+placeholders(len(f.IDs))+")")
+		where = append(where, "t.id IN ("+db.Placeholders(len(f.IDs))+")")
 		for _, id := range f.IDs {
 			args = append(args, id)
 		}
 	}
 	if len(f.CaseIDs) > 0 {
-		where = append(where, "t.case_id IN ("+placeholders(len(f.CaseIDs))+")")
+		where = append(where, "t.case_id IN ("+db.Placeholders(len(f.CaseIDs))+")")
 		for _, id := range f.CaseIDs {
 			args = append(args, id)
 		}
@@ -245,39 +248,21 @@ func (s *Service) List(ctx context.Context, f Filter) ([]Transfer, int, error) {
 		page := max(f.Page, 1)
 		q += fmt.Sprintf(" LIMIT %d OFFSET %d", f.PerPage, (page-1)*f.PerPage)
 	}
-	rows, err := s.db.QueryContext(ctx, q, args...)
+	out, err := db.Collect(ctx, s.db, q, args, scanTransferRow)
 	if err != nil {
 		return nil, 0, fmt.Errorf("list transfers: %w", err)
 	}
-	defer rows.Close()
-	var out []Transfer
-	for rows.Next() {
-		t, err := scanTransfer(rows)
-		if err != nil {
-			return nil, 0, fmt.Errorf("list transfers: %w", err)
-		}
-		out = append(out, t)
-	}
-	return out, total, rows.Err()
+	return out, total, nil
 }
 
 // recentlyCompleted returns the 振込完了 transfers completed at or after since.
 func (s *Service) recentlyCompleted(ctx context.Context, since time.Time) ([]Transfer, error) {
-	rows, err := s.db.QueryContext(ctx, selectTransfer+` WHERE t.status = ? AND t.completed_at >= ? ORDER BY t.completed_at`,
-		StatusCompleted, since.UTC())
+	out, err := db.Collect(ctx, s.db, selectTransfer+` WHERE t.status = ? AND t.completed_at >= ? ORDER BY t.completed_at`,
+		[]any{StatusCompleted, since.UTC()}, scanTransferRow)
 	if err != nil {
 		return nil, fmt.Errorf("recently completed transfers: %w", err)
 	}
-	defer rows.Close()
-	var out []Transfer
-	for rows.Next() {
-		t, err := scanTransfer(rows)
-		if err != nil {
-			return nil, fmt.Errorf("recently completed transfers: %w", err)
-		}
-		out = append(out, t)
-	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // StaleSendingAfter is how long a transfer may stay 送信中 before the top page warns about it.
@@ -500,13 +485,6 @@ func (s *Service) attemptsWithItems(ctx context.Context, id string) ([]attempt.A
 	}
 	slices.SortStableFunc(own, func(a, b attempt.Attempt) int { return a.CreatedAt.Compare(b.CreatedAt) })
 	return own, items, nil
-}
-
-func placeholders(n int) string {
-	if n <= 0 {
-		return ""
-	}
-	return strings.Repeat("?, ", n-1) + "?"
 }
 
 // recordFee keeps the 振込手数料 the bank reported for t's current request (for the accounting

@@ -120,7 +120,7 @@ func (s *Service) Resolve(ctx context.Context, req Request) ([]string, error) {
 		return nil, errs.NotFound("一括操作が見つかりません: " + req.Action)
 	}
 	if len(req.IDs) > 0 {
-		return dedupe(req.IDs), nil
+		return Dedupe(req.IDs), nil
 	}
 	src, ok := s.Source(a.RecordType)
 	if !ok {
@@ -130,10 +130,12 @@ func (s *Service) Resolve(ctx context.Context, req Request) ([]string, error) {
 	if err != nil {
 		return nil, fmt.Errorf("bulk: select %s: %w", a.RecordType, err)
 	}
-	return dedupe(ids), nil
+	return Dedupe(ids), nil
 }
 
-func dedupe(ids []string) []string {
+// Dedupe is a selection's IDs trimmed, without blanks and repeats, in the order first seen
+// (a form or API body may send one twice; a room's own selection forms use it too).
+func Dedupe(ids []string) []string {
 	seen := make(map[string]bool, len(ids))
 	out := make([]string, 0, len(ids))
 	for _, id := range ids {
