@@ -180,7 +180,6 @@ func benchMonth(b *testing.B, n int) {
 }
 
 func cardID(i int) string   { return fmt.Sprintf("card%07d", i) }
-func memberID(i int) string { return fmt.Sprintf("m%07d", i) }
 
 // expireOf is card i's stored expiry: this month or next (November 2026).
 func expireOf(i int) string {
