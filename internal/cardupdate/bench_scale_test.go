@@ -179,7 +179,7 @@ func benchMonth(b *testing.B, n int) {
 		figure.Seconds()/floor.Seconds(), peak, figureCPU.Round(time.Millisecond), floorCPU.Round(time.Millisecond))
 }
 
-func cardID(i int) string   { return fmt.Sprintf("card%07d", i) }
+func cardID(i int) string { return fmt.Sprintf("card%07d", i) }
 
 // expireOf is card i's stored expiry: this month or next (November 2026).
 func expireOf(i int) string {
