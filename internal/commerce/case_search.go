@@ -179,8 +179,8 @@ type CaseRow struct {
 }
 
 const caseRowFrom = ` FROM purchase_cases pc
-	JOIN customers cu ON cu.id = pc.customer_id
-	JOIN shops sh ON sh.id = pc.shop_id`
+	LEFT JOIN customers cu ON cu.id = pc.customer_id
+	LEFT JOIN shops sh ON sh.id = pc.shop_id`
 
 const caseRowColumns = caseColumns + `, cu.code, cu.name, cu.name_kana, cu.bank_code, cu.bank_name,
 	cu.branch_code, cu.branch_name, cu.account_type, cu.account_number, cu.account_holder_kana, sh.code, sh.name`

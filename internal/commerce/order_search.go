@@ -160,9 +160,13 @@ type OrderRow struct {
 	ShopName     string `json:"shop_name"`
 }
 
+// orderRowFrom joins the shop with LEFT JOIN although every order has one: an inner join let
+// SQLite, once statistics said there is one shop, read the orders through that shop's index and
+// sort them all for the first page (1 s at 100,000 orders instead of 1 ms). The case and
+// subscription lists do the same.
 const orderRowFrom = ` FROM orders o
 	LEFT JOIN customers cu ON cu.id = o.customer_id
-	JOIN shops sh ON sh.id = o.shop_id`
+	LEFT JOIN shops sh ON sh.id = o.shop_id`
 
 const orderRowColumns = orderColumns + `, COALESCE(cu.code, ''), COALESCE(cu.name, ''), sh.code, sh.name`
 

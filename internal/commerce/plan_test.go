@@ -2,9 +2,11 @@ package commerce
 
 import (
 	"context"
+	"fmt"
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"kessai/internal/platform/db"
 	"kessai/internal/platform/db/dbtest"
@@ -35,6 +37,48 @@ func planCases(filters map[string]url.Values, sorts []Sort) []listPlanCase {
 // FTS/trigram work is for; a filter combined with a non-default sort may sort its matches.)
 func TestListQueryPlans(t *testing.T) {
 	d := dbtest.Open(t, Migrations)
+	checkListPlans(t, d)
+	// Again with the statistics a real shop gives the planner: one shop, a few customers, many
+	// orders and cases (an inner join to shops then read the orders of "the" shop and sorted).
+	ctx := context.Background()
+	now := time.Date(2026, 4, 1, 0, 0, 0, 0, time.UTC)
+	err := d.InTx(ctx, func(tx *db.Tx) error {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO shops (id, code, name, created_at, updated_at) VALUES ('shp_1', 'main', '本店', ?, ?)`, now, now); err != nil {
+			return err
+		}
+		if err := db.InsertRows(ctx, tx, "customers", []string{"id", "code", "name", "name_kana", "created_at", "updated_at"}, 3, func(i int) []any {
+			return []any{fmt.Sprintf("cus_%d", i), fmt.Sprintf("C%06d", i), "顧客", "コキャク", now, now}
+		}); err != nil {
+			return err
+		}
+		if err := db.InsertRows(ctx, tx, "orders", orderInsertColumns, 2000, func(i int) []any {
+			return orderArgs(Order{ID: fmt.Sprintf("ord_%05d", i), Number: fmt.Sprintf("main-%06d", i), ShopID: "shp_1", Source: "csv",
+				OrderedAt: now.Add(time.Duration(i) * time.Minute), PaymentMethod: "cod", OrderStatus: "new", PaymentStatus: "unpaid",
+				AuthorizationStatus: "not_required", Version: 1, CreatedAt: now, UpdatedAt: now})
+		}); err != nil {
+			return err
+		}
+		return db.InsertRows(ctx, tx, "purchase_cases", []string{"id", "code", "kind", "shop_id", "customer_id", "status", "received_on",
+			"version", "created_at", "updated_at"}, 2000, func(i int) []any {
+			return []any{fmt.Sprintf("case_%05d", i), fmt.Sprintf("TK%06d", i), "takuhai", "shp_1", fmt.Sprintf("cus_%d", i%3), "received", "2026-04-01", 1, now, now}
+		})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := d.Analyze(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if d.Dialect() == db.SQLite {
+		if _, err := d.ExecContext(ctx, `ANALYZE`); err != nil {
+			t.Fatal(err)
+		}
+	}
+	checkListPlans(t, d)
+}
+
+func checkListPlans(t *testing.T, d *db.DB) {
+	t.Helper()
 	orders := planCases(map[string]url.Values{
 		"shop": {"shop": {"shp_x"}}, "customer_id": {"customer_id": {"cus_x"}},
 		"order_status": {"order_status": {"new"}}, "payment_status": {"payment_status": {"unpaid"}},

@@ -140,8 +140,8 @@ type SubscriptionRow struct {
 }
 
 const subscriptionRowFrom = ` FROM subscriptions sb
-	JOIN customers cu ON cu.id = sb.customer_id
-	JOIN shops sh ON sh.id = sb.shop_id
+	LEFT JOIN customers cu ON cu.id = sb.customer_id
+	LEFT JOIN shops sh ON sh.id = sb.shop_id
 	LEFT JOIN customer_cards cc ON cc.id = sb.card_id`
 
 const subscriptionRowColumns = subscriptionColumns + `, cu.code, cu.name, sh.code, sh.name,
