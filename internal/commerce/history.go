@@ -42,6 +42,35 @@ func (s *Store) AppendOrderHistory(ctx context.Context, q db.Querier, e OrderEve
 	return e, nil
 }
 
+// AppendOrderHistories adds many lines at once in q (an import's lines, one statement per few
+// hundred), like AppendOrderHistory.
+func (s *Store) AppendOrderHistories(ctx context.Context, q db.Querier, es []OrderEvent) error {
+	at := s.clock.Now().UTC()
+	actor := ""
+	if p := auth.FromContext(ctx); p != nil {
+		actor = p.Name
+	}
+	for i := range es {
+		e := &es[i]
+		if e.OrderID == "" || e.Room == "" || e.Kind == "" || e.Summary == "" {
+			return fmt.Errorf("order history: OrderID, Room, Kind and Summary are required")
+		}
+		e.ID, e.At = db.NewID("ohe"), at
+		if e.Actor == "" {
+			e.Actor = actor
+		}
+	}
+	err := db.InsertBatches(ctx, q, `INSERT INTO order_history (id, order_id, at, room, kind, summary, detail, actor) VALUES `, 8, len(es),
+		func(i int) []any {
+			e := es[i]
+			return []any{e.ID, e.OrderID, e.At, e.Room, e.Kind, trimTo(e.Summary, 500), trimTo(e.Detail, 4000), e.Actor}
+		})
+	if err != nil {
+		return fmt.Errorf("order history: append %d lines: %w", len(es), err)
+	}
+	return nil
+}
+
 // OrderHistory is the history of order id, oldest first.
 func (s *Store) OrderHistory(ctx context.Context, id string) ([]OrderEvent, error) {
 	rows, err := s.db.QueryContext(ctx, `SELECT id, order_id, at, room, kind, summary, detail, actor FROM order_history

@@ -217,6 +217,7 @@ func (s *Service) importBatch(ctx context.Context, cfg *ShopConfig, batch []raku
 			return err
 		}
 		links := make([]Link, len(created))
+		events := make([]commerce.OrderEvent, len(created))
 		for i, sl := range created {
 			o := made[i]
 			l := Link{OrderID: sl.ID, ShopID: cfg.ShopID, Number: o.OrderNumber, Settlement: o.Settlement.Method(),
@@ -232,17 +233,22 @@ func (s *Service) importBatch(ctx context.Context, cfg *ShopConfig, batch []raku
 				}
 			}
 			links[i] = l
-			if _, err := s.store.AppendOrderHistory(ctx, tx, commerce.OrderEvent{OrderID: sl.ID, Room: Room, Kind: "import",
+			events[i] = commerce.OrderEvent{OrderID: sl.ID, Room: Room, Kind: "import",
 				Summary: fmt.Sprintf("楽天の注文 %s を取り込みました（%s・%s）", o.OrderNumber, o.OrderProgress.Label(), o.Settlement.Method().Label()),
-				Detail:  detail}); err != nil {
-				return err
-			}
+				Detail:  detail}
+		}
+		if err := s.store.AppendOrderHistories(ctx, tx, events); err != nil {
+			return err
 		}
 		if err := insertLinks(ctx, tx, links); err != nil {
 			return err
 		}
-		for _, o := range made {
-			if _, err := tx.ExecContext(ctx, `DELETE FROM rakutenpay_unmapped WHERE shop_id = ? AND rakuten_number = ?`, cfg.ShopID, o.OrderNumber); err != nil {
+		if len(made) > 0 {
+			args := []any{cfg.ShopID}
+			for _, o := range made {
+				args = append(args, o.OrderNumber)
+			}
+			if _, err := tx.ExecContext(ctx, `DELETE FROM rakutenpay_unmapped WHERE shop_id = ? AND rakuten_number IN (`+db.Placeholders(len(made))+`)`, args...); err != nil {
 				return err
 			}
 		}
