@@ -9,12 +9,13 @@ import (
 
 	"kessai/internal/app/apptest"
 	"kessai/internal/platform/auth"
+	"kessai/internal/platform/connection"
 	"kessai/internal/sandbox"
 )
 
 // TestSandboxBadgeFollowsConnections: the サンドボックス badge and the simulator's "in use" follow
 // the real connection state — on while the bank connection points at the simulator, off once
-// a real client (production) is saved, for the bank and for GMO-PG.
+// a real client (production) is saved, for the bank and for every declared connection.
 func TestSandboxBadgeFollowsConnections(t *testing.T) {
 	t.Parallel()
 	inst := apptest.Start(t, apptest.Options{})
@@ -44,22 +45,27 @@ func TestSandboxBadgeFollowsConnections(t *testing.T) {
 	if res.Status != http.StatusSeeOther {
 		t.Fatalf("save a real client: %d %.300s", res.Status, res.Body)
 	}
-	// GMO-PG (cardupdate and kantan) is a connection of its own: pointed at production too.
-	res = admin.PostForm("/settings/connections/gmopg", url.Values{"_environment": {"production"}, "shop_id": {"shop-1"}, "shop_pass": {"p1"},
-		"site_id": {"site-1"}, "site_pass": {"p2"}, "sftp_addr": {"sftp.example.invalid"}, "sftp_user": {"u"}, "sftp_password": {"p3"}})
-	if res.Status != http.StatusSeeOther {
-		t.Fatalf("save GMO-PG production: %d %.300s", res.Status, res.Body)
+	// Every other declared connection counts too: while one still uses its simulator the badge
+	// stays. Each is pointed at production through its own form, whatever rooms are listed, so
+	// a new room needs no edit here.
+	var declared []string
+	for _, p := range inst.App.Connections.Providers() {
+		if p.Page != "" {
+			continue // a room's own page: the bank's, saved above
+		}
+		declared = append(declared, p.Key)
+		if home := admin.Get("/"); p.Simulator != "" && !strings.Contains(home.Body, "sandbox-badge") {
+			t.Errorf("the badge is gone while %s still uses its simulator", p.Key)
+		}
+		res := admin.PostForm("/settings/connections/"+p.Key, productionForm(p))
+		if res.Status != http.StatusSeeOther {
+			t.Fatalf("save %s production: %d %.300s", p.Key, res.Status, res.Body)
+		}
 	}
-	// Rakuten (rakutenpay, per shop) too.
-	res = admin.PostForm("/settings/connections/rakuten", url.Values{"_environment": {"production"}, "service_secret": {"SP-real"}, "license_key": {"SL-real"}})
-	if res.Status != http.StatusSeeOther {
-		t.Fatalf("save Rakuten production: %d %.300s", res.Status, res.Body)
+	if len(declared) == 0 {
+		t.Fatal("no declared connection: the rooms' connections are not checked")
 	}
-	// Yamato (atobarai) too.
-	res = admin.PostForm("/settings/connections/yamato", url.Values{"_environment": {"production"}, "store_code": {"12345678901"}, "password": {"real-pass"}})
-	if res.Status != http.StatusSeeOther {
-		t.Fatalf("save Yamato production: %d %.300s", res.Status, res.Body)
-	}
+	t.Logf("pointed at production through the declared form: %v", declared)
 	if home := admin.Get("/"); strings.Contains(home.Body, "sandbox-badge") {
 		t.Errorf("the badge is still shown with the bank pointed at production")
 	}
@@ -69,4 +75,23 @@ func TestSandboxBadgeFollowsConnections(t *testing.T) {
 	if res := admin.Get("/settings/integrations"); strings.Contains(res.Body, "サンドボックス）") || !strings.Contains(res.Body, "無効") {
 		t.Errorf("外部連携設定 after saving production: %.600s", res.Body)
 	}
+}
+
+// productionForm is a settings form that points p at production: automatic endpoints, a
+// placeholder for every other required field, the first choice of a select.
+func productionForm(p *connection.Provider) url.Values {
+	v := url.Values{"_environment": {"production"}}
+	for _, f := range p.Fields {
+		switch {
+		case len(f.Options) > 0:
+			v.Set(f.Name, f.Options[0].Value)
+		case f.Endpoint:
+			// blank: the production URL
+		case f.Host:
+			v.Set(f.Name, f.Name+".example.invalid")
+		case f.Required || f.Secret:
+			v.Set(f.Name, "real-"+f.Name)
+		}
+	}
+	return v
 }
