@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"testing"
 
@@ -178,7 +179,8 @@ func TestKantanTrackingPage(t *testing.T) {
 // TestKantanOrderTab: the order page's かんたん決済 tab as 経理 sees it: 【変更内容をGMO-PGに送信】 is
 // disabled while nothing is unsent and 実売上処理 is enabled; after the total is edited the send
 // is enabled and 実売上処理 disabled (capture refused while a change is unsent); sending from the
-// page clears it; a 閲覧 user sees the status but no buttons.
+// page clears it; after the order's キャンセル, 決済方法の変更 keeps it; a 閲覧 user sees the status
+// but no buttons.
 func TestKantanOrderTab(t *testing.T) {
 	t.Parallel()
 	inst := apptest.Start(t, apptest.Options{})
@@ -239,9 +241,24 @@ func TestKantanOrderTab(t *testing.T) {
 	if _ = json.Unmarshal([]byte(r.Body), &p); p.Amount != 4000 {
 		t.Errorf("after the page's send: %s", r.Body)
 	}
+	// 注文キャンセル → 決済方法の変更 keeps the order (新規受付, 代金引換), nothing sent to GMO-PG.
+	if r := inst.API(t, key, "POST", "/api/v1/orders/"+o.ID+"/cancel", map[string]any{}); r.Status != 200 {
+		t.Fatalf("cancel: %d %s", r.Status, r.Body)
+	}
+	tab = keiri.Get("/orders/" + o.ID + "?tab=kantan")
+	if !strings.Contains(tab.Body, `id="kantan-change-method"`) || !strings.Contains(tab.Body, "注文キャンセル") {
+		t.Fatalf("a cancelled payment's tab has no 決済方法の変更:\n%s", tab.Body)
+	}
+	if r := keiri.PostForm("/kantan/orders/"+o.ID+"/change-method", url.Values{"payment_method": {"cod"}}); r.Status != http.StatusSeeOther {
+		t.Fatalf("change method: %d", r.Status)
+	}
+	r = inst.API(t, key, "GET", "/api/v1/orders/"+o.ID, nil)
+	if !strings.Contains(r.Body, `"order_status":"new"`) || !strings.Contains(r.Body, `"payment_method":"cod"`) {
+		t.Errorf("after 決済方法の変更: %s", r.Body)
+	}
 	viewer := inst.Client(t, auth.RoleViewer)
 	tab = viewer.Get("/orders/" + o.ID + "?tab=kantan")
-	if present, _ := button(tab.Body, "kantan-capture"); present || !strings.Contains(tab.Body, "仮売上") {
+	if present, _ := button(tab.Body, "kantan-capture"); present || !strings.Contains(tab.Body, "注文キャンセル") {
 		t.Errorf("viewer sees money buttons or no status")
 	}
 }

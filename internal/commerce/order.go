@@ -484,7 +484,7 @@ func (s *Store) ModifyOrder(ctx context.Context, id string, fn func(o *Order) er
 	var out Order
 	var after []AfterCommit
 	err := s.db.InTx(ctx, func(tx *db.Tx) (err error) {
-		out, after, err = s.modifyOrder(ctx, tx, id, fn, true)
+		out, after, err = s.modifyOrder(ctx, tx, id, fn, true, false)
 		return err
 	})
 	if err != nil {
@@ -499,11 +499,28 @@ func (s *Store) ModifyOrder(ctx context.Context, id string, fn func(o *Order) er
 // ModifyOrderTx is ModifyOrder in the caller's transaction, for the room that owns the order's
 // payment (its own change, e.g. 実売上 sets 入金済): the payment handlers are not called.
 func (s *Store) ModifyOrderTx(ctx context.Context, tx *db.Tx, id string, fn func(o *Order) error) (Order, error) {
-	out, _, err := s.modifyOrder(ctx, tx, id, fn, false)
+	out, _, err := s.modifyOrder(ctx, tx, id, fn, false, false)
 	return out, err
 }
 
-func (s *Store) modifyOrder(ctx context.Context, tx *db.Tx, id string, fn func(o *Order) error, hooks bool) (Order, []AfterCommit, error) {
+// ReopenOrderTx takes a cancelled order back to 新規受付 in the caller's transaction, for the
+// room that owns its payment (決済方法の変更 keeps an order whose payment was cancelled); fn
+// makes the change that keeps it (the new payment method). The payment handlers are not called.
+func (s *Store) ReopenOrderTx(ctx context.Context, tx *db.Tx, id string, fn func(o *Order) error) (Order, error) {
+	out, _, err := s.modifyOrder(ctx, tx, id, func(o *Order) error {
+		if o.OrderStatus != "cancelled" {
+			return errs.Conflict(fmt.Sprintf("「%s」の受注はキャンセルされていないため戻せません", OrderStatuses.Label(o.OrderStatus)))
+		}
+		if err := fn(o); err != nil {
+			return err
+		}
+		o.OrderStatus, o.CancelType = "new", "0"
+		return nil
+	}, false, true)
+	return out, err
+}
+
+func (s *Store) modifyOrder(ctx context.Context, tx *db.Tx, id string, fn func(o *Order) error, hooks, reopen bool) (Order, []AfterCommit, error) {
 	var out Order
 	var after []AfterCommit
 	err := func() error {
@@ -521,8 +538,10 @@ func (s *Store) modifyOrder(ctx context.Context, tx *db.Tx, id string, fn func(o
 			o.OrderedAt = before.OrderedAt
 		}
 		o.OrderedAt = o.OrderedAt.UTC()
-		if err := orderTransition(before.OrderStatus, o.OrderStatus); err != nil {
-			return err
+		if !reopen { // a cancelled order is final, except for ReopenOrderTx
+			if err := orderTransition(before.OrderStatus, o.OrderStatus); err != nil {
+				return err
+			}
 		}
 		if o, err = ValidateOrder(o); err != nil {
 			return err

@@ -122,3 +122,51 @@ func (s *Service) sendClaimed(ctx context.Context, op attempt.Op, a attempt.Atte
 		s.log.ErrorContext(ctx, "kantan: send after commit", "attempt", a.ID, "operation", a.Operation, "err", err)
 	}
 }
+
+// ChangeMethod is 決済方法の変更 from the かんたん決済 tab: the order keeps going with a payment
+// method outside GMO-PG (nothing is sent to GMO-PG: the change is recorded, and a cancelled
+// order is taken back to 新規受付). The payment status must allow it.
+func (s *Service) ChangeMethod(ctx context.Context, orderID, method string) (commerce.Order, error) {
+	if _, ok := commerce.PaymentMethods.Get(method); !ok {
+		return commerce.Order{}, errs.Invalid("支払方法の値が正しくありません: "+method).Field("payment_method", "支払方法を選んでください")
+	}
+	if _, gmo := Methods[method]; gmo {
+		return commerce.Order{}, errs.Invalid("GMO-PG の支払方法には変更できません（新しい受注として API で登録してください）").
+			Field("payment_method", "GMO-PG 以外の支払方法を選んでください")
+	}
+	var out commerce.Order
+	err := s.db.InTx(ctx, func(tx *db.Tx) error {
+		p, err := getPayment(ctx, tx, orderID, true)
+		if errors.Is(err, ErrNoPayment) {
+			return errs.Conflict("この受注には GMO-PG の決済がありません。受注の編集で支払方法を変更してください")
+		}
+		if err != nil {
+			return err
+		}
+		if p.Busy != "" {
+			return errs.Conflict(busyText(p.Busy))
+		}
+		if r := refusal(p.Status, ActChangeMethod); r != "" {
+			return errs.Conflict(r)
+		}
+		o, err := s.orderTx(ctx, tx, orderID)
+		if err != nil {
+			return err
+		}
+		set := func(o *commerce.Order) error { o.PaymentMethod = method; return nil }
+		if o.OrderStatus == "cancelled" {
+			out, err = s.store.ReopenOrderTx(ctx, tx, orderID, set)
+		} else {
+			out, err = s.store.ModifyOrderTx(ctx, tx, orderID, set)
+		}
+		if err != nil {
+			return err
+		}
+		summary := "決済方法を「" + commerce.PaymentMethods.Label(method) + "」に変更しました（GMO-PG には連携しません）"
+		if o.OrderStatus == "cancelled" {
+			summary += "。キャンセルした受注を新規受付に戻しました"
+		}
+		return s.history(ctx, tx, orderID, "method.changed", summary, "OrderID="+p.PGOrderID)
+	})
+	return out, err
+}

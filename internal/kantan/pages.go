@@ -81,6 +81,15 @@ func (p *pages) register(h *room.Host) {
 		}
 		return p, err
 	}, "GMO-PG の決済を取り消しました")
+	sh.HandleFunc(http.MethodPost, "/kantan/orders/{id}/change-method", auth.PermOperate, "決済方法の変更", func(w http.ResponseWriter, r *http.Request) {
+		id := r.PathValue("id")
+		if _, err := p.svc.ChangeMethod(r.Context(), id, r.PostForm.Get("payment_method")); err != nil {
+			web.SetFlashError(w, errMessage(err))
+		} else {
+			web.SetFlash(w, "決済方法を変更しました（GMO-PG には連携しません）")
+		}
+		http.Redirect(w, r, "/orders/"+id+"?tab=kantan", http.StatusSeeOther)
+	})
 	act("sync", "GMO-PG の状態を照会", auth.PermOperate, func(r *http.Request, id string) (Payment, error) {
 		return p.svc.SyncOrder(r.Context(), id, "画面から照会")
 	}, "GMO-PG の状態を照会しました")
@@ -110,6 +119,8 @@ func (p *pages) orderTab(r *http.Request, o commerce.Order) (template.HTML, erro
 		data["CanSend"] = pay.Busy == "" && o.Total != pay.Amount && (pay.Status == StatusAuthorized || pay.Status == StatusCaptured)
 		data["CanExtend"] = pay.Busy == "" && st.ExtendAuth && refusal(pay.Status, ActExtend) == "" && pay.PayType == gmopg.PayTypeRecruit
 		data["Allowed"] = allowedText(pay.Status)
+		data["CanChangeMethod"] = pay.Busy == "" && refusal(pay.Status, ActChangeMethod) == ""
+		data["OtherMethods"] = otherMethods()
 		data["CanRetryCancel"] = pay.Busy == "" && o.OrderStatus == "cancelled" && pay.Status != StatusCancelled && pay.AccessID != ""
 		data["Level"] = Statuses.Lookup(pay.Status)
 		if pr != nil {
@@ -181,4 +192,15 @@ func formBody(r *http.Request) []byte {
 		return b
 	}
 	return []byte(r.PostForm.Encode())
+}
+
+// otherMethods are the payment methods outside GMO-PG (決済方法の変更's choices).
+func otherMethods() []web.Option {
+	var out []web.Option
+	for _, o := range web.Options(commerce.PaymentMethods) {
+		if _, gmo := Methods[o.Value]; !gmo {
+			out = append(out, o)
+		}
+	}
+	return out
 }

@@ -304,6 +304,11 @@ type CardInput struct {
 	Token string `json:"token" required:"true" doc:"GMO-PG のトークン（MP トークン）"`
 }
 
+// MethodInput is 決済方法の変更.
+type MethodInput struct {
+	PaymentMethod string `json:"payment_method" required:"true" doc:"GMO-PG 以外の支払方法（bank_transfer, cod など）"`
+}
+
 // IDsInput is a list of order IDs.
 type IDsInput struct {
 	OrderIDs []string `json:"order_ids" required:"true"`
@@ -355,6 +360,21 @@ func registerAPI(v1 *api.API, svc *Service, store *commerce.Store, enqueueSync f
 			}
 			web.WriteJSON(w, http.StatusOK, p)
 		})
+	v1.Handle(api.Operation{Method: http.MethodPost, Path: "/api/v1/orders/{id}/change-payment-method", Perm: auth.PermOperate, ID: "changeOrderPaymentMethod", Tag: tag,
+		Summary: "決済方法の変更（GMO-PG には連携しない。キャンセル済みの受注は新規受付に戻る）", PathParams: idParam, Request: MethodInput{},
+		Response: commerce.Order{}, Status: http.StatusOK}, func(w http.ResponseWriter, r *http.Request) {
+		var in MethodInput
+		if err := web.DecodeJSON(r, &in); err != nil {
+			web.WriteError(w, r, err)
+			return
+		}
+		o, err := svc.ChangeMethod(r.Context(), r.PathValue("id"), in.PaymentMethod)
+		if err != nil {
+			web.WriteError(w, r, err)
+			return
+		}
+		web.WriteJSON(w, http.StatusOK, o)
+	})
 	v1.Handle(api.Operation{Method: http.MethodPost, Path: "/api/v1/orders/capture", Perm: auth.PermMoney, ID: "captureOrders", Tag: tag,
 		Summary: "実売上処理（一括、受注ごとの結果）", Description: "1回に1,000件まで。それ以上は受注一覧の一括処理を使ってください。",
 		Request: IDsInput{}, Response: []CaptureResult{}, Status: http.StatusOK}, func(w http.ResponseWriter, r *http.Request) {

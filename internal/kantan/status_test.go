@@ -84,7 +84,10 @@ func (e *env) act(action string, o commerce.Order) error {
 		_, err := e.store.ShipOrder(e.ctx, o.ID, cur.Version, "yamato", "1234-5678-9012", "")
 		return err
 	case kantan.ActChangeMethod:
-		_, err := e.store.ModifyOrder(e.ctx, o.ID, func(o *commerce.Order) error { o.PaymentMethod = "cod"; return nil })
+		got, err := e.svc.ChangeMethod(e.ctx, o.ID, "cod")
+		if err == nil && (got.PaymentMethod != "cod" || got.OrderStatus == "cancelled") {
+			return errs.Conflict("the order was not kept with cod: " + got.OrderStatus)
+		}
 		return err
 	}
 	panic(action)
@@ -92,7 +95,7 @@ func (e *env) act(action string, o commerce.Order) error {
 
 // TestStatusRows: for every row of the status table, each action is allowed exactly
 // when the row lists it, through the same paths as the UI and the API; a refusal names the
-// status. (注文キャンセル's 決済方法の変更 is refused by commerce: a cancelled order is final.)
+// status. 決済方法の変更 of a cancelled payment takes the order back (新規受付) with the new method.
 func TestStatusRows(t *testing.T) {
 	t.Parallel()
 	actions := []string{kantan.ActCapture, kantan.ActCancel, kantan.ActChangeAmount, kantan.ActExtend, kantan.ActShip, kantan.ActChangeMethod}
@@ -103,7 +106,7 @@ func TestStatusRows(t *testing.T) {
 		{kantan.StatusNeedsCheck, []string{kantan.ActCancel, kantan.ActChangeMethod}},
 		{kantan.StatusAuthorized, []string{kantan.ActCapture, kantan.ActCancel, kantan.ActChangeAmount, kantan.ActExtend}},
 		{kantan.StatusCaptured, []string{kantan.ActShip, kantan.ActCancel, kantan.ActChangeAmount}},
-		{kantan.StatusCancelled, nil},
+		{kantan.StatusCancelled, []string{kantan.ActChangeMethod}},
 		{kantan.StatusCaptureFailed, []string{kantan.ActCancel}},
 		{kantan.StatusFailed, []string{kantan.ActCancel, kantan.ActChangeMethod}},
 		{kantan.StatusExpired, []string{kantan.ActCancel, kantan.ActChangeMethod}},
