@@ -480,7 +480,7 @@ func (r *Registry) Record(ctx context.Context, key, shopID string, checkErr erro
 	}
 	st := State{Enabled: checkErr == nil, CheckedAt: r.clock.Now().UTC()}
 	if checkErr != nil {
-		st.LastError = errText(checkErr)
+		st.LastError = errs.Text(checkErr)
 	}
 	return r.db.InTx(ctx, func(tx *db.Tx) error {
 		c, err := r.get(ctx, tx, p, shopID)
@@ -490,13 +490,6 @@ func (r *Registry) Record(ctx context.Context, key, shopID string, checkErr erro
 		_, err = r.store.Save(ctx, tx, p.Key, shopID, secrets.Update{Public: stored{Values: c.Values, State: st}})
 		return err
 	})
-}
-
-func errText(err error) string {
-	if e := errs.As(err); e != nil && e.Message != "" {
-		return e.Message
-	}
-	return err.Error()
 }
 
 // Status is a provider's state (its own Status hook for a room-owned page).

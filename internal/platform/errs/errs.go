@@ -56,6 +56,15 @@ func (e *Error) Field(name, msg string) *Error {
 // Wrap sets the cause and returns e.
 func (e *Error) Wrap(cause error) *Error { e.Cause = cause; return e }
 
+// Text is err for people (a page's flash, a connection's last error): the safe Message of a
+// kessai error anywhere in the chain, otherwise err's own text (a network error says what failed).
+func Text(err error) string {
+	if e := As(err); e != nil && e.Message != "" {
+		return e.Message
+	}
+	return err.Error()
+}
+
 // E makes an error of kind k.
 func E(k Kind, msg string) *Error { return &Error{Kind: k, Message: msg} }
 
