@@ -19,6 +19,13 @@ import (
 func (s *Service) onChange(ctx context.Context, tx *db.Tx, c commerce.OrderChange) (commerce.AfterCommit, error) {
 	p, err := getPayment(ctx, tx, c.Before.ID, true)
 	if errors.Is(err, ErrNoPayment) {
+		// A part of a split order (several delivery addresses) shares its parent's payment:
+		// the order is cancelled whole, from the parent.
+		if c.Kind() == commerce.ChangeCancel && c.Before.ParentOrderID != "" {
+			if parent, perr := getPayment(ctx, tx, c.Before.ParentOrderID, false); perr == nil && parent.Status != StatusCancelled {
+				return nil, errs.Conflict("複数のお届け先がある受注は、一部だけキャンセルできません。元の受注（全体）をキャンセルしてください")
+			}
+		}
 		if c.After.PaymentMethod == "kantan" && c.MethodChanged() {
 			return nil, errs.Conflict("かんたん支払いへの変更はできません（購入者の支払いが必要なため、API で新しい受注として登録してください）")
 		}

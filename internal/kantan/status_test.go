@@ -138,3 +138,27 @@ func TestStatusRows(t *testing.T) {
 		})
 	}
 }
+
+// TestSplitOrderCancelledWhole: a part of a split kantan order (several delivery addresses)
+// cannot be cancelled alone; the parent's cancel cancels the payment.
+func TestSplitOrderCancelledWhole(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, jst(2026, 12, 3, 10, 0))
+	parent := e.checkout(6000, gmopgsim.BuyerPay)
+	part := orderOf(e, "copy", 3000)
+	part.ParentOrderID, part.CancelType = parent.ID, "2"
+	parts, err := e.store.CreateOrders(e.ctx, []commerce.Order{part})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = e.store.CancelOrder(e.ctx, parts[0].ID, parts[0].Version)
+	if e := errs.As(err); e == nil || e.Kind != errs.KindConflict || !strings.Contains(e.Message, "複数のお届け先") {
+		t.Fatalf("cancelling a part: %v", err)
+	}
+	if _, err := e.store.CancelOrder(e.ctx, parent.ID, e.order(parent.ID).Version); err != nil {
+		t.Fatal(err)
+	}
+	if p := e.payment(parent.ID); p.Status != kantan.StatusCancelled || e.trade(parent).Status != gmopg.StatusVoid {
+		t.Errorf("the whole order's cancel: %s, GMO-PG %s", p.Status, e.trade(parent).Status)
+	}
+}
