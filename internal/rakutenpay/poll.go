@@ -36,6 +36,11 @@ func (r *Report) problem(format string, args ...any) {
 	}
 }
 
+// importTxSize is how many new orders one transaction imports (ten getOrder calls): a commit
+// per 100 orders cost PostgreSQL more than the inserts. A failed call still imports what was
+// read before it.
+const importTxSize = 10 * rakuten.MaxGetOrder
+
 // importProgress are the Rakuten states a new slip is made from: an order already shipped or
 // cancelled when first seen is not a new slip.
 var importProgress = []rakuten.OrderProgress{rakuten.ProgressAwaitingConfirm, rakuten.ProgressRakutenHandling,
@@ -145,7 +150,7 @@ func (s *Service) importNew(ctx context.Context, cfg *ShopConfig, from, to time.
 		}
 		read[o.OrderNumber] = o
 		batch = append(batch, o)
-		if len(batch) == rakuten.MaxGetOrder {
+		if len(batch) == importTxSize {
 			if err := flush(); err != nil {
 				return read, decided, err
 			}
