@@ -1,7 +1,9 @@
 package payout
 
 import (
+	"context"
 	"net/http"
+	"net/url"
 	"strings"
 
 	"kessai/internal/api"
@@ -43,12 +45,16 @@ func RegisterAPI(v1 *api.API, svc *Service, exec *Executor) {
 	v1.Handle(api.Operation{Method: http.MethodPost, Path: "/api/v1/transfers/bulk-request", Perm: auth.PermOperate, ID: "bulkRequestTransfers", Tag: tag,
 		Summary:     "買取ケースの一括振込依頼",
 		Description: "ケースごとに requested（登録）、errors（振込先口座の不備・金額0円など、理由つき）、skipped（登録済み）に分けて答えます。",
-		Request:     BulkRequestBody{}, Response: BulkResult{}, Status: http.StatusOK}, h.bulk)
+		Request:     BulkRequestBody{}, Response: BulkResult{}, Status: http.StatusOK},
+		api.Do(func(r *http.Request, in BulkRequestBody) (BulkResult, error) {
+			return svc.BulkRequest(r.Context(), in.CaseIDs)
+		}, api.AsIs[BulkResult]))
 	v1.Handle(api.Operation{Method: http.MethodGet, Path: "/api/v1/transfers", Perm: auth.PermView, ID: "listTransfers", Tag: tag,
 		Summary: "振込の一覧", Paged: true, Response: Transfer{},
-		Query: []api.Param{api.StatusParam("status", Statuses), {Name: "case_id", Description: "買取ケースID"}}}, h.list)
+		Query: []api.Param{api.StatusParam("status", Statuses), {Name: "case_id", Description: "買取ケースID"}}},
+		api.List(50, 0, apiFilter, h.search, api.AsIs[Transfer]))
 	v1.Handle(api.Operation{Method: http.MethodGet, Path: "/api/v1/transfers/{id}", Perm: auth.PermView, ID: "getTransfer", Tag: tag,
-		Summary: "振込を取得", PathParams: id, Response: Transfer{}}, h.get)
+		Summary: "振込を取得", PathParams: id, Response: Transfer{}}, api.Get(svc.Get, api.AsIs[Transfer]))
 	v1.Handle(api.Operation{Method: http.MethodPatch, Path: "/api/v1/transfers/{id}", Perm: auth.PermOperate, ID: "updateTransfer", Tag: tag,
 		Summary: "振込を修正（振込実行待ち・キャンセル・エラーのみ。送った項目だけ）", PathParams: id,
 		Description: "キャンセル・エラーの振込を修正すると振込実行待ちに戻ります。",
@@ -62,7 +68,7 @@ func RegisterAPI(v1 *api.API, svc *Service, exec *Executor) {
 	v1.Handle(api.Operation{Method: http.MethodPost, Path: "/api/v1/transfers/execute", Perm: auth.PermMoney, ID: "executeTransfers", Tag: tag,
 		Summary:     "振込を実行（銀行へ振込依頼を送信。経理・管理者のみ）",
 		Description: "振込ごとに結果を返します。mode=bulk（既定）は選んだ振込を1回の総合振込として送り（承認1回、batch_id が同じ）、明細ごとの結果で各振込が振込完了・エラーになります。送信後は銀行の承認者の承認を待ち（承認待ち）、銀行の状態に従って振込完了・キャンセル・エラーになります。",
-		Request:     ExecuteBody{}, Response: ExecuteResponse{}, Status: http.StatusOK}, h.execute)
+		Request:     ExecuteBody{}, Response: ExecuteResponse{}, Status: http.StatusOK}, api.Do(h.execute, api.AsIs[ExecuteResponse]))
 }
 
 type apiHandlers struct {
@@ -84,45 +90,18 @@ func (h apiHandlers) register(w http.ResponseWriter, r *http.Request) {
 	web.WriteJSON(w, http.StatusCreated, t)
 }
 
-func (h apiHandlers) bulk(w http.ResponseWriter, r *http.Request) {
-	var in BulkRequestBody
-	if err := web.DecodeJSON(r, &in); err != nil {
-		web.WriteError(w, r, err)
-		return
-	}
-	res, err := h.svc.BulkRequest(r.Context(), in.CaseIDs)
-	if err != nil {
-		web.WriteError(w, r, err)
-		return
-	}
-	web.WriteJSON(w, http.StatusOK, res)
-}
-
-func (h apiHandlers) list(w http.ResponseWriter, r *http.Request) {
-	q := r.URL.Query()
-	p := web.PagingFrom(q, 50)
-	f := Filter{Status: q.Get("status"), Page: p.Page, PerPage: p.PerPage}
+// apiFilter reads GET /api/v1/transfers' search (paging is api.List's).
+func apiFilter(q url.Values) (Filter, error) {
+	f := Filter{Status: q.Get("status")}
 	if c := q.Get("case_id"); c != "" {
 		f.CaseIDs = strings.Split(c, ",")
 	}
-	items, total, err := h.svc.List(r.Context(), f)
-	if err != nil {
-		web.WriteError(w, r, err)
-		return
-	}
-	if items == nil {
-		items = []Transfer{}
-	}
-	web.WriteJSON(w, http.StatusOK, web.ListBody[Transfer]{Items: items, Page: p.Page, PerPage: p.PerPage, Total: total})
+	return f, nil
 }
 
-func (h apiHandlers) get(w http.ResponseWriter, r *http.Request) {
-	t, err := h.svc.Get(r.Context(), r.PathValue("id"))
-	if err != nil {
-		web.WriteError(w, r, err)
-		return
-	}
-	web.WriteJSON(w, http.StatusOK, t)
+func (h apiHandlers) search(ctx context.Context, f Filter, page, perPage int) ([]Transfer, int, error) {
+	f.Page, f.PerPage = page, perPage
+	return h.svc.List(ctx, f)
 }
 
 func (h apiHandlers) update(w http.ResponseWriter, r *http.Request) {
@@ -152,18 +131,9 @@ func (h apiHandlers) delete(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(http.StatusNoContent)
 }
 
-func (h apiHandlers) execute(w http.ResponseWriter, r *http.Request) {
-	var in ExecuteBody
-	if err := web.DecodeJSON(r, &in); err != nil {
-		web.WriteError(w, r, err)
-		return
-	}
+func (h apiHandlers) execute(r *http.Request, in ExecuteBody) (ExecuteResponse, error) {
 	res, err := h.exec.ExecuteAs(r.Context(), in.TransferIDs, in.Mode)
-	if err != nil {
-		web.WriteError(w, r, err)
-		return
-	}
-	web.WriteJSON(w, http.StatusOK, ExecuteResponse{Results: res})
+	return ExecuteResponse{Results: res}, err
 }
 
 // inputOf is a transfer's current values as an Input (the starting point of an edit).
