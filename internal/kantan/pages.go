@@ -50,7 +50,7 @@ func (p *pages) register(h *room.Host) {
 		sh.HandleFunc(http.MethodPost, "/kantan/orders/{id}/"+path, perm, summary, func(w http.ResponseWriter, r *http.Request) {
 			id := r.PathValue("id")
 			if _, err := run(r, id); err != nil {
-				web.SetFlashError(w, errMessage(err))
+				web.SetFlashError(w, errs.Text(err))
 			} else {
 				web.SetFlash(w, done)
 			}
@@ -84,7 +84,7 @@ func (p *pages) register(h *room.Host) {
 	sh.HandleFunc(http.MethodPost, "/kantan/orders/{id}/change-method", auth.PermOperate, "決済方法の変更", func(w http.ResponseWriter, r *http.Request) {
 		id := r.PathValue("id")
 		if _, err := p.svc.ChangeMethod(r.Context(), id, r.PostForm.Get("payment_method")); err != nil {
-			web.SetFlashError(w, errMessage(err))
+			web.SetFlashError(w, errs.Text(err))
 		} else {
 			web.SetFlash(w, "決済方法を変更しました（GMO-PG には連携しません）")
 		}

@@ -277,7 +277,7 @@ func (s *Service) RegisterTracking(ctx context.Context, items []TrackingItem) []
 			_, err = s.store.ShipOrder(ctx, o.ID, o.Version, it.Carrier, it.TrackingNumber, "")
 		}
 		if err != nil {
-			r.Outcome, r.Reason = bulk.OutcomeError, errMessage(err)
+			r.Outcome, r.Reason = bulk.OutcomeError, errs.Text(err)
 		} else {
 			r.Outcome = "shipped"
 			if p, err := s.Payment(ctx, o.ID); err == nil {
@@ -290,13 +290,6 @@ func (s *Service) RegisterTracking(ctx context.Context, items []TrackingItem) []
 		out[i] = r
 	}
 	return out
-}
-
-func errMessage(err error) string {
-	if e := errs.As(err); e != nil && e.Message != "" {
-		return e.Message
-	}
-	return err.Error()
 }
 
 // CardInput is the card token the storefront got from GMO-PG's token script.

@@ -17,6 +17,7 @@ import (
 	"kessai/internal/platform/errs"
 	"kessai/internal/provider/gmopg"
 	"kessai/internal/provider/gmopg/gmopgconn"
+	"kessai/internal/web"
 )
 
 // Service is the room's logic: checkout, the money calls, status sync and notifications.
@@ -227,22 +228,8 @@ func (s *Service) start(ctx context.Context, o commerce.Order) (map[string]any, 
 	return out, nil
 }
 
-func yen(n int64) string {
-	s := fmt.Sprint(n)
-	neg := strings.HasPrefix(s, "-")
-	s = strings.TrimPrefix(s, "-")
-	var b strings.Builder
-	for i, r := range s {
-		if i > 0 && (len(s)-i)%3 == 0 {
-			b.WriteByte(',')
-		}
-		b.WriteRune(r)
-	}
-	if neg {
-		return "-" + b.String()
-	}
-	return b.String()
-}
+// yen writes an amount with thousands separators, as the pages do.
+func yen(n int64) string { return web.Comma(n) }
 
 // pgMessage is err for people: GMO-PG's codes with their Japanese text.
 func pgMessage(err error) string {
