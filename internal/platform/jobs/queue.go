@@ -59,7 +59,8 @@ type Config struct {
 
 // DefaultPollInterval is how often an idle queue looks for work. A job inserted by this
 // process is fetched at once whatever the interval (River triggers the fetch on insert; on
-// PostgreSQL another instance's insert arrives by LISTEN/NOTIFY), so polling only finds retries
+// PostgreSQL another instance's insert arrives by LISTEN/NOTIFY, at most one per queue every
+// 100 ms: a burst's later inserts wait for the next poll), so polling only finds retries
 // and scheduled jobs coming due: River's default of 1 s cost an idle SQLite instance most of
 // its CPU a minute for nothing.
 const DefaultPollInterval = 5 * time.Second

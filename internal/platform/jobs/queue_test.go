@@ -422,5 +422,9 @@ func TestInsertedJobDoesNotWaitForThePoll(t *testing.T) {
 			t.Fatal(err)
 		}
 		w.waitFor(t, 1)
+		// On PostgreSQL River sends at most one insert NOTIFY per queue per FetchCooldown;
+		// an insert inside that window is found by the next poll (DefaultPollInterval in
+		// production, an hour here), so the inserts are spaced past it.
+		time.Sleep(river.FetchCooldownDefault + 100*time.Millisecond)
 	}
 }
