@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
-	"sync"
 	"time"
 
 	"kessai/internal/commerce"
@@ -31,10 +30,6 @@ type Service struct {
 	log     *slog.Logger
 	// ReturnURL is where GMO-PG sends the buyer back (BaseURL + ReturnPath).
 	ReturnURL string
-
-	clientMu sync.Mutex
-	cl       *gmopg.Client
-	clKey    string
 }
 
 // Paths the buyer's browser and GMO-PG post to (served without kessai's session).
@@ -69,35 +64,18 @@ func (s *Service) audit(ctx context.Context, q db.Querier, action, recordType, i
 	return s.auditor.Record(ctx, q, audit.Entry{Action: action, RecordType: recordType, RecordID: id, Before: before, After: after})
 }
 
-// client is the GMO-PG client of the shared connection. It is kept while the connection's
-// settings stay the same: each client has its own transport, and a new one per call would
-// leave its idle connections open (thousands in a bulk capture).
+// client is the GMO-PG client of the shared connection (gmopgconn keeps one per settings, so
+// its idle connections are reused) and the shop ID it uses.
 func (s *Service) client(ctx context.Context) (*gmopg.Client, string, error) {
 	cn, err := s.conn.Get(ctx)
 	if err != nil {
 		return nil, "", err
 	}
-	shop := cn.Value(gmopgconn.FieldShopID)
-	key := []string{cn.Endpoint(gmopgconn.FieldAPIURL), shop, cn.Value(gmopgconn.FieldSiteID)}
-	for _, f := range []string{gmopgconn.FieldShopPass, gmopgconn.FieldSitePass} {
-		v, err := cn.Secret(f)
-		if err != nil {
-			return nil, "", err
-		}
-		key = append(key, v)
-	}
-	k := strings.Join(key, "\x00")
-	s.clientMu.Lock()
-	defer s.clientMu.Unlock()
-	if s.cl != nil && s.clKey == k {
-		return s.cl, shop, nil
-	}
 	cl, err := s.conn.Client(cn)
 	if err != nil {
 		return nil, "", err
 	}
-	s.cl, s.clKey = cl, k
-	return cl, shop, nil
+	return cl, cn.Value(gmopgconn.FieldShopID), nil
 }
 
 // history appends a line to the order's 履歴 in q.

@@ -14,10 +14,13 @@ package gmopgconn
 
 import (
 	"context"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"net"
+	"net/http"
 	"strings"
+	"sync"
 	"time"
 
 	"kessai/internal/platform/connection"
@@ -69,6 +72,13 @@ type Connection struct {
 	reg  *connection.Registry
 	db   *db.DB
 	opts Options
+
+	// The client of the settings last seen, kept so its transport's idle connections are
+	// reused: a client (and transport) per call left thousands of sockets open in a bulk run.
+	mu    sync.Mutex
+	cl    *gmopg.Client
+	hc    *http.Client
+	clKey [sha256.Size]byte
 }
 
 // Declare declares GMO-PG on reg (a second room's declaration joins the first) and returns
@@ -124,7 +134,9 @@ func (c *Connection) Get(ctx context.Context) (*connection.Conn, error) {
 	return c.reg.Get(ctx, Key, "")
 }
 
-// Client builds the multi-payment client of cn (Get), whose transport never replays a POST.
+// Client is the multi-payment client of cn (Get), whose transport never replays a POST. The
+// same client is handed out while the endpoint and credentials stay the same; when they change
+// a new one is built and the old one's idle connections are closed.
 func (c *Connection) Client(cn *connection.Conn) (*gmopg.Client, error) {
 	shopPass, err := cn.Secret(FieldShopPass)
 	if err != nil {
@@ -134,15 +146,38 @@ func (c *Connection) Client(cn *connection.Conn) (*gmopg.Client, error) {
 	if err != nil {
 		return nil, err
 	}
+	cfg := gmopg.Config{
+		BaseURL: cn.Endpoint(FieldAPIURL), ShopID: cn.Value(FieldShopID), ShopPass: shopPass,
+		SiteID: cn.Value(FieldSiteID), SitePass: sitePass,
+	}
+	key := settingsKey(cfg)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.cl != nil && c.clKey == key {
+		return c.cl, nil
+	}
 	timeout := c.opts.Timeout
 	if timeout <= 0 {
 		timeout = 30 * time.Second
 	}
-	return gmopg.New(gmopg.Config{
-		BaseURL: cn.Endpoint(FieldAPIURL), ShopID: cn.Value(FieldShopID), ShopPass: shopPass,
-		SiteID: cn.Value(FieldSiteID), SitePass: sitePass,
-		HTTPClient: connection.HTTPClient(2 * timeout), Timeout: timeout,
-	}), nil
+	cfg.HTTPClient, cfg.Timeout = connection.HTTPClient(2*timeout), timeout
+	if c.hc != nil {
+		c.hc.CloseIdleConnections()
+	}
+	c.cl, c.hc, c.clKey = gmopg.New(cfg), cfg.HTTPClient, key
+	return c.cl, nil
+}
+
+// settingsKey identifies a client's settings; a hash, so the passwords are not kept twice.
+func settingsKey(cfg gmopg.Config) [sha256.Size]byte {
+	h := sha256.New()
+	for _, v := range []string{cfg.BaseURL, cfg.ShopID, cfg.ShopPass, cfg.SiteID, cfg.SitePass} {
+		// Length-prefixed, so no two different settings join to the same bytes.
+		fmt.Fprintf(h, "%d:%s", len(v), v)
+	}
+	var k [sha256.Size]byte
+	h.Sum(k[:0])
+	return k
 }
 
 // SFTPAddr is where cn's SFTP server is: the saved 接続先, else the simulator in the sandbox.

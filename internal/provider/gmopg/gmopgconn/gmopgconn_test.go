@@ -5,9 +5,11 @@ import (
 	"context"
 	"crypto/ed25519"
 	"crypto/rand"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -32,6 +34,8 @@ type fixture struct {
 	conn *gmopgconn.Connection
 	sim  *gmopgsim.Sim
 	api  string
+	// dials counts the TCP connections the API server accepted.
+	dials *atomic.Int64
 }
 
 func newFixture(t *testing.T) fixture {
@@ -54,7 +58,14 @@ func newFixture(t *testing.T) fixture {
 	t.Cleanup(func() { sim.Stop() })
 	mux := http.NewServeMux()
 	mux.Handle(prefix+"/", http.StripPrefix(prefix, sim.Handler()))
-	srv := httptest.NewServer(mux)
+	srv := httptest.NewUnstartedServer(mux)
+	dials := new(atomic.Int64)
+	srv.Config.ConnState = func(_ net.Conn, st http.ConnState) {
+		if st == http.StateNew {
+			dials.Add(1)
+		}
+	}
+	srv.Start()
 	t.Cleanup(srv.Close)
 	api := srv.URL + prefix
 	conn, err := gmopgconn.Declare(d, reg, gmopgconn.Options{RoomLabel: "カード洗替", SandboxAPI: api, SandboxSFTP: sim.Addr, Timeout: 5 * time.Second})
@@ -66,7 +77,7 @@ func newFixture(t *testing.T) fixture {
 		t.Fatal(err)
 	}
 	ctx := auth.WithPrincipal(context.Background(), &auth.Principal{Kind: auth.KindUser, ID: "u1", Name: "admin@example.com", Role: auth.RoleAdmin})
-	return fixture{ctx: ctx, reg: reg, conn: conn, sim: sim, api: api}
+	return fixture{ctx: ctx, reg: reg, conn: conn, sim: sim, api: api, dials: dials}
 }
 
 func TestSandboxDefaultsPassAndRecordTheHostKey(t *testing.T) {
@@ -218,5 +229,62 @@ func TestHostKeyIsRecordedPerHost(t *testing.T) {
 	}
 	if rec3, _ := f.conn.RecordedHostKey(f.ctx); rec3.Key != "" {
 		t.Fatalf("after forget: %+v", rec3)
+	}
+}
+
+// TestClientReusesItsConnections: calls that each ask for the client (as the rooms do, per
+// money call) share one transport, so sequential calls reuse one TCP connection instead of
+// opening one each (a bulk run of 10,000 ran out of file descriptors); changed settings get a
+// new client.
+func TestClientReusesItsConnections(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	const calls = 30
+	var first *gmopg.Client
+	fresh := 0 // calls that got another client than the first
+	for i := range calls {
+		cn, err := f.conn.Get(f.ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cl, err := f.conn.Client(cn)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if i == 0 {
+			first = cl
+		} else if cl != first {
+			fresh++
+		}
+		if err := cl.CheckShop(f.ctx); err != nil {
+			t.Fatalf("call %d: %v", i, err)
+		}
+	}
+	// One connection; a second is tolerated should the server close one between calls.
+	if n := f.dials.Load(); n > 2 {
+		t.Fatalf("%d calls opened %d connections, want them reused", calls, n)
+	}
+	if fresh > 0 {
+		t.Fatalf("%d of %d calls got a new client for the same settings", fresh, calls)
+	}
+
+	save(t, f, map[string]string{gmopgconn.FieldShopPass: "changed"})
+	cn, err := f.conn.Get(f.ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cl, err := f.conn.Client(cn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cl == first {
+		t.Fatal("the client of the old shop password is still handed out")
+	}
+	if err := cl.CheckShop(f.ctx); err == nil {
+		t.Fatal("the new client still uses the old shop password")
+	}
+	again, _ := f.conn.Client(cn)
+	if again != cl {
+		t.Fatal("a second client for the changed settings")
 	}
 }
