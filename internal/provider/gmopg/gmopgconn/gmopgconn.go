@@ -304,7 +304,7 @@ func (c *Connection) test(ctx context.Context, cn *connection.Conn) error {
 		msgs = append(msgs, "API（サイト）: "+err.Error())
 	}
 	if cfg, err := c.SFTP(ctx, cn); err != nil {
-		msgs = append(msgs, "SFTP: "+errMessage(err))
+		msgs = append(msgs, "SFTP: "+errs.Text(err))
 	} else if err := gmopg.CheckSFTP(ctx, cfg); err != nil {
 		if he, ok := errors.AsType[*gmopg.HostKeyError](err); ok {
 			msgs = append(msgs, "SFTP: "+he.Error()+"。正しい鍵と確認できたら SFTP ホスト鍵 に "+he.PresentedAt+" を入力してください")
@@ -316,11 +316,4 @@ func (c *Connection) test(ctx context.Context, cn *connection.Conn) error {
 		return errs.E(errs.KindUnavailable, strings.Join(msgs, " / "))
 	}
 	return nil
-}
-
-func errMessage(err error) string {
-	if e := errs.As(err); e != nil && e.Message != "" {
-		return e.Message
-	}
-	return fmt.Sprint(err)
 }
