@@ -200,13 +200,9 @@ func (s *Service) txnsOf(ctx context.Context, rows []commerce.OrderRow) (map[str
 		for j, o := range chunk {
 			args[j] = o.ID
 		}
-		r, err := s.db.QueryContext(ctx, `SELECT `+txnColumns+` FROM atobarai_transactions t WHERE t.order_id IN (`+db.Placeholders(len(chunk))+`)`, args...)
+		ts, err := db.Collect(ctx, s.db, `SELECT `+txnColumns+` FROM atobarai_transactions t WHERE t.order_id IN (`+db.Placeholders(len(chunk))+`)`, args, scanTxnRow)
 		if err != nil {
 			return nil, fmt.Errorf("atobarai: transactions of orders: %w", err)
-		}
-		ts, err := collect(r)
-		if err != nil {
-			return nil, err
 		}
 		for _, t := range ts {
 			out[t.OrderID] = t
@@ -302,13 +298,9 @@ func (s *Service) txnsByOrderNo(ctx context.Context, rows []yamato.CreditResultR
 		for j, r := range chunk {
 			args[j] = r.OrderNo
 		}
-		r, err := s.db.QueryContext(ctx, `SELECT `+txnColumns+` FROM atobarai_transactions t WHERE t.order_no IN (`+db.Placeholders(len(chunk))+`)`, args...)
+		ts, err := db.Collect(ctx, s.db, `SELECT `+txnColumns+` FROM atobarai_transactions t WHERE t.order_no IN (`+db.Placeholders(len(chunk))+`)`, args, scanTxnRow)
 		if err != nil {
 			return nil, fmt.Errorf("atobarai: transactions of the result file: %w", err)
-		}
-		ts, err := collect(r)
-		if err != nil {
-			return nil, err
 		}
 		for _, t := range ts {
 			out[t.OrderNo] = t

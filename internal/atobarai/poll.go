@@ -38,16 +38,12 @@ const orphanAfter = 10 * time.Minute
 func (s *Service) PollStatus(ctx context.Context) (PollReport, error) {
 	var rep PollReport
 	now := s.now()
-	rows, err := s.db.QueryContext(ctx, `SELECT `+txnColumns+` FROM atobarai_transactions t
+	ts, err := db.Collect(ctx, s.db, `SELECT `+txnColumns+` FROM atobarai_transactions t
 		WHERE t.credit IN (?, ?, ?) AND t.status NOT IN (?, ?) AND t.busy = '' AND t.order_id IS NOT NULL
 		AND (t.checked_at IS NULL OR t.checked_at <= ?) ORDER BY t.checked_at LIMIT 500`,
-		CreditOK, CreditHold, CreditUnclear, string(yamato.StatusCancelled), string(yamato.StatusPaid), now.Add(-PollEvery))
+		[]any{CreditOK, CreditHold, CreditUnclear, string(yamato.StatusCancelled), string(yamato.StatusPaid), now.Add(-PollEvery)}, scanTxnRow)
 	if err != nil {
 		return rep, fmt.Errorf("atobarai: open transactions: %w", err)
-	}
-	ts, err := collect(rows)
-	if err != nil {
-		return rep, err
 	}
 	var errList []error
 	var cl *yamato.Client
@@ -232,13 +228,9 @@ func (s *Service) Cells(ctx context.Context, ids []string) (map[string]web.Cell,
 	for i, id := range ids {
 		args[i] = id
 	}
-	rows, err := s.db.QueryContext(ctx, `SELECT `+txnColumns+` FROM atobarai_transactions t WHERE t.order_id IN (`+db.Placeholders(len(ids))+`)`, args...)
+	ts, err := db.Collect(ctx, s.db, `SELECT `+txnColumns+` FROM atobarai_transactions t WHERE t.order_id IN (`+db.Placeholders(len(ids))+`)`, args, scanTxnRow)
 	if err != nil {
 		return nil, fmt.Errorf("atobarai: list cells: %w", err)
-	}
-	ts, err := collect(rows)
-	if err != nil {
-		return nil, err
 	}
 	for _, t := range ts {
 		out[t.OrderID] = Cell(t)

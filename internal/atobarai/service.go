@@ -623,22 +623,4 @@ func (s *Service) RunQueued(ctx context.Context) (int, error) {
 	return n, errors.Join(errList...)
 }
 
-func collect(rows interface {
-	Next() bool
-	Scan(...any) error
-	Err() error
-	Close() error
-}) ([]Txn, error) {
-	defer rows.Close()
-	var out []Txn
-	for rows.Next() {
-		t, err := scanTxn(rows)
-		if err != nil {
-			return nil, fmt.Errorf("atobarai: read transactions: %w", err)
-		}
-		out = append(out, t)
-	}
-	return out, rows.Err()
-}
-
 func parseDay(s string) (time.Time, error) { return time.ParseInLocation("2006-01-02", s, clock.JST) }

@@ -19,6 +19,9 @@ const txnColumns = `t.id, COALESCE(t.order_id, ''), t.order_no, t.mode, t.reques
 
 type scanner interface{ Scan(...any) error }
 
+// scanTxnRow is scanTxn for db.Collect.
+func scanTxnRow(r *sql.Rows) (Txn, error) { return scanTxn(r) }
+
 func scanTxn(r scanner) (Txn, error) {
 	var t Txn
 	var flipped int
