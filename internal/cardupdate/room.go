@@ -319,27 +319,11 @@ func registerAPI(v1 *api.API, svc *Service, enqueue func(context.Context, string
 		answer(w, http.StatusOK, run, job)
 	})
 	v1.Handle(api.Operation{Method: http.MethodGet, Path: "/api/v1/cardupdate/settings", Perm: auth.PermView, ID: "getCardUpdateSettings", Tag: tag,
-		Summary: "洗替の予定（送信日・結果取得日・結果待ちの期限、JST）", Response: Schedule{}}, func(w http.ResponseWriter, r *http.Request) {
-		sc, err := svc.Schedule(r.Context())
-		if err != nil {
-			web.WriteError(w, r, err)
-			return
-		}
-		web.WriteJSON(w, http.StatusOK, sc)
-	})
+		Summary: "洗替の予定（送信日・結果取得日・結果待ちの期限、JST）", Response: Schedule{}},
+		api.Get(func(ctx context.Context, _ string) (Schedule, error) { return svc.Schedule(ctx) }, api.AsIs[Schedule]))
 	v1.Handle(api.Operation{Method: http.MethodPut, Path: "/api/v1/cardupdate/settings", Perm: auth.PermAdmin, ID: "saveCardUpdateSettings", Tag: tag,
-		Summary: "洗替の予定を保存", Request: Schedule{}, Response: Schedule{}}, func(w http.ResponseWriter, r *http.Request) {
-		var sc Schedule
-		if err := web.DecodeJSON(r, &sc); err != nil {
-			web.WriteError(w, r, err)
-			return
-		}
-		if err := svc.SaveSchedule(r.Context(), sc); err != nil {
-			web.WriteError(w, r, err)
-			return
-		}
-		web.WriteJSON(w, http.StatusOK, sc)
-	})
+		Summary: "洗替の予定を保存", Request: Schedule{}, Response: Schedule{}},
+		api.Do(func(r *http.Request, sc Schedule) (Schedule, error) { return sc, svc.SaveSchedule(r.Context(), sc) }, api.AsIs[Schedule]))
 	v1.Handle(api.Operation{Method: http.MethodGet, Path: "/api/v1/cardupdate/preview", Perm: auth.PermView, ID: "previewCardUpdate", Tag: tag,
 		Summary: "洗替の対象の件数と一覧（先頭100件）", Query: []api.Param{{Name: "month", Description: "YYYYMM（省略時は今月）"}},
 		Response: Preview{}}, func(w http.ResponseWriter, r *http.Request) {

@@ -407,27 +407,11 @@ func registerAPI(v1 *api.API, svc *Service, store *commerce.Store, enqueueSync f
 			web.WriteJSON(w, http.StatusAccepted, map[string]int64{"job_id": id})
 		})
 	v1.Handle(api.Operation{Method: http.MethodGet, Path: "/api/v1/gmopg/settings", Perm: auth.PermView, ID: "getKantanSettings", Tag: tag,
-		Summary: "設定 › 決済 › GMO-PG", Response: Settings{}}, func(w http.ResponseWriter, r *http.Request) {
-		st, err := svc.Settings(r.Context())
-		if err != nil {
-			web.WriteError(w, r, err)
-			return
-		}
-		web.WriteJSON(w, http.StatusOK, st)
-	})
+		Summary: "設定 › 決済 › GMO-PG", Response: Settings{}},
+		api.Get(func(ctx context.Context, _ string) (Settings, error) { return svc.Settings(ctx) }, api.AsIs[Settings]))
 	v1.Handle(api.Operation{Method: http.MethodPut, Path: "/api/v1/gmopg/settings", Perm: auth.PermAdmin, ID: "putKantanSettings", Tag: tag,
-		Summary: "設定 › 決済 › GMO-PG を保存", Request: Settings{}, Response: Settings{}}, func(w http.ResponseWriter, r *http.Request) {
-		var st Settings
-		if err := web.DecodeJSON(r, &st); err != nil {
-			web.WriteError(w, r, err)
-			return
-		}
-		if err := svc.SaveSettings(r.Context(), st); err != nil {
-			web.WriteError(w, r, err)
-			return
-		}
-		web.WriteJSON(w, http.StatusOK, st)
-	})
+		Summary: "設定 › 決済 › GMO-PG を保存", Request: Settings{}, Response: Settings{}},
+		api.Do(func(r *http.Request, st Settings) (Settings, error) { return st, svc.SaveSettings(r.Context(), st) }, api.AsIs[Settings]))
 }
 
 // ServeNotify is GMO-PG's 結果通知プログラム: "0" when applied (or a ping), anything else makes
