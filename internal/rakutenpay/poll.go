@@ -131,8 +131,15 @@ func (s *Service) importNew(ctx context.Context, cfg *ShopConfig, from, to time.
 		if len(batch) == 0 {
 			return nil
 		}
-		made, err := s.importBatch(ctx, cfg, batch, rep)
+		made, had, err := s.importBatch(ctx, cfg, batch, rep)
 		batch = batch[:0]
+		// A slip made by an earlier poll whose confirmOrder was lost (a crash or an error after
+		// the import committed) is still 100 at Rakuten: it is confirmed now.
+		for _, o := range had {
+			if o.OrderProgress == rakuten.ProgressAwaitingConfirm && cfg.AutoConfirm {
+				toConfirm = append(toConfirm, o.OrderNumber)
+			}
+		}
 		for _, o := range made {
 			if o.OrderProgress == rakuten.ProgressAwaitingConfirm && cfg.AutoConfirm {
 				toConfirm = append(toConfirm, o.OrderNumber)
@@ -171,8 +178,9 @@ func (s *Service) importNew(ctx context.Context, cfg *ShopConfig, from, to time.
 }
 
 // importBatch creates the slips of the orders of batch that have none, with their links and
-// history lines, in one transaction. It returns the orders it made slips for.
-func (s *Service) importBatch(ctx context.Context, cfg *ShopConfig, batch []rakuten.Order, rep *Report) ([]rakuten.Order, error) {
+// history lines, in one transaction. It returns the orders it made slips for and those that
+// had one already.
+func (s *Service) importBatch(ctx context.Context, cfg *ShopConfig, batch []rakuten.Order, rep *Report) (made, had []rakuten.Order, err error) {
 	nums := make([]any, len(batch))
 	for i, o := range batch {
 		nums[i] = o.OrderNumber
@@ -180,7 +188,7 @@ func (s *Service) importBatch(ctx context.Context, cfg *ShopConfig, batch []raku
 	have, err := db.Strings(ctx, s.db, `SELECT rakuten_number FROM rakutenpay_orders WHERE shop_id = ? AND rakuten_number IN (`+
 		db.Placeholders(len(nums))+`)`, append([]any{cfg.ShopID}, nums...)...)
 	if err != nil {
-		return nil, fmt.Errorf("rakutenpay: existing slips: %w", err)
+		return nil, nil, fmt.Errorf("rakutenpay: existing slips: %w", err)
 	}
 	exists := map[string]bool{}
 	for _, n := range have {
@@ -188,10 +196,10 @@ func (s *Service) importBatch(ctx context.Context, cfg *ShopConfig, batch []raku
 	}
 	now := s.clock.Now().UTC()
 	var slips []commerce.Order
-	var made []rakuten.Order
 	var unmapped []rakuten.Order
 	for _, o := range batch {
 		if exists[o.OrderNumber] {
+			had = append(had, o)
 			continue
 		}
 		code := o.Settlement.Method()
@@ -210,11 +218,11 @@ func (s *Service) importBatch(ctx context.Context, cfg *ShopConfig, batch []raku
 		made = append(made, o)
 	}
 	if len(slips) == 0 && len(unmapped) == 0 {
-		return nil, nil
+		return nil, had, nil
 	}
 	shippable, err := s.Shippable(ctx)
 	if err != nil {
-		return nil, err
+		return nil, had, err
 	}
 	err = s.db.InTx(ctx, func(tx *db.Tx) error {
 		created, err := s.store.CreateOrdersTx(ctx, tx, slips)
@@ -268,14 +276,14 @@ func (s *Service) importBatch(ctx context.Context, cfg *ShopConfig, batch []raku
 		return nil
 	})
 	if err != nil {
-		return nil, fmt.Errorf("rakutenpay: import %d orders: %w", len(slips), err)
+		return nil, had, fmt.Errorf("rakutenpay: import %d orders: %w", len(slips), err)
 	}
 	rep.Imported += len(made)
 	rep.Unmapped += len(unmapped)
 	for _, o := range unmapped {
 		rep.problem("楽天の注文 %s の決済方法 %d %s は kessai の支払方法に対応付けられていないため取り込みませんでした", o.OrderNumber, int(o.Settlement.Method()), o.Settlement.Name)
 	}
-	return made, nil
+	return made, had, nil
 }
 
 // slipFrom is the new slip of a Rakuten order: source api, 新規受付 (起票済), 未入金, 未承認,

@@ -668,3 +668,38 @@ func TestPollIsSkippedWhileAnotherInstancePolls(t *testing.T) {
 		t.Fatalf("after release: %+v", rep)
 	}
 }
+
+// TestAutoConfirmLostIsSentNextPoll: a confirmOrder that fails after its slip was committed (a
+// crash or an error between the two) is sent by the next poll, which finds the slip made and
+// the order still 注文確認待ち; without it the order would stay 100 until Rakuten cancels it.
+func TestAutoConfirmLostIsSentNextPoll(t *testing.T) {
+	e := newEnv(t, map[string]string{rakutenpay.FieldAutoConfirm: "on"})
+	n := e.order(rakutensim.NewOrder{})
+	failed := false
+	e.wrap = func(w http.ResponseWriter, r *http.Request, next http.Handler) {
+		if strings.Contains(r.URL.Path, "confirmOrder") && !failed {
+			failed = true
+			http.Error(w, "boom", http.StatusInternalServerError)
+			return
+		}
+		next.ServeHTTP(w, r)
+	}
+	if _, err := e.svc.Poll(e.ctx, e.shop.ID); err == nil {
+		t.Fatal("poll should fail on confirmOrder")
+	}
+	e.slip(n) // imported before the confirm failed
+	if v, _ := e.sim.Order(n); v.Progress != rakuten.ProgressAwaitingConfirm {
+		t.Fatalf("sim order %d before the repeat", v.Progress)
+	}
+	e.advance(time.Minute)
+	if rep := e.poll(); rep.Confirmed != 1 || rep.Imported != 0 {
+		t.Fatalf("repeat: %+v", rep)
+	}
+	if v, _ := e.sim.Order(n); v.Progress != rakuten.ProgressRakutenHandling {
+		t.Fatalf("sim order %d after the repeat", v.Progress)
+	}
+	e.advance(time.Minute)
+	if rep := e.poll(); rep.Confirmed != 0 {
+		t.Fatalf("confirmed again: %+v", rep)
+	}
+}
