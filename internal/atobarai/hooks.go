@@ -135,7 +135,10 @@ func (s *Service) create(ctx context.Context, tx *db.Tx, o commerce.Order) (comm
 	if id == "" {
 		return nil, nil // CSV mode
 	}
-	res, err := tx.ExecContext(ctx, `UPDATE atobarai_transactions SET order_id = ?, updated_at = ? WHERE id = ? AND order_id IS NULL`, o.ID, s.now(), id)
+	// Not a credit the orphan cancel has claimed or withdrawn (a checkout slower than
+	// orphanAfter): the order would say 与信OK over a credit Yamato no longer holds.
+	res, err := tx.ExecContext(ctx, `UPDATE atobarai_transactions SET order_id = ?, updated_at = ?
+		WHERE id = ? AND order_id IS NULL AND busy = '' AND status <> ?`, o.ID, s.now(), id, string(yamato.StatusCancelled))
 	if err != nil {
 		return nil, fmt.Errorf("atobarai: link transaction %s to order %s: %w", id, o.ID, err)
 	}

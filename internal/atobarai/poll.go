@@ -168,7 +168,11 @@ func (s *Service) cancelOrphans(ctx context.Context) (int, error) {
 	n := 0
 	var errList []error
 	for _, id := range ids {
-		if _, err := s.Cancel(ctx, id); err != nil {
+		// Claimed only while still without an order: a slow checkout may link it meanwhile.
+		if _, err := s.cancel(ctx, id, "order_id IS NULL"); err != nil {
+			if errs.KindOf(err) == errs.KindConflict {
+				continue // it became an order's credit (or another instance took it)
+			}
 			errList = append(errList, err)
 			continue
 		}

@@ -412,3 +412,81 @@ func TestCheckoutUnknownOutcome(t *testing.T) {
 		t.Fatalf("%d orders", orders)
 	}
 }
+
+// TestSlowCheckoutAndOrphanCancel: a checkout whose order is saved more than the orphan delay
+// after its credit never ends as an order on a withdrawn credit, nor has its order's credit
+// withdrawn: the orphan cancel claims only a credit still without an order, and the order is
+// refused on a credit the orphan cancel has claimed or withdrawn.
+func TestSlowCheckoutAndOrphanCancel(t *testing.T) {
+	t.Parallel()
+	e := newRoom(t)
+	h := e.svc.Handler(e.store)
+	checkout := func() (context.Context, commerce.Order) {
+		o := commerce.Order{ShopID: e.shop.ID, PaymentMethod: atobarai.PaymentMethod, ShipName: "山田 太郎", ShipPostalCode: "100-0005",
+			ShipAddress: "東京都千代田区丸の内3-1-1", ShipPhone: "03-1234-5678", Lines: []commerce.OrderLine{{Name: "りんご", UnitPrice: 3000, Quantity: 1}}}
+		ctx, o, err := h.Authorize(e.ctx, o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return ctx, o
+	}
+	// commerce's create: the order inserted, then the Create hook, in one transaction.
+	save := func(ctx context.Context, o commerce.Order) error {
+		return e.db.InTx(ctx, func(tx *db.Tx) error {
+			out, err := e.store.CreateOrdersTx(ctx, tx, []commerce.Order{o})
+			if err != nil {
+				return err
+			}
+			_, err = h.Create(ctx, tx, out[0])
+			return err
+		})
+	}
+	orderNo := func(ctx context.Context) string {
+		var no string
+		if err := e.db.QueryRowContext(e.ctx, `SELECT order_no FROM atobarai_transactions ORDER BY created_at DESC, id DESC LIMIT 1`).Scan(&no); err != nil {
+			t.Fatal(err)
+		}
+		return no
+	}
+
+	// 1. The order is saved between the orphan job's pick and its claim: nothing is cancelled.
+	ctx1, o1 := checkout()
+	no1 := orderNo(ctx1)
+	e.clk.Advance(11 * time.Minute)
+	r := attempt.NewRunner(e.db, attempt.New(e.clk))
+	saved := false
+	r.StepHook = func(s attempt.Step) error {
+		if s == attempt.StepBeforeClaim && !saved {
+			saved = true
+			if err := save(ctx1, o1); err != nil {
+				t.Errorf("the slow checkout's order: %v", err)
+			}
+		}
+		return nil
+	}
+	if rep, err := e.svc.WithRunner(r).PollStatus(e.ctx); err != nil || rep.Orphans != 0 || !saved {
+		t.Fatalf("poll %+v, %v (order saved meanwhile: %v)", rep, err, saved)
+	}
+	if so, _ := e.sim.Order(no1); so.Status == yamato.StatusCancelled {
+		t.Fatalf("the credit of a saved order was cancelled at Yamato as an orphan")
+	}
+
+	// 2. The order comes after the orphan cancel withdrew its credit: it is refused.
+	ctx2, o2 := checkout()
+	no2 := orderNo(ctx2)
+	e.clk.Advance(11 * time.Minute)
+	if rep, err := e.svc.PollStatus(e.ctx); err != nil || rep.Orphans != 1 {
+		t.Fatalf("poll %+v, %v", rep, err)
+	}
+	if so, _ := e.sim.Order(no2); so.Status != yamato.StatusCancelled {
+		t.Fatalf("the orphan at Yamato: %s, want 取消済", so.Status)
+	}
+	if err := save(ctx2, o2); errs.KindOf(err) != errs.KindConflict {
+		t.Fatalf("an order on a withdrawn credit: %v, want a conflict", err)
+	}
+	var orders int
+	_ = e.db.QueryRowContext(e.ctx, `SELECT COUNT(*) FROM orders`).Scan(&orders)
+	if orders != 1 {
+		t.Fatalf("%d orders, want the first checkout's only", orders)
+	}
+}
