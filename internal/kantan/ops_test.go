@@ -257,3 +257,50 @@ func TestBulkCaptureAction(t *testing.T) {
 		t.Errorf("rolled-back claim: busy %q, GMO-PG %s", p.Busy, e.trade(again).Status)
 	}
 }
+
+// TestNotificationRetriedAfterCut: a notification whose read-back is cut off (GMO-PG's
+// notifier hangs up, the request's context ends) is not marked as received, so GMO-PG's
+// retry of the same body is applied instead of being dropped as a duplicate.
+func TestNotificationRetriedAfterCut(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, jst(2026, 12, 3, 10, 0))
+	var body []byte
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ = io.ReadAll(r.Body) // deliveries are sequential
+		_, _ = io.WriteString(w, "0")
+	}))
+	t.Cleanup(srv.Close)
+	e.sim.SetNotifyURL(srv.URL)
+	o, pay := e.create(3000)
+	if _, _, err := e.sim.Buy(pay.AccessID, pay.Token, gmopgsim.BuyerPay); err != nil {
+		t.Fatal(err)
+	}
+	if n := e.sim.DeliverNotifications(e.ctx); n != 1 || body == nil {
+		t.Fatalf("delivered %d: %+v", n, e.sim.Notices())
+	}
+	// The read-back hangs; the context ends once the simulator has taken the call.
+	if err := e.sim.SetFault(gmopgsim.FaultTimeoutAfterAccept, 1, "SearchTradeMulti"); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(e.ctx)
+	go func() {
+		for len(e.sim.Faults()) > 0 && e.sim.Faults()[0].Remaining != 0 {
+			time.Sleep(5 * time.Millisecond)
+		}
+		cancel()
+	}()
+	if _, err := e.svc.Notify(ctx, body); err == nil {
+		t.Fatal("a notification whose read-back was cut off was acknowledged")
+	}
+	cancel()
+	if p := e.payment(o.ID); p.Status != kantan.StatusNeedsCheck {
+		t.Fatalf("after the cut: %s", p.Status)
+	}
+	got, err := e.svc.Notify(e.ctx, body)
+	if err != nil || got.Duplicate {
+		t.Fatalf("GMO-PG's retry: %+v %v", got, err)
+	}
+	if p := e.payment(o.ID); p.Status != kantan.StatusAuthorized {
+		t.Errorf("after GMO-PG's retry: %s", p.Status)
+	}
+}

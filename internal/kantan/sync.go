@@ -37,7 +37,7 @@ func (s *Service) Sync(ctx context.Context) (SyncReport, error) {
 	}
 	for _, p := range ps {
 		rep.Checked++
-		changed, err := s.syncOne(ctx, cl, p, "状態の同期")
+		changed, err := s.syncOne(ctx, cl, p, "状態の同期", nil)
 		switch {
 		case err != nil:
 			rep.Failed++
@@ -61,14 +61,15 @@ func (s *Service) SyncOrder(ctx context.Context, orderID, source string) (Paymen
 	if err != nil {
 		return p, err
 	}
-	if _, err := s.syncOne(ctx, cl, p, source); err != nil {
+	if _, err := s.syncOne(ctx, cl, p, source, nil); err != nil {
 		return p, err
 	}
 	return s.Payment(ctx, orderID)
 }
 
-// syncOne applies the trade GMO-PG reports to p; it reports whether the status changed.
-func (s *Service) syncOne(ctx context.Context, cl *gmopg.Client, p Payment, source string) (bool, error) {
+// syncOne applies the trade GMO-PG reports to p; it reports whether the status changed. also
+// (may be nil) runs in the same transaction, first.
+func (s *Service) syncOne(ctx context.Context, cl *gmopg.Client, p Payment, source string, also func(*db.Tx) error) (bool, error) {
 	t, err := cl.SearchTradeMulti(ctx, p.PGOrderID, p.PayType)
 	if err != nil {
 		return false, err
@@ -78,6 +79,11 @@ func (s *Service) syncOne(ctx context.Context, cl *gmopg.Client, p Payment, sour
 		cur, err := getPayment(ctx, tx, p.OrderID, true)
 		if err != nil {
 			return err
+		}
+		if also != nil {
+			if err := also(tx); err != nil {
+				return err
+			}
 		}
 		if cur.Busy != "" {
 			return nil // a call in flight decides
@@ -160,27 +166,34 @@ func (s *Service) Notify(ctx context.Context, body []byte) (Notified, error) {
 		return Notified{}, fmt.Errorf("%w: %q", ErrForeignShop, n.ShopID)
 	}
 	sum := sha256.Sum256(body)
-	res, err := s.db.ExecContext(ctx, `INSERT INTO kantan_notifications (id, dedupe_key, pg_order_id, status, body, received_at)
-		VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (dedupe_key) DO NOTHING`,
-		db.NewID("kno"), hex.EncodeToString(sum[:]), n.OrderID, string(n.Status), string(body), s.now())
-	if err != nil {
-		return Notified{}, fmt.Errorf("kantan: record notification: %w", err)
+	key := hex.EncodeToString(sum[:])
+	// The notification is marked received in the transaction that applies it, so a read-back
+	// cut off (or a crash) before that leaves GMO-PG's retry to be applied.
+	record := func(q db.Querier) error {
+		_, err := q.ExecContext(ctx, `INSERT INTO kantan_notifications (id, dedupe_key, pg_order_id, status, body, received_at)
+			VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (dedupe_key) DO NOTHING`,
+			db.NewID("kno"), key, n.OrderID, string(n.Status), string(body), s.now())
+		if err != nil {
+			return fmt.Errorf("kantan: record notification: %w", err)
+		}
+		return nil
 	}
-	fresh, _ := res.RowsAffected()
+	var seen int
+	if err := s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM kantan_notifications WHERE dedupe_key = ?`, key).Scan(&seen); err != nil {
+		return Notified{}, fmt.Errorf("kantan: look up notification: %w", err)
+	}
 	p, err := s.byPGOrderID(ctx, n.OrderID)
 	if errors.Is(err, ErrNoPayment) {
 		s.log.WarnContext(ctx, "kantan: notification for an unknown OrderID", "order_id", n.OrderID, "status", n.Status)
-		return Notified{Unknown: true}, nil
+		return Notified{Unknown: true}, record(s.db)
 	}
 	if err != nil {
 		return Notified{}, err
 	}
-	if fresh == 0 {
+	if seen > 0 {
 		return Notified{Duplicate: true, Payment: p}, nil
 	}
-	if _, err := s.syncOne(ctx, cl, p, "結果通知"); err != nil {
-		// Forget it so GMO-PG's retry is applied.
-		_, _ = s.db.ExecContext(ctx, `DELETE FROM kantan_notifications WHERE dedupe_key = ?`, hex.EncodeToString(sum[:]))
+	if _, err := s.syncOne(ctx, cl, p, "結果通知", func(tx *db.Tx) error { return record(tx) }); err != nil {
 		return Notified{}, err
 	}
 	p, err = s.Payment(ctx, p.OrderID)
