@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -166,6 +167,45 @@ func (s *Service) importNew(ctx context.Context, cfg *ShopConfig, from, to time.
 	if err := flush(); err != nil {
 		return read, decided, err
 	}
+	// Orders listed as unmapped whose method has a mapping now: the search window moved past
+	// them long ago, so they are read by number.
+	later, err := s.nowMapped(ctx, cfg, read)
+	if err != nil {
+		return read, decided, err
+	}
+	for i := 0; i < len(later); i += rakuten.MaxGetOrder {
+		res, err := cfg.Client.GetOrder(ctx, later[i:min(i+rakuten.MaxGetOrder, len(later))])
+		if err != nil {
+			return read, decided, errors.Join(fmt.Errorf("rakutenpay: getOrder of mapped orders: %w", err), flush())
+		}
+		var gone []any // shipped or cancelled before it was mapped (or not found): never a slip
+		for _, o := range res.Orders {
+			if slices.Contains(importProgress, o.OrderProgress) {
+				read[o.OrderNumber] = o
+				batch = append(batch, o)
+			} else {
+				gone = append(gone, o.OrderNumber)
+				rep.problem("楽天の注文 %s は対応付けの前に %s になったため取り込みません", o.OrderNumber, o.OrderProgress.Label())
+			}
+		}
+		for _, n := range res.NotFound() {
+			gone = append(gone, n)
+		}
+		if len(gone) > 0 {
+			if _, err := s.db.ExecContext(ctx, `DELETE FROM rakutenpay_unmapped WHERE shop_id = ? AND rakuten_number IN (`+
+				db.Placeholders(len(gone))+`)`, append([]any{cfg.ShopID}, gone...)...); err != nil {
+				return read, decided, errors.Join(fmt.Errorf("rakutenpay: clear unmapped: %w", err), flush())
+			}
+		}
+		if len(batch) >= importTxSize {
+			if err := flush(); err != nil {
+				return read, decided, err
+			}
+		}
+	}
+	if err := flush(); err != nil {
+		return read, decided, err
+	}
 	if len(toConfirm) > 0 {
 		if err := s.confirm(ctx, cfg, toConfirm, rep); err != nil {
 			return read, decided, err
@@ -175,6 +215,21 @@ func (s *Service) importNew(ctx context.Context, cfg *ShopConfig, from, to time.
 		}
 	}
 	return read, decided, nil
+}
+
+// nowMapped lists shop's unmapped orders whose settlement method has a mapping now, except those
+// the search just read.
+func (s *Service) nowMapped(ctx context.Context, cfg *ShopConfig, read map[string]rakuten.Order) ([]string, error) {
+	args := []any{cfg.ShopID}
+	for code := range cfg.Mapping {
+		args = append(args, int(code))
+	}
+	nums, err := db.Strings(ctx, s.db, `SELECT rakuten_number FROM rakutenpay_unmapped WHERE shop_id = ? AND settlement_code IN (`+
+		db.Placeholders(len(args)-1)+`) ORDER BY rakuten_number`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("rakutenpay: unmapped orders now mapped: %w", err)
+	}
+	return slices.DeleteFunc(nums, func(n string) bool { _, ok := read[n]; return ok }), nil
 }
 
 // importBatch creates the slips of the orders of batch that have none, with their links and

@@ -703,3 +703,59 @@ func TestAutoConfirmLostIsSentNextPoll(t *testing.T) {
 		t.Fatalf("confirmed again: %+v", rep)
 	}
 }
+
+// TestMappingLaterImportsAnOrderOutsideTheWindow: staff map a settlement method an hour after
+// its order was listed as unmapped, long after the poll's 10-minute overlap passed it; the
+// next poll still imports it (read by its number) and clears the listing.
+func TestMappingLaterImportsAnOrderOutsideTheWindow(t *testing.T) {
+	e := newEnv(t)
+	loan := e.order(rakutensim.NewOrder{Method: rakuten.SettleShoppingCredit, Confirmed: true})
+	if rep := e.poll(); rep.Unmapped != 1 {
+		t.Fatalf("report %+v", rep)
+	}
+	for range 6 {
+		e.advance(10 * time.Minute)
+		e.poll()
+	}
+	e.saveSetting(rakutenpay.MapField(rakuten.SettleShoppingCredit), "credit_card")
+	e.advance(time.Minute)
+	if rep := e.poll(); rep.Imported != 1 {
+		t.Fatalf("after mapping an hour later: %+v", rep)
+	}
+	if s := e.slip(loan); s.PaymentMethod != "credit_card" {
+		t.Fatalf("slip method %s", s.PaymentMethod)
+	}
+	if un, _ := e.svc.UnmappedOrders(e.ctx, e.shop.ID, 10); len(un) != 0 {
+		t.Fatalf("still listed: %+v", un)
+	}
+	e.advance(time.Minute)
+	if rep := e.poll(); rep.Imported != 0 {
+		t.Fatalf("imported again: %+v", rep)
+	}
+}
+
+// TestMappingLaterDropsACancelledOrder: an unmapped order Rakuten cancelled before its method
+// was mapped (the simulator cancels an unconfirmed order after 14 days) is not a new slip; its
+// listing is cleared instead of being read again every poll.
+func TestMappingLaterDropsACancelledOrder(t *testing.T) {
+	e := newEnv(t)
+	loan := e.order(rakutensim.NewOrder{Method: rakuten.SettleShoppingCredit})
+	e.poll()
+	e.advance(15 * 24 * time.Hour)
+	if v, _ := e.sim.Order(loan); v.Progress.Cancellable() {
+		t.Fatalf("sim order still %d", v.Progress)
+	}
+	e.saveSetting(rakutenpay.MapField(rakuten.SettleShoppingCredit), "credit_card")
+	if rep := e.poll(); rep.Imported != 0 || len(rep.Problems) != 1 {
+		t.Fatalf("report %+v", rep)
+	}
+	if un, _ := e.svc.UnmappedOrders(e.ctx, e.shop.ID, 10); len(un) != 0 {
+		t.Fatalf("still listed: %+v", un)
+	}
+	reads := e.callCount("getOrder")
+	e.advance(time.Minute)
+	e.poll()
+	if e.callCount("getOrder") != reads {
+		t.Fatalf("read again: getOrder %d → %d", reads, e.callCount("getOrder"))
+	}
+}
