@@ -334,32 +334,63 @@ func (s *Service) runQueuedOne(ctx context.Context, id string) error {
 	if err != nil {
 		return err
 	}
-	// Take the entry off the queue first: whatever the operation answers (done, refused,
-	// queued again), it is not run twice from here.
-	res, err := s.db.ExecContext(ctx, `UPDATE atobarai_transactions SET queued_op = '', queued_until = NULL
-		WHERE id = ? AND queued_op = ? AND busy = ''`, t.ID, t.QueuedOp)
-	if err != nil {
-		return err
-	}
-	if k, _ := res.RowsAffected(); k == 0 {
-		return nil // another instance took it
-	}
+	// The entry leaves the queue in the operation's claim (runOp clears queued_op), and only
+	// while it is still this entry: of two runs (the after-commit step, the periodic job, two
+	// instances) one sends it, and a crash before the claim leaves it queued for the next run.
+	cond, args := `queued_op = ? AND op_args = ?`, []any{t.QueuedOp, t.opArgs}
 	switch t.QueuedOp {
 	case OpShipment:
 		if r.Shipment == nil {
 			return errors.New("atobarai: queued shipment without its request")
 		}
-		_, err = s.Ship(ctx, t.ID, ShipmentInput{TrackingNo: r.Shipment.TrackingNo, ShipDate: r.ShipDate})
+		_, err = s.ship(ctx, t.ID, ShipmentInput{TrackingNo: r.Shipment.TrackingNo, ShipDate: r.ShipDate}, cond, args...)
 	case OpCancel:
-		_, err = s.Cancel(ctx, t.ID)
+		_, err = s.cancel(ctx, t.ID, cond, args...)
 	case OpReduce:
 		if r.Reduce == nil {
 			return errors.New("atobarai: queued reduction without its request")
 		}
-		_, err = s.Reduce(ctx, t.ID, ReduceInput{Items: r.Reduce.Items, Total: r.Reduce.TotalAmount})
+		_, err = s.reduce(ctx, t.ID, ReduceInput{Items: r.Reduce.Items, Total: r.Reduce.TotalAmount}, cond, args...)
+	}
+	if k := errs.KindOf(err); err == nil || k == errs.KindConflict || k == errs.KindInvalid {
+		// Done, nothing to do, or refused (here, or by Yamato: recorded by the attempt): an
+		// entry no claim took is taken off the queue, a refusal shown as 送信エラー. Other
+		// errors (no client, the database) leave it queued for the next run.
+		if derr := s.dropQueued(ctx, t, err); derr != nil {
+			return errors.Join(err, derr)
+		}
 	}
 	if err != nil {
 		return fmt.Errorf("%s %s: %w", t.QueuedOp, t.OrderNo, err)
 	}
 	return nil
+}
+
+// dropQueued takes t's queued operation, refused before it was sent, off the queue with the
+// reason, if it is still the entry that was refused.
+func (s *Service) dropQueued(ctx context.Context, t Txn, refused error) error {
+	return s.db.InTx(ctx, func(tx *db.Tx) error {
+		cur, err := getTxn(ctx, tx, `t.id = ?`, t.ID)
+		if err != nil {
+			return err
+		}
+		if cur.QueuedOp != t.QueuedOp || cur.opArgs != t.opArgs || !cur.QueuedUntil.Equal(t.QueuedUntil) || cur.Busy != "" {
+			return nil // claimed (and maybe queued again after Yamato's answer), or replaced
+		}
+		msg, line := "", ""
+		if refused != nil {
+			msg = trimMsg(errMsg(refused))
+			line = fmt.Sprintf("送信待ちの%sを送れませんでした: %s", opLabel(t.QueuedOp), errMsg(refused))
+		}
+		res, err := tx.ExecContext(ctx, `UPDATE atobarai_transactions SET queued_op = '', queued_until = NULL,
+			last_error = CASE WHEN ? = '' THEN last_error ELSE ? END, updated_at = ?
+			WHERE id = ? AND queued_op = ? AND op_args = ? AND busy = ''`, msg, msg, s.now(), t.ID, t.QueuedOp, t.opArgs)
+		if err != nil {
+			return fmt.Errorf("atobarai: drop queued %s %s: %w", t.QueuedOp, t.ID, err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 || line == "" {
+			return nil
+		}
+		return s.note(ctx, tx, t, t.QueuedOp+".failed", line, "")
+	})
 }

@@ -352,6 +352,10 @@ func decodeOp(s string) (opReq, error) {
 // sends the invoice once the parcel is delivered. The same number again is a no-op; inside
 // the follow-up window the registration is queued (Txn.QueuedOp) and sent after it.
 func (s *Service) Ship(ctx context.Context, id string, in ShipmentInput) (Txn, error) {
+	return s.ship(ctx, id, in, "")
+}
+
+func (s *Service) ship(ctx context.Context, id string, in ShipmentInput, cond string, condArgs ...any) (Txn, error) {
 	no, err := normTracking(in.TrackingNo)
 	if err != nil {
 		return Txn{}, err
@@ -377,7 +381,7 @@ func (s *Service) Ship(ctx context.Context, id string, in ShipmentInput) (Txn, e
 		return t, errs.Conflict(fmt.Sprintf("ヤマトの取引状況が「%s」のため出荷登録できません", st.Label()))
 	}
 	r := opReq{Shipment: &yamato.ShipmentRequest{OrderNo: t.OrderNo, TrackingNo: no, ProcessDiv: yamato.ProcessRegister, ShipDate: shipDay}, ShipDate: day}
-	return s.runOp(ctx, t, OpShipment, r, "", func(cl *yamato.Client) func(ctx context.Context, a attempt.Attempt) attempt.Outcome {
+	return s.runOp(ctx, t, OpShipment, r, cond, condArgs, func(cl *yamato.Client) func(ctx context.Context, a attempt.Attempt) attempt.Outcome {
 		return func(ctx context.Context, a attempt.Attempt) attempt.Outcome {
 			ans, err := cl.RegisterShipment(ctx, *r.Shipment)
 			if err != nil {
@@ -392,7 +396,7 @@ func (s *Service) Ship(ctx context.Context, id string, in ShipmentInput) (Txn, e
 func (s *Service) Cancel(ctx context.Context, id string) (Txn, error) { return s.cancel(ctx, id, "") }
 
 // cancel is Cancel whose claim also requires cond (SQL on the transaction's row).
-func (s *Service) cancel(ctx context.Context, id, cond string) (Txn, error) {
+func (s *Service) cancel(ctx context.Context, id, cond string, condArgs ...any) (Txn, error) {
 	t, err := s.Txn(ctx, id)
 	if err != nil {
 		return t, err
@@ -406,7 +410,7 @@ func (s *Service) cancel(ctx context.Context, id, cond string) (Txn, error) {
 	case st != "" && !st.CanCancel():
 		return t, errs.Conflict(fmt.Sprintf("ヤマトの取引状況が「%s」のため取り消せません", st.Label()))
 	}
-	return s.runOp(ctx, t, OpCancel, opReq{}, cond, func(cl *yamato.Client) func(ctx context.Context, a attempt.Attempt) attempt.Outcome {
+	return s.runOp(ctx, t, OpCancel, opReq{}, cond, condArgs, func(cl *yamato.Client) func(ctx context.Context, a attempt.Attempt) attempt.Outcome {
 		return func(ctx context.Context, a attempt.Attempt) attempt.Outcome {
 			ans, err := cl.Cancel(ctx, t.OrderNo)
 			if err != nil {
@@ -426,6 +430,10 @@ const SameAmountMessage = "クロネコ代金後払いでは、金額を変え�
 // below the current one and below the first one; the same amount with other content is
 // refused here with SameAmountMessage, an increase with its own explanation.
 func (s *Service) Reduce(ctx context.Context, id string, in ReduceInput) (Txn, error) {
+	return s.reduce(ctx, id, in, "")
+}
+
+func (s *Service) reduce(ctx context.Context, id string, in ReduceInput, cond string, condArgs ...any) (Txn, error) {
 	t, err := s.Txn(ctx, id)
 	if err != nil {
 		return t, err
@@ -452,7 +460,7 @@ func (s *Service) Reduce(ctx context.Context, id string, in ReduceInput) (Txn, e
 		return t, err
 	}
 	r := opReq{Reduce: &yamato.ReductionRequest{OrderNo: t.OrderNo, PostCode: cr.PostCode, Address: cr.Address, Items: in.Items, TotalAmount: in.Total}}
-	return s.runOp(ctx, t, OpReduce, r, "", func(cl *yamato.Client) func(ctx context.Context, a attempt.Attempt) attempt.Outcome {
+	return s.runOp(ctx, t, OpReduce, r, cond, condArgs, func(cl *yamato.Client) func(ctx context.Context, a attempt.Attempt) attempt.Outcome {
 		return func(ctx context.Context, a attempt.Attempt) attempt.Outcome {
 			return reduceOutcome(cl.ReduceAmount(ctx, *r.Reduce))
 		}
@@ -467,9 +475,9 @@ func reduceOutcome(ans yamato.Answer, err error) attempt.Outcome {
 }
 
 // runOp queues op inside the follow-up window, or claims t and sends it once through the
-// runner. send builds the call from the client; cond, when set, is one more condition of the
-// claim.
-func (s *Service) runOp(ctx context.Context, t Txn, op string, r opReq, cond string, send func(*yamato.Client) func(context.Context, attempt.Attempt) attempt.Outcome) (Txn, error) {
+// runner. send builds the call from the client; cond (with its condArgs), when set, is one
+// more condition of the claim.
+func (s *Service) runOp(ctx context.Context, t Txn, op string, r opReq, cond string, condArgs []any, send func(*yamato.Client) func(context.Context, attempt.Attempt) attempt.Outcome) (Txn, error) {
 	if until := t.CreditedAt.Add(s.FollowUp); !t.CreditedAt.IsZero() && s.now().Before(until) {
 		return s.queue(ctx, t.ID, op, r, until)
 	}
@@ -487,7 +495,7 @@ func (s *Service) runOp(ctx context.Context, t Txn, op string, r opReq, cond str
 				IdempotencyKey: t.OrderNo + "/" + op, RequestSummary: summary(op, t, r)}
 			res, err := tx.ExecContext(ctx, `UPDATE atobarai_transactions SET busy = ?, attempt_id = ?, op_args = ?, queued_op = '',
 				queued_until = NULL, last_error = '', updated_at = ? WHERE id = ? AND busy = '' AND status = ? AND total = ? AND tracking_no = ?`+cond,
-				op, a.ID, r.encode(), s.now(), t.ID, t.Status, t.Total, t.TrackingNo)
+				append([]any{op, a.ID, r.encode(), s.now(), t.ID, t.Status, t.Total, t.TrackingNo}, condArgs...)...)
 			if err != nil {
 				return a, fmt.Errorf("atobarai: claim %s %s: %w", op, t.ID, err)
 			}

@@ -2,6 +2,7 @@ package atobarai_test
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"testing"
 	"time"
@@ -488,5 +489,68 @@ func TestSlowCheckoutAndOrphanCancel(t *testing.T) {
 	_ = e.db.QueryRowContext(e.ctx, `SELECT COUNT(*) FROM orders`).Scan(&orders)
 	if orders != 1 {
 		t.Fatalf("%d orders, want the first checkout's only", orders)
+	}
+}
+
+// TestQueuedOperationCrash: a process that dies after picking a queued operation and before
+// claiming it leaves it queued, and the next run sends it once; a queued operation refused
+// before it is sent leaves the queue as a 送信エラー naming the reason, not silently.
+func TestQueuedOperationCrash(t *testing.T) {
+	t.Parallel()
+	e := newRoom(t)
+	e.svc.FollowUp = 10 * time.Second
+	no := yamato.WithCheckDigit("30000000002")
+	_, tx := e.order(creditRequest("山田 太郎", 3000))
+	if tx, err := e.svc.Ship(e.ctx, tx.ID, atobarai.ShipmentInput{TrackingNo: no}); err != nil || tx.QueuedOp != atobarai.OpShipment {
+		t.Fatalf("shipment inside the window: %+v, %v", tx, err)
+	}
+	e.clk.Advance(10 * time.Second)
+	r := attempt.NewRunner(e.db, attempt.New(e.clk))
+	r.StepHook = func(s attempt.Step) error {
+		if s == attempt.StepBeforeClaim {
+			return errors.New("process died")
+		}
+		return nil
+	}
+	if _, err := e.svc.WithRunner(r).RunQueued(e.ctx); err == nil {
+		t.Fatal("the crashed run reported no error")
+	}
+	if got, _ := e.svc.Txn(e.ctx, tx.ID); got.QueuedOp != atobarai.OpShipment {
+		t.Fatalf("after a crash before the claim: %+v, want the shipment still queued", got)
+	}
+	if n, err := e.svc.RunQueued(e.ctx); n != 1 || err != nil {
+		t.Fatalf("the next run: ran %d, %v", n, err)
+	}
+	if got, _ := e.svc.Txn(e.ctx, tx.ID); got.Status != "3" || got.TrackingNo != no || got.QueuedOp != "" {
+		t.Fatalf("after the next run: %+v", got)
+	}
+	if n := historyCount(e.sim, tx.OrderNo, "出荷情報登録"); n != 1 {
+		t.Fatalf("Yamato registered the shipment %d times, want once", n)
+	}
+	if n, err := e.svc.RunQueued(e.ctx); n != 0 || err != nil {
+		t.Fatalf("a third run: ran %d, %v", n, err)
+	}
+
+	// Refused before it is sent: Yamato withdrew the credit while the shipment waited.
+	_, tx2 := e.order(creditRequest("山田 花子", 3000))
+	if _, err := e.svc.Ship(e.ctx, tx2.ID, atobarai.ShipmentInput{TrackingNo: no}); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.sim.SetStatus(tx2.OrderNo, yamato.StatusCancelled); err != nil {
+		t.Fatal(err)
+	}
+	e.clk.Advance(10 * time.Second)
+	if _, err := e.svc.Refresh(e.ctx, tx2.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.svc.RunQueued(e.ctx); errs.KindOf(err) != errs.KindConflict {
+		t.Fatalf("the refused queued shipment: %v, want its conflict", err)
+	}
+	got, _ := e.svc.Txn(e.ctx, tx2.ID)
+	if got.QueuedOp != "" || !strings.Contains(got.LastError, "与信OK") {
+		t.Fatalf("after the refusal: queued %q, last error %q (want off the queue, the reason shown)", got.QueuedOp, got.LastError)
+	}
+	if n, err := e.svc.RunQueued(e.ctx); n != 0 || err != nil {
+		t.Fatalf("after the refusal: ran %d, %v", n, err)
 	}
 }
