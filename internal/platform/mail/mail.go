@@ -33,7 +33,8 @@ type Sender struct {
 	Auth smtp.Auth
 }
 
-// Send delivers m once. Addresses are checked first.
+// Send delivers m once. Addresses are checked first. An error means the server did not
+// accept the mail.
 func (s *Sender) Send(ctx context.Context, m Message) error {
 	if s == nil || s.Addr == nil || s.Addr() == "" {
 		return errors.New("mail: no SMTP server configured (KESSAI_SMTP_ADDR)")
@@ -88,7 +89,10 @@ func (s *Sender) Send(ctx context.Context, m Message) error {
 	if err := w.Close(); err != nil {
 		return fmt.Errorf("mail: end of data: %w", err)
 	}
-	return c.Quit()
+	// The server's 250 to the end of data means it took the mail: a failed QUIT after it is
+	// not a failed send (a caller retrying on it would mail the buyer twice).
+	_ = c.Quit()
+	return nil
 }
 
 // Encode is m as an RFC 5322 message: UTF-8, base64 body, CRLF line ends.
