@@ -759,3 +759,42 @@ func TestMappingLaterDropsACancelledOrder(t *testing.T) {
 		t.Fatalf("read again: getOrder %d → %d", reads, e.callCount("getOrder"))
 	}
 }
+
+// TestCancelRequestDuringPollIsKept: a cancel request sent while a poll is between reading the
+// link and writing it is not overwritten by the poll's stale link (キャンセル申請中 lost, the
+// request sendable again); the poll counts a conflict and reads the order again next time.
+func TestCancelRequestDuringPollIsKept(t *testing.T) {
+	e := newEnv(t)
+	n := e.order(rakutensim.NewOrder{Confirmed: true})
+	e.poll()
+	s := e.slip(n)
+	s, err := e.store.CancelOrder(e.ctx, s.ID, s.Version)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sent := false
+	e.svc.BeforeWrite = func(ctx context.Context, id string) {
+		if sent {
+			return
+		}
+		sent = true
+		if _, err := e.svc.RequestCancel(ctx, id, rakuten.CancelReasonBuyerCancel); err != nil {
+			t.Fatal(err)
+		}
+	}
+	e.advance(time.Minute)
+	if rep := e.poll(); !sent || rep.Conflicts != 1 {
+		t.Fatalf("report %+v (sent %v)", rep, sent)
+	}
+	if l := e.link(s.ID); l.CancelState != rakutenpay.CancelRequested {
+		t.Fatalf("cancel state after the poll: %q", l.CancelState)
+	}
+	if _, err := e.svc.RequestCancel(e.ctx, s.ID, rakuten.CancelReasonBuyerCancel); err == nil {
+		t.Fatal("sent twice")
+	}
+	e.advance(11 * time.Minute)
+	e.poll()
+	if l := e.link(s.ID); l.CancelState != rakutenpay.CancelConfirmed {
+		t.Fatalf("after 900: %q", l.CancelState)
+	}
+}

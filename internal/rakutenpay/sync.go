@@ -208,6 +208,17 @@ func (s *Service) syncOne(ctx context.Context, cfg *ShopConfig, l Link, o *rakut
 		read += fmt.Sprintf("・%s（%d）", f.In.PaymentStatus.Label(), int(f.In.PaymentStatus))
 	}
 	err = s.db.InTx(ctx, func(tx *db.Tx) error {
+		// The link as read, or a staff action (a cancel request, 【入金待ちに戻す】) came in
+		// between: writing this link would undo it.
+		cur, err := scanLink(tx.QueryRowContext(ctx, `SELECT `+linkColumns+` FROM rakutenpay_orders l WHERE l.order_id = ?`+
+			db.ForUpdate(tx.Dialect()), l.OrderID))
+		if err != nil {
+			return fmt.Errorf("rakutenpay: link of %s: %w", l.OrderID, err)
+		}
+		if cur.CancelState != l.CancelState || cur.Fingerprint != l.Fingerprint || !cur.BasisAt.Equal(l.BasisAt) ||
+			!cur.AmountChangedAt.Equal(l.AmountChangedAt) || cur.Watch != l.Watch || cur.ManualReason != l.ManualReason {
+			return errStale
+		}
 		for _, c := range changes {
 			version := c.before.Version
 			patch := d.Patch
