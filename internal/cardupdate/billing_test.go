@@ -209,11 +209,7 @@ type chargeInstance struct {
 
 func (in chargeInstance) Execute(ctx context.Context, id string, o attempttest.Options) error {
 	r := in.svc.Runner()
-	r.StepHook = o.Step
-	if o.CallTimeout > 0 {
-		r.CallTimeout = o.CallTimeout
-	}
-	defer func() { r.StepHook, r.CallTimeout = nil, 30*time.Second }()
+	defer o.Apply(r)()
 	_, err := in.svc.ChargeOne(in.e.ctx, id)
 	return err
 }

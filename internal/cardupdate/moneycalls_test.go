@@ -95,15 +95,7 @@ func uploadWorld(t *testing.T) attempttest.World {
 			if err != nil {
 				return err
 			}
-			for _, a := range atts {
-				if !a.State.Final() {
-					return fmt.Errorf("attempt %s left %s", a.ID, a.State)
-				}
-			}
-			if len(atts) == 0 || atts[len(atts)-1].State != attempt.Succeeded {
-				return fmt.Errorf("last attempt of %d not succeeded", len(atts))
-			}
-			return nil
+			return attempttest.Concluded(atts)
 		},
 		Advance: func(d time.Duration) { e.clk.Advance(d) },
 		Settled: 15 * time.Minute,
@@ -118,11 +110,7 @@ type uploadInstance struct {
 
 func (in uploadInstance) Execute(ctx context.Context, id string, o attempttest.Options) error {
 	r := in.svc.Runner()
-	r.StepHook = o.Step
-	if o.CallTimeout > 0 {
-		r.CallTimeout = o.CallTimeout
-	}
-	defer func() { r.StepHook, r.CallTimeout = nil, 30*time.Second }()
+	defer o.Apply(r)()
 	_, err := in.svc.Upload(in.e.ctx, id)
 	return err
 }

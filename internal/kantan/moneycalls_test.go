@@ -144,15 +144,7 @@ func moneyWorld(t *testing.T, op string, card bool) attempttest.World {
 			if err != nil {
 				return err
 			}
-			for _, a := range atts {
-				if !a.State.Final() {
-					return fmt.Errorf("attempt %s left %s", a.ID, a.State)
-				}
-			}
-			if len(atts) == 0 || atts[len(atts)-1].State != attempt.Succeeded {
-				return fmt.Errorf("the last of %d attempts did not succeed", len(atts))
-			}
-			return nil
+			return attempttest.Concluded(atts)
 		},
 		Advance: func(d time.Duration) { e.clk.Advance(d) },
 		Settled: 5 * time.Minute,
@@ -169,11 +161,7 @@ type moneyInstance struct {
 // Execute runs with the test's principal (the suite's context carries none).
 func (in moneyInstance) Execute(_ context.Context, id string, o attempttest.Options) error {
 	r := in.svc.Runner()
-	r.StepHook = o.Step
-	if o.CallTimeout > 0 {
-		r.CallTimeout = o.CallTimeout
-	}
-	defer func() { r.StepHook, r.CallTimeout = nil, 30*time.Second }()
+	defer o.Apply(r)()
 	ctx := in.e.ctx
 	var err error
 	switch in.op {

@@ -19,6 +19,7 @@ package attempttest
 import (
 	"context"
 	"errors"
+	"fmt"
 	"sync"
 	"testing"
 	"time"
@@ -85,6 +86,31 @@ type Options struct {
 	Step func(attempt.Step) error
 	// CallTimeout, when > 0, replaces the runner's CallTimeout.
 	CallTimeout time.Duration
+}
+
+// Apply sets o on r for one execution; the returned func puts r back as it was. Every room's
+// Instance.Execute starts with it.
+func (o Options) Apply(r *attempt.Runner) (restore func()) {
+	step, timeout := r.StepHook, r.CallTimeout
+	r.StepHook = o.Step
+	if o.CallTimeout > 0 {
+		r.CallTimeout = o.CallTimeout
+	}
+	return func() { r.StepHook, r.CallTimeout = step, timeout }
+}
+
+// Concluded is what every room's Agree checks of a record's attempts (oldest first): none is
+// left open and the last one succeeded.
+func Concluded(atts []attempt.Attempt) error {
+	for _, a := range atts {
+		if !a.State.Final() {
+			return fmt.Errorf("attempt %s (%s) left %s", a.ID, a.Operation, a.State)
+		}
+	}
+	if len(atts) == 0 || atts[len(atts)-1].State != attempt.Succeeded {
+		return fmt.Errorf("the last of %d attempts did not succeed", len(atts))
+	}
+	return nil
 }
 
 // Instance is one process of the room.
