@@ -2,6 +2,7 @@ package atobarai
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"strings"
@@ -223,8 +224,17 @@ func (s *Service) NotifyShipped(ctx context.Context, o commerce.Order, trackingN
 		return errs.Conflict("顧客のメールアドレスが登録されていません")
 	}
 	t, terr := s.TxnOfOrder(ctx, o.ID)
-	if terr == nil && !t.MailSentAt.IsZero() {
-		return nil
+	if terr == nil {
+		// Claimed before it is sent, so of two requests (a double click, a retried bulk
+		// change) one mails; a failed send gives the claim back. A crash in between leaves
+		// it marked sent: a buyer misses a mail rather than getting two.
+		res, err := s.db.ExecContext(ctx, `UPDATE atobarai_transactions SET mail_sent_at = ? WHERE id = ? AND mail_sent_at IS NULL`, s.now(), t.ID)
+		if err != nil {
+			return fmt.Errorf("atobarai: claim the 発送完了メール of %s: %w", o.Number, err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return nil // sent already, or being sent
+		}
 	}
 	body := fmt.Sprintf("%s 様\n\nご注文の商品を発送しました。\n\n受注番号: %s\n配送業者: %s\n送り状番号: %s\n出荷日: %s\n合計: %d円\n",
 		cu.Name, o.Number, orDefault(o.Carrier, yamato.CarrierYamato), trackingNo, o.ShippedOn, o.Total)
@@ -233,15 +243,17 @@ func (s *Service) NotifyShipped(ctx context.Context, o commerce.Order, trackingN
 	}
 	m := mail.Message{To: cu.Email, Subject: "【発送完了】ご注文の商品を発送しました（受注番号 " + o.Number + "）", Body: body}
 	if err := s.Mailer.Send(ctx, m); err != nil {
+		if terr == nil {
+			if _, uerr := s.db.ExecContext(context.WithoutCancel(ctx), `UPDATE atobarai_transactions SET mail_sent_at = NULL WHERE id = ?`, t.ID); uerr != nil {
+				return errors.Join(err, fmt.Errorf("atobarai: give back the 発送完了メール of %s: %w", o.Number, uerr))
+			}
+		}
 		return err
 	}
 	if terr != nil {
 		return nil
 	}
 	return s.db.InTx(ctx, func(tx *db.Tx) error {
-		if _, err := tx.ExecContext(ctx, `UPDATE atobarai_transactions SET mail_sent_at = ? WHERE id = ?`, s.now(), t.ID); err != nil {
-			return err
-		}
 		return s.note(ctx, tx, t, "mail.shipped", "発送完了メールを送信しました（"+cu.Email+"）", "")
 	})
 }

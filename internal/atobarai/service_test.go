@@ -3,6 +3,7 @@ package atobarai_test
 import (
 	"context"
 	"errors"
+	"net"
 	"strings"
 	"testing"
 	"time"
@@ -15,7 +16,9 @@ import (
 	"kessai/internal/platform/db"
 	"kessai/internal/platform/db/dbtest"
 	"kessai/internal/platform/errs"
+	"kessai/internal/platform/mail"
 	"kessai/internal/provider/yamato"
+	"kessai/internal/sandbox/mailsim"
 	"kessai/internal/sandbox/yamatosim"
 )
 
@@ -552,5 +555,62 @@ func TestQueuedOperationCrash(t *testing.T) {
 	}
 	if n, err := e.svc.RunQueued(e.ctx); n != 0 || err != nil {
 		t.Fatalf("after the refusal: ran %d, %v", n, err)
+	}
+}
+
+// TestShippedMailOnce: the 発送完了メール of a 後払い order goes once, even when a second
+// request asks while the first is sending; a send the server refused is tried again.
+func TestShippedMailOnce(t *testing.T) {
+	t.Parallel()
+	e := newRoom(t)
+	catcher := mailsim.New(e.clk)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	go func() { _ = catcher.Serve(ln) }()
+	cu, err := e.store.CreateCustomer(e.ctx, commerce.Customer{Code: "C1", Name: "山田 太郎", NameKana: "ヤマダ タロウ", Email: "taro@example.jp"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	req := creditRequest("山田 太郎", 3000)
+	o, err := e.store.CreateOrder(e.ctx, commerce.Order{ShopID: e.shop.ID, CustomerID: cu.ID, PaymentMethod: atobarai.PaymentMethod,
+		ShipName: req.Name, ShipPostalCode: req.PostCode, ShipAddress: req.Address, ShipPhone: req.Tel,
+		Lines: []commerce.OrderLine{{Name: "りんご", UnitPrice: 3000, Quantity: 1}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.svc.Prepare(e.ctx, o.ID, atobarai.ModeAPI, req); err != nil {
+		t.Fatal(err)
+	}
+
+	// The server is down at first: nothing is marked sent.
+	addr := "127.0.0.1:1"
+	e.svc.Mailer = &mail.Sender{Addr: func() string { return addr }, From: "shop@example.jp"}
+	if err := e.svc.NotifyShipped(e.ctx, o, "300000000020"); err == nil {
+		t.Fatal("a mail to a closed port reported sent")
+	}
+	// Then a second request arrives while the first is sending (the sender asks for the
+	// server's address at each send).
+	inner, nested := error(nil), false
+	e.svc.Mailer.Addr = func() string {
+		if !nested {
+			nested = true
+			inner = e.svc.NotifyShipped(e.ctx, o, "300000000020")
+		}
+		return ln.Addr().String()
+	}
+	if err := e.svc.NotifyShipped(e.ctx, o, "300000000020"); err != nil || inner != nil {
+		t.Fatalf("sends: %v, the second request's %v", err, inner)
+	}
+	if err := e.svc.NotifyShipped(e.ctx, o, "300000000020"); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(catcher.Messages()); n != 1 {
+		t.Fatalf("the buyer got %d 発送完了メール, want 1", n)
+	}
+	if tx, _ := e.svc.TxnOfOrder(e.ctx, o.ID); tx.MailSentAt.IsZero() {
+		t.Fatal("the mail is not marked sent")
 	}
 }
