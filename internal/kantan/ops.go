@@ -362,11 +362,16 @@ func (s *Service) apply(ctx context.Context, tx *db.Tx, o *operation, a attempt.
 		}
 		// A failed capture is 売上失敗 (the status sync puts it back to 仮売上 when GMO-PG
 		// still holds the authorization, or 決済完了 when it captured after all).
-		// A call certainly never sent changes nothing: the capture can simply run again.
+		// CodeNotSent changes nothing: the request was never written, or GMO-PG showed the
+		// capture not done when read back; the capture can simply run again.
 		if o.name == OpCapture && p.Status == StatusAuthorized && out.Code != attempt.CodeNotSent {
 			st, err := readSettings(ctx, tx)
 			if err != nil {
 				return err
+			}
+			if !refusedByPG(out) {
+				// Turned away unprocessed (E92/42C): 売上失敗 refuses the capture until the sync.
+				msg = o.label + "を GMO-PG が受け付けませんでした（【今すぐ同期】で仮売上に戻してから、もう一度実行できます）: " + out.Message
 			}
 			if err := set(`, status = ?, reason = ?`, StatusCaptureFailed, msg); err != nil {
 				return err

@@ -112,6 +112,10 @@ func TestSyncRepairs(t *testing.T) {
 	if p, _ := e.svc.Capture(e.ctx, failed.ID); p.Status != kantan.StatusCaptureFailed {
 		t.Fatalf("capture refused unprocessed: %s", p.Status)
 	}
+	// The reason says what makes the capture possible again (売上失敗 refuses it until the sync).
+	if _, err := e.svc.Capture(e.ctx, failed.ID); err == nil || !strings.Contains(e.payment(failed.ID).Reason, "同期") {
+		t.Fatalf("capture while 売上失敗: %v, reason %q", err, e.payment(failed.ID).Reason)
+	}
 	e.sim.ClearFaults()
 	rep, err := e.svc.Sync(e.ctx)
 	if err != nil || rep.Changed != 1 {
