@@ -368,13 +368,26 @@ func slipFrom(shopID, method string, o *rakuten.Order) commerce.Order {
 			if it.ItemNumber != "" {
 				sku = it.ItemNumber
 			}
-			sl.Lines = append(sl.Lines, commerce.OrderLine{SKU: sku, Name: it.ItemName, UnitPrice: it.Price, Quantity: max(it.Units, 1), TaxRate: rate})
+			sl.Lines = append(sl.Lines, commerce.OrderLine{SKU: sku, Name: lineName(it.ItemName), UnitPrice: it.Price, Quantity: max(it.Units, 1), TaxRate: rate})
 		}
 	}
 	if len(sl.Lines) == 0 {
 		sl.Lines = []commerce.OrderLine{{Name: "楽天の注文 " + o.OrderNumber, UnitPrice: o.GoodsPrice, Quantity: 1, TaxRate: 10}}
 	}
 	return sl
+}
+
+// maxLineName is the longest name a slip's line takes (commerce's limit); RMS allows a 商品名
+// of 127 characters, and an order refused for it would never be imported.
+const maxLineName = 100
+
+// lineName is a Rakuten item name as a slip line's: shortened (with …) when longer.
+func lineName(name string) string {
+	r := []rune(strings.TrimSpace(name))
+	if len(r) <= maxLineName {
+		return string(r)
+	}
+	return string(r[:maxLineName-1]) + "…"
 }
 
 func orderDetail(o *rakuten.Order) string {
