@@ -296,6 +296,37 @@ func (s *Service) switchedTo(ctx context.Context, tx *db.Tx, old Txn, has, api b
 	}, nil
 }
 
+// resumeAfter: an order's credit still unsent this long after it was prepared (a switch back
+// to 後払い whose after-commit step died) is sent by the periodic job.
+const resumeAfter = 2 * time.Minute
+
+// resumeCredits sends the credits that switching an order to 後払い promised and that no
+// after-commit step sent (the process died, or no client then), for orders still open and
+// paid by 後払い. Credit's claim sends each once, whoever else tries.
+func (s *Service) resumeCredits(ctx context.Context) (int, error) {
+	if s.store == nil {
+		return 0, nil // no commerce (the room's service alone): no orders to switch
+	}
+	ids, err := db.Strings(ctx, s.db, `SELECT t.id FROM atobarai_transactions t JOIN orders o ON o.id = t.order_id
+		WHERE t.mode = ? AND t.credit = ? AND t.busy = '' AND t.created_at <= ? AND o.payment_method = ? AND o.order_status <> 'cancelled'
+		ORDER BY t.created_at LIMIT 100`, ModeAPI, CreditNew, s.now().Add(-resumeAfter), PaymentMethod)
+	if err != nil {
+		return 0, fmt.Errorf("atobarai: unsent credits: %w", err)
+	}
+	n := 0
+	var errList []error
+	for _, id := range ids {
+		if _, err := s.Credit(ctx, id); err != nil {
+			if errs.KindOf(err) != errs.KindConflict { // another run took it
+				errList = append(errList, fmt.Errorf("credit %s: %w", id, err))
+			}
+			continue
+		}
+		n++
+	}
+	return n, errors.Join(errList...)
+}
+
 // enqueueTx queues op on t in commerce's transaction (durable with the change) and returns the
 // after-commit step that sends it when Yamato's follow-up window allows.
 func (s *Service) enqueueTx(ctx context.Context, tx *db.Tx, t Txn, op string, r opReq) (commerce.AfterCommit, error) {

@@ -619,7 +619,8 @@ func (s *Service) applyOp(op string) func(ctx context.Context, tx *db.Tx, a atte
 	}
 }
 
-// RunQueued sends the queued operations whose window has passed, and reports how many went.
+// RunQueued sends the queued operations whose window has passed and the credits an order's
+// switch to 後払い left unsent (resumeCredits), and reports how many went.
 func (s *Service) RunQueued(ctx context.Context) (int, error) {
 	ids, err := db.Strings(ctx, s.db, `SELECT id FROM atobarai_transactions
 		WHERE queued_op <> '' AND busy = '' AND queued_until <= ? ORDER BY queued_until LIMIT 500`, s.now())
@@ -635,7 +636,8 @@ func (s *Service) RunQueued(ctx context.Context) (int, error) {
 		}
 		n++
 	}
-	return n, errors.Join(errList...)
+	k, err := s.resumeCredits(ctx)
+	return n + k, errors.Join(append(errList, err)...)
 }
 
 func parseDay(s string) (time.Time, error) { return time.ParseInLocation("2006-01-02", s, clock.JST) }

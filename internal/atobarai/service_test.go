@@ -614,3 +614,52 @@ func TestShippedMailOnce(t *testing.T) {
 		t.Fatal("the mail is not marked sent")
 	}
 }
+
+// TestSwitchCreditResumed: an order switched to 後払い whose after-commit credit never ran
+// (the process died) is credited by the periodic run once, and not for a cancelled order.
+func TestSwitchCreditResumed(t *testing.T) {
+	t.Parallel()
+	e := newRoom(t)
+	h := e.svc.Handler(e.store)
+	switchTo := func(name string) commerce.Order {
+		before, err := e.store.CreateOrder(e.ctx, commerce.Order{ShopID: e.shop.ID, PaymentMethod: "bank_transfer", ShipName: name, ShipPostalCode: "100-0005",
+			ShipAddress: "東京都千代田区丸の内3-1-1", ShipPhone: "03-1234-5678", Lines: []commerce.OrderLine{{Name: "りんご", UnitPrice: 3000, Quantity: 1}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		after := before
+		after.PaymentMethod = atobarai.PaymentMethod
+		// The change commits; its after-commit step is never run (the process died).
+		if err := e.db.InTx(e.ctx, func(tx *db.Tx) error {
+			if _, err := h.Change(e.ctx, tx, commerce.OrderChange{Before: before, After: after}); err != nil {
+				return err
+			}
+			_, err := tx.ExecContext(e.ctx, `UPDATE orders SET payment_method = ? WHERE id = ?`, after.PaymentMethod, after.ID)
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+		return before
+	}
+	o := switchTo("山田 太郎")
+	gone := switchTo("山田 花子")
+	if _, err := e.db.ExecContext(e.ctx, `UPDATE orders SET order_status = 'cancelled' WHERE id = ?`, gone.ID); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := e.svc.RunQueued(e.ctx); n != 0 || err != nil {
+		t.Fatalf("right after the switch (its own step may still run): ran %d, %v", n, err)
+	}
+	e.clk.Advance(3 * time.Minute)
+	if n, err := e.svc.RunQueued(e.ctx); n != 1 || err != nil {
+		t.Fatalf("the unsent credit: ran %d, %v", n, err)
+	}
+	if tx, err := e.svc.TxnOfOrder(e.ctx, o.ID); err != nil || tx.Credit != atobarai.CreditOK {
+		t.Fatalf("the switched order's credit: %+v, %v", tx, err)
+	}
+	if tx, _ := e.svc.TxnOfOrder(e.ctx, gone.ID); tx.Credit != atobarai.CreditNew {
+		t.Fatalf("a cancelled order was credited: %s", tx.Credit)
+	}
+	if n, err := e.svc.RunQueued(e.ctx); n != 0 || err != nil {
+		t.Fatalf("a second run: ran %d, %v", n, err)
+	}
+}
