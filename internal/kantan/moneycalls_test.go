@@ -235,3 +235,24 @@ func TestCardCaptureMoneyCalls(t *testing.T) {
 	t.Parallel()
 	attempttest.Run(t, attempttest.Room{New: func(t *testing.T) attempttest.World { return moneyWorld(t, kantan.OpCapture, true) }})
 }
+
+// TestResolverWaitsWhileGMOPGMayBeRunning: right after a capture was sent (E90010001, a
+// timeout) a trade still 仮売上 is not proof that nothing happened — GMO-PG may still be running
+// it — so the resolver keeps the outcome open; once the call is old enough, not done is final.
+func TestResolverWaitsWhileGMOPGMayBeRunning(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, jst(2026, 12, 3, 10, 0))
+	o := e.checkout(1000, gmopgsim.BuyerPay)
+	p := e.payment(o.ID)
+	a := attempt.Attempt{ID: "att_x", Room: kantan.Room, RecordType: kantan.RecordPayment, RecordID: o.ID, Operation: kantan.OpCapture,
+		State: attempt.Unknown, SentAt: e.clk.Now(), RequestSummary: "OrderID=" + p.PGOrderID + " PayType=" + string(p.PayType) + " Amount=1000"}
+	rv := kantan.NewResolver(e.svc, kantan.OpCapture)
+	out, err := rv.Resolve(e.ctx, a)
+	if err != nil || out.State != attempt.Unknown {
+		t.Fatalf("just sent, trade %s: %+v %v", e.trade(o).Status, out, err)
+	}
+	e.clk.Advance(3 * time.Minute)
+	if out, err := rv.Resolve(e.ctx, a); err != nil || out.State != attempt.Failed {
+		t.Fatalf("3 minutes later: %+v %v", out, err)
+	}
+}

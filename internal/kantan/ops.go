@@ -431,6 +431,10 @@ func (s *Service) apply(ctx context.Context, tx *db.Tx, o *operation, a attempt.
 	return fmt.Errorf("kantan: unknown operation %s", o.name)
 }
 
+// processingWindow is how long after a call was sent a trade that does not show it yet is
+// taken as GMO-PG possibly still running it (the janitor's default staleness).
+const processingWindow = 2 * time.Minute
+
 // Resolver settles an operation whose outcome is unknown by reading the trade back; it never
 // sends anything.
 type Resolver struct {
@@ -454,6 +458,13 @@ func (rv *Resolver) Resolve(ctx context.Context, a attempt.Attempt) (attempt.Out
 	}
 	if rv.op.done(t, r) {
 		return attempt.Outcome{State: attempt.Succeeded, Response: answer(t.Status, t.Amount, t.RcUpdateAuthDay) + " (SearchTradeMulti)"}, nil
+	}
+	// A call that left may still be running at GMO-PG (E90010001 answers while the first is
+	// running; a timed-out one may be slow): a trade still waiting for the operation proves
+	// nothing until the call is older than processingWindow. Concluding earlier frees the
+	// payment for a second send while the first may still land.
+	if !a.SentAt.IsZero() && rv.op.pending(t, r) && rv.s.clock.Now().Sub(a.SentAt) < processingWindow {
+		return attempt.Outcome{State: attempt.Unknown, Message: "GMO-PG で処理中の可能性があるため確認を続けます（取引状態 " + string(t.Status) + "）"}, nil
 	}
 	// Not done at GMO-PG: no money moved. Failed as never done; a new run reads back first.
 	return attempt.Outcome{State: attempt.Failed, Code: attempt.CodeNotSent, Message: "GMO-PG では" + rv.op.label + "されていません（取引状態 " + string(t.Status) + "）"}, nil
