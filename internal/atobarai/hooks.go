@@ -334,8 +334,13 @@ func (s *Service) enqueueTx(ctx context.Context, tx *db.Tx, t Txn, op string, r 
 	if w := t.CreditedAt.Add(s.FollowUp); !t.CreditedAt.IsZero() && w.After(until) {
 		until = w
 	}
+	// A cancel replaces whatever waits; anything else never replaces another operation (a
+	// reduction saved over a waiting shipment would leave Yamato without the 送り状番号).
+	if t.QueuedOp != "" && t.QueuedOp != op && op != OpCancel {
+		return nil, errs.Conflict(fmt.Sprintf("後払いの%sがヤマトへの送信待ちです。送信が終わってから（数秒〜数分）もう一度保存してください", opLabel(t.QueuedOp)))
+	}
 	res, err := tx.ExecContext(ctx, `UPDATE atobarai_transactions SET queued_op = ?, op_args = ?, queued_until = ?, updated_at = ?
-		WHERE id = ? AND busy = ''`, op, r.encode(), until, s.now(), t.ID)
+		WHERE id = ? AND busy = '' AND queued_op = ?`, op, r.encode(), until, s.now(), t.ID, t.QueuedOp)
 	if err != nil {
 		return nil, fmt.Errorf("atobarai: queue %s %s: %w", op, t.ID, err)
 	}

@@ -663,3 +663,40 @@ func TestSwitchCreditResumed(t *testing.T) {
 		t.Fatalf("a second run: ran %d, %v", n, err)
 	}
 }
+
+// TestQueuedShipmentNotReplaced: a lower total saved while the shipment waits for Yamato's
+// follow-up window is refused with the reason, not queued over the shipment (which Yamato
+// would then never get); a cancel still replaces it.
+func TestQueuedShipmentNotReplaced(t *testing.T) {
+	t.Parallel()
+	e := newRoom(t)
+	h := e.svc.Handler(e.store)
+	e.svc.FollowUp = 10 * time.Second
+	o, tx := e.order(creditRequest("山田 太郎", 3000))
+	if tx, err := e.svc.Ship(e.ctx, tx.ID, atobarai.ShipmentInput{TrackingNo: yamato.WithCheckDigit("30000000003")}); err != nil || tx.QueuedOp != atobarai.OpShipment {
+		t.Fatalf("shipment inside the window: %+v, %v", tx, err)
+	}
+	change := func(after commerce.Order) error {
+		return e.db.InTx(e.ctx, func(dtx *db.Tx) error {
+			_, err := h.Change(e.ctx, dtx, commerce.OrderChange{Before: o, After: after})
+			return err
+		})
+	}
+	lower := o
+	lower.Lines = []commerce.OrderLine{{Name: "りんご", UnitPrice: 2000, Quantity: 1}}
+	lower.Total = 2000
+	if err := change(lower); errs.KindOf(err) != errs.KindConflict || !strings.Contains(err.Error(), "出荷登録") {
+		t.Fatalf("a reduction over the waiting shipment: %v, want a conflict naming it", err)
+	}
+	if got, _ := e.svc.Txn(e.ctx, tx.ID); got.QueuedOp != atobarai.OpShipment {
+		t.Fatalf("waiting: %q, want the shipment", got.QueuedOp)
+	}
+	cancelled := o
+	cancelled.OrderStatus = "cancelled"
+	if err := change(cancelled); err != nil {
+		t.Fatalf("a cancel over the waiting shipment: %v", err)
+	}
+	if got, _ := e.svc.Txn(e.ctx, tx.ID); got.QueuedOp != atobarai.OpCancel {
+		t.Fatalf("waiting: %q, want the cancel", got.QueuedOp)
+	}
+}
