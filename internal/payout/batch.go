@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"unicode/utf8"
 
@@ -178,6 +179,7 @@ func (e *Executor) claimBatch(ctx context.Context, tx *db.Tx, bank Bank, ids []s
 	if reuse {
 		key, edi, b.DataName = prev.IdempotencyKey, prev.EDI, prev.DataName
 		req.TransferDataName = prev.DataName
+		ts = prev.ts // in the earlier request's item order, whatever the selection's
 	}
 	for _, t := range ts {
 		switch {
@@ -244,8 +246,12 @@ func (e *Executor) claimBatch(ctx context.Context, tx *db.Tx, bank Bank, ids []s
 		IdempotencyKey: key, RequestSummary: string(summary)}, nil
 }
 
-// prevBatch is what a re-execution reuses of a batch's earlier request.
-type prevBatch struct{ IdempotencyKey, EDI, DataName string }
+// prevBatch is what a re-execution reuses of a batch's earlier request, with the transfers in
+// that request's item order.
+type prevBatch struct {
+	IdempotencyKey, EDI, DataName string
+	ts                            []Transfer
+}
 
 // reuseBatch returns the key and references of the earlier 総合振込 of ts when all of them are
 // still that request's items, the janitor failed it only because the bank did not list it
@@ -262,6 +268,22 @@ func (e *Executor) reuseBatch(ctx context.Context, tx *db.Tx, bank Bank, ts []Tr
 	if json.Unmarshal([]byte(pa.RequestSummary), &old) != nil || len(old.BulkTransfers) != len(ts) {
 		return prevBatch{}, false
 	}
+	// The selection may list them in another order than the earlier request's items.
+	items, err := db.Collect(ctx, tx, `SELECT transfer_id, item_id FROM transfer_batch_items WHERE batch_id = ?`,
+		[]any{pa.RecordID}, func(r *sql.Rows) (batchItem, error) {
+			var it batchItem
+			err := r.Scan(&it.id, &it.item)
+			return it, err
+		})
+	if err != nil {
+		return prevBatch{}, false
+	}
+	itemOf := make(map[string]int, len(items))
+	for _, it := range items {
+		itemOf[it.id] = it.item
+	}
+	ts = slices.Clone(ts)
+	slices.SortStableFunc(ts, func(a, b Transfer) int { return itemOf[a.ID] - itemOf[b.ID] })
 	req.TransferDataName = old.TransferDataName
 	for i, t := range ts {
 		if t.AttemptID != pa.ID || !t.Allows(ActExecute) {
@@ -277,7 +299,7 @@ func (e *Executor) reuseBatch(ctx context.Context, tx *db.Tx, bank Bank, ts []Tr
 	if err != nil || string(b) != pa.RequestSummary {
 		return prevBatch{}, false
 	}
-	return prevBatch{IdempotencyKey: pa.IdempotencyKey, EDI: old.BulkTransfers[0].EDIInfo, DataName: old.TransferDataName}, true
+	return prevBatch{IdempotencyKey: pa.IdempotencyKey, EDI: old.BulkTransfers[0].EDIInfo, DataName: old.TransferDataName, ts: ts}, true
 }
 
 // batchRef is the transferDataName of a batch (≤10 characters): the attempt ID's last ten,

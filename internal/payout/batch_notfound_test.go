@@ -28,7 +28,7 @@ func hideBulkFromListings(r *http.Request, status int, body []byte) []byte {
 
 // TestBatchNotFoundReexecuted: the bank accepted a 総合振込, the answer was lost and the bank's
 // listing left it out, so the janitor concluded "not found". Its transfers alone or with another
-// cannot be sent under a new key; the same selection the same day is sent again as the very
+// cannot be sent under a new key; the same transfers the same day (in any order) are sent again as the very
 // same request (key, transferDataName, references), which the bank dedupes: it holds one batch.
 func TestBatchNotFoundReexecuted(t *testing.T) {
 	t.Parallel()
@@ -66,7 +66,9 @@ func TestBatchNotFoundReexecuted(t *testing.T) {
 	if n := e.bulkHeld(7501 + 7502); n != 1 {
 		t.Fatalf("bank holds %d batches of the pair, want 1", n)
 	}
-	res, err := e.room.exec.ExecuteAs(e.ctx, []string{a.ID, b.ID}, payout.ModeBulk)
+	// Listed in another order than the first time (an API caller, a re-sorted list): still the
+	// same request, its items in the first request's order.
+	res, err := e.room.exec.ExecuteAs(e.ctx, []string{b.ID, a.ID}, payout.ModeBulk)
 	if err != nil {
 		t.Fatal(err)
 	}
