@@ -230,6 +230,32 @@ func (ImportArgs) InsertOpts() river.InsertOpts { return river.InsertOpts{MaxAtt
 type importWorker struct {
 	river.WorkerDefaults[ImportArgs]
 	s *Store
+	// committed, when set (tests), runs after an import's records committed and before its
+	// outcome is recorded: where a crash would stop the attempt.
+	committed func()
+}
+
+// errImportClaimed is an attempt whose import another attempt already committed.
+var errImportClaimed = errors.New("commerce: import already committed by another attempt")
+
+// phaseCommitted is an import whose records are committed and whose outcome is not yet recorded.
+const phaseCommitted = "committed"
+
+// claimImport marks the import committed in the transaction that creates its records: an
+// attempt River runs again after a crash between that commit and finishImport (or beside a
+// first one it thought stuck) finds it so and creates nothing a second time.
+func (s *Store) claimImport(id string) Also {
+	return func(ctx context.Context, tx *db.Tx, _ string) error {
+		res, err := tx.ExecContext(ctx, `UPDATE csv_imports SET phase = ?, updated_at = ? WHERE id = ? AND status = ? AND phase <> ?`,
+			phaseCommitted, s.now(), id, ImportRunning, phaseCommitted)
+		if err != nil {
+			return fmt.Errorf("import %s: claim: %w", id, err)
+		}
+		if n, _ := res.RowsAffected(); n != 1 {
+			return errImportClaimed
+		}
+		return nil
+	}
 }
 
 // Timeout: a million-row file takes minutes (24 on a loaded 2-core machine), more than the
@@ -252,6 +278,12 @@ func (w *importWorker) Work(ctx context.Context, job *river.Job[ImportArgs]) err
 	if run.Finished() {
 		return nil
 	}
+	if run.Phase == phaseCommitted { // an earlier attempt committed the records and stopped
+		s.finishImport(ctx, run.ID, ImportResult{}, nil)
+		_, err := s.db.ExecContext(ctx, `UPDATE csv_imports SET message = ? WHERE id = ?`,
+			"登録しました（件数を記録する前に処理が中断しました。登録された件数は一覧でご確認ください）", run.ID)
+		return err
+	}
 	if run.principal != "" {
 		// The audit entries of the records name the person who uploaded the file.
 		var p auth.Principal
@@ -265,10 +297,13 @@ func (w *importWorker) Work(ctx context.Context, job *river.Job[ImportArgs]) err
 		return nil
 	}
 	defer f.Close()
-	_, err = s.db.ExecContext(ctx, `UPDATE csv_imports SET status = ?, phase = ?, rows_done = 0, rows_total = 0, updated_at = ? WHERE id = ?`,
-		ImportRunning, PhaseChecking, s.now(), run.ID)
+	started, err := s.db.ExecContext(ctx, `UPDATE csv_imports SET status = ?, phase = ?, rows_done = 0, rows_total = 0, updated_at = ?
+		WHERE id = ? AND status IN (?, ?) AND phase <> ?`, ImportRunning, PhaseChecking, s.now(), run.ID, ImportQueued, ImportRunning, phaseCommitted)
 	if err != nil {
 		return fmt.Errorf("import %s: start: %w", run.ID, err)
+	}
+	if n, _ := started.RowsAffected(); n != 1 {
+		return nil // committed or finished since it was read
 	}
 	defer func() {
 		s.imports.mu.Lock()
@@ -291,7 +326,13 @@ func (w *importWorker) Work(ctx context.Context, job *river.Job[ImportArgs]) err
 			logs.From(ctx).WarnContext(ctx, "import progress", "import_id", run.ID, "err", err)
 		}
 	}
-	res, err := importRunners[run.Kind](s, ctx, f, ImportOptions{Progress: progress})
+	res, err := importRunners[run.Kind](s, ctx, f, ImportOptions{Progress: progress, Also: []Also{s.claimImport(run.ID)}})
+	if errors.Is(err, errImportClaimed) {
+		return nil // another attempt committed it and records its outcome
+	}
+	if err == nil && w.committed != nil {
+		w.committed()
+	}
 	if err != nil && errs.KindOf(err) != errs.KindInvalid {
 		if job.Attempt >= job.MaxAttempts { // the last attempt: the import fails, nothing was kept
 			s.finishImport(ctx, run.ID, ImportResult{}, fmt.Errorf("取込に失敗しました（何も登録していません）: %w", err))
