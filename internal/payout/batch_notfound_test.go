@@ -1,13 +1,16 @@
 package payout_test
 
 import (
+	"context"
 	"encoding/json"
 	"net/http"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"kessai/internal/payout"
+	"kessai/internal/platform/db"
 	"kessai/internal/platform/errs"
 	"kessai/internal/sandbox/aozorasim"
 )
@@ -91,6 +94,64 @@ func TestBatchNotFoundReexecuted(t *testing.T) {
 	for _, id := range []string{a.ID, b.ID} {
 		if got := e.get(id); got.Status != payout.StatusCompleted {
 			t.Fatalf("after approval: %s (%s), want 振込完了", got.Status, got.Reason)
+		}
+	}
+}
+
+// TestExportRacesBatch: a 全銀 export and a 総合振込 of the same two transfers at once (two
+// instances on PostgreSQL): exactly one wins, for both transfers — either both are in the file
+// and the bank holds no batch, or the bank holds one batch of both and nothing is marked.
+func TestExportRacesBatch(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	other := e.room
+	if e.db.Dialect() == db.Postgres {
+		d2, err := db.Open(context.Background(), e.db.URL, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { d2.Close() })
+		other = e.openOn(d2)
+	}
+	for i := range 6 {
+		amount := int64(5400 + 2*i)
+		x := e.register(seller{bank: "0001", branch: "001", number: "3636363", kana: "ｻﾄｳ ﾊﾅｺ", amount: amount, caseStatus: "stocked"})
+		y := e.register(seller{bank: "0001", branch: "001", number: "3737373", kana: "ｽｽﾞｷ ｲﾁﾛｳ", amount: amount + 1, caseStatus: "stocked"})
+		ids := []string{x.ID, y.ID}
+		var wg sync.WaitGroup
+		var exportErr, execErr error
+		var res []payout.ExecResult
+		start := make(chan struct{})
+		wg.Add(2)
+		go func() {
+			defer wg.Done()
+			<-start
+			_, exportErr = e.room.svc.ExportZengin(e.ctx, zenginIn(), ids)
+		}()
+		go func() {
+			defer wg.Done()
+			<-start
+			res, execErr = other.exec.ExecuteAs(e.ctx, ids, payout.ModeBulk)
+		}()
+		close(start)
+		wg.Wait()
+		if execErr != nil {
+			t.Fatalf("round %d: execute: %v", i, execErr)
+		}
+		sentAll := len(res) == 2
+		for _, r := range res {
+			sentAll = sentAll && r.Error == ""
+		}
+		cx, cy := e.get(x.ID), e.get(y.ID)
+		held := e.bulkHeld(2*amount+1) + e.simTransfers(amount) + e.simTransfers(amount+1)
+		switch {
+		case exportErr == nil && cx.FileExportedAt != nil && cy.FileExportedAt != nil && held == 0 && !sentAll &&
+			cx.Status == payout.StatusAwaitingExecution && cy.Status == payout.StatusAwaitingExecution:
+		case exportErr != nil && cx.FileExportedAt == nil && cy.FileExportedAt == nil && held == 1 && sentAll &&
+			cx.Status == payout.StatusAwaitingApproval && cy.Status == payout.StatusAwaitingApproval && cx.BatchID != "" && cx.BatchID == cy.BatchID:
+		default:
+			t.Fatalf("round %d: export err %v, exported %v/%v; bank holds %d; results %+v; status %s/%s: want exactly one to win for both",
+				i, exportErr, cx.FileExportedAt != nil, cy.FileExportedAt != nil, held, res, cx.Status, cy.Status)
 		}
 	}
 }
