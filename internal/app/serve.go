@@ -159,7 +159,8 @@ func New(ctx context.Context, cfg Config, log *slog.Logger, stdout io.Writer) (*
 	// Bodies are capped (by route) before the auth middleware's CSRF check reads a form.
 	h = a.Shell.Bound(a.limits(), h)
 	// Past what the machine answers, requests are refused quickly instead of all slowing down.
-	h = web.WithAdmission(a.maxConcurrent(), admissionWait, h)
+	// Provider posts (Foreign: /kantan/notify, the simulators) are never refused.
+	h = web.WithAdmission(a.maxConcurrent(), admissionWait, a.Platform.Web.Foreign, h)
 	h = web.WithSecurityHeaders(strings.HasPrefix(cfg.BaseURL, "https://"), h)
 	h = web.WithLogging(log, a.observe, h)
 	h = web.WithRequestID(h)

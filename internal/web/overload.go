@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -76,18 +77,21 @@ func setRetryAfter(w http.ResponseWriter, k errs.Kind) {
 	}
 }
 
-// WithAdmission lets at most limit requests run at once (the long ones, health checks and
-// static files aside); one that finds no room within wait answers 503 with Retry-After at once.
+// WithAdmission lets at most limit requests run at once (the long ones, health checks, static
+// files and the paths under foreign aside); one that finds no room within wait answers 503 with
+// Retry-After at once. foreign are the prefixes another site posts to (a provider's result
+// notification, a buyer's return from the payment page): their sender is not ours to slow down
+// or refuse, and a result refused is a payment kessai learns of late.
 // Under more load than the machine can answer, the requests let in finish in their time and
 // the rest are told to come back, instead of every request slowing down until all time out.
 // limit <= 0 admits everything.
-func WithAdmission(limit int, wait time.Duration, next http.Handler) http.Handler {
+func WithAdmission(limit int, wait time.Duration, foreign []string, next http.Handler) http.Handler {
 	if limit <= 0 {
 		return next
 	}
 	slots := make(chan struct{}, limit)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if long(r) || unmetered(r.URL.Path) {
+		if long(r) || unmetered(r.URL.Path) || slices.ContainsFunc(foreign, func(p string) bool { return strings.HasPrefix(r.URL.Path, p) }) {
 			next.ServeHTTP(w, r)
 			return
 		}

@@ -96,10 +96,10 @@ func TestLongRequestsHaveNoDeadline(t *testing.T) {
 }
 
 // With every slot taken, a request waits at most its admission wait and answers 503 with
-// Retry-After; probes still answer; once a slot is free the next request runs.
+// Retry-After; probes and a provider's notification still answer; once a slot is free the next request runs.
 func TestAdmissionRefusesWhenFull(t *testing.T) {
 	release, entered := make(chan struct{}), make(chan struct{}, 4)
-	h := WithAdmission(2, 10*time.Millisecond, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	h := WithAdmission(2, 10*time.Millisecond, []string{"/kantan/notify"}, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path == "/hold" {
 			entered <- struct{}{}
 			<-release
@@ -123,9 +123,10 @@ func TestAdmissionRefusesWhenFull(t *testing.T) {
 			t.Fatalf("%s while full = %d %q %s", path, rec.Code, rec.Header().Get("Retry-After"), rec.Body)
 		}
 	}
-	for _, path := range []string{"/healthz", "/orders.csv"} {
+	for _, path := range []string{"GET /healthz", "GET /orders.csv", "POST /kantan/notify"} {
+		method, path, _ := strings.Cut(path, " ")
 		rec := httptest.NewRecorder()
-		h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, path, nil))
+		h.ServeHTTP(rec, httptest.NewRequest(method, path, nil))
 		if rec.Code != http.StatusOK {
 			t.Fatalf("%s while full = %d, want it let through", path, rec.Code)
 		}
