@@ -240,21 +240,7 @@ func (s *Store) importOrdersWhole(ctx context.Context, r io.Reader, also []Also)
 		}
 		res.Rows++
 		var c jpcsv.Collector
-		key := cellText(rec, colOrderKey)
-		if key == "" {
-			c.Add(rec.Error(colOrderKey, "受注キーを入力してください（同じ受注の明細行には同じキー）"))
-		}
-		line := OrderLine{
-			SKU:       cellText(rec, colSKU),
-			Name:      cellText(rec, colItemName),
-			UnitPrice: cellInt(&c, rec, colUnitPrice),
-			Quantity:  int(cellInt(&c, rec, colQuantity)),
-			TaxRate:   10,
-			Amount:    cellInt(&c, rec, colLineAmount),
-		}
-		if cellText(rec, colTaxRate) != "" {
-			line.TaxRate = int(cellInt(&c, rec, colTaxRate))
-		}
+		key, line := orderLineOf(&c, rec)
 		g, seen := groups[key]
 		if key != "" && !seen {
 			g = &group{first: rec, subtotal: cellText(rec, colSubtotal), total: cellText(rec, colTotal)}

@@ -123,21 +123,7 @@ func (g *orderGrouper) run(rd *jpcsv.Reader, row func()) error {
 // or errKeysApart.
 func (g *orderGrouper) add(rec jpcsv.Record) error {
 	var c jpcsv.Collector
-	key := cellText(rec, colOrderKey)
-	if key == "" {
-		c.Add(rec.Error(colOrderKey, "受注キーを入力してください（同じ受注の明細行には同じキー）"))
-	}
-	line := OrderLine{
-		SKU:       cellText(rec, colSKU),
-		Name:      cellText(rec, colItemName),
-		UnitPrice: cellInt(&c, rec, colUnitPrice),
-		Quantity:  int(cellInt(&c, rec, colQuantity)),
-		TaxRate:   10,
-		Amount:    cellInt(&c, rec, colLineAmount),
-	}
-	if cellText(rec, colTaxRate) != "" {
-		line.TaxRate = int(cellInt(&c, rec, colTaxRate))
-	}
+	key, line := orderLineOf(&c, rec)
 	if key == "" {
 		g.coll.AddErr(rec.Row, c.Err()) // belongs to no order
 		return nil
@@ -218,4 +204,25 @@ func orderHeader(c *jpcsv.Collector, rec jpcsv.Record, shops, customers map[stri
 		ShipPhone:           cellText(rec, colShipPhone),
 		Note:                cellText(rec, colNote),
 	}
+}
+
+// orderLineOf reads a row's 受注キー and its line (both imports' one reading of a row); the
+// row's problems go to c.
+func orderLineOf(c *jpcsv.Collector, rec jpcsv.Record) (string, OrderLine) {
+	key := cellText(rec, colOrderKey)
+	if key == "" {
+		c.Add(rec.Error(colOrderKey, "受注キーを入力してください（同じ受注の明細行には同じキー）"))
+	}
+	line := OrderLine{
+		SKU:       cellText(rec, colSKU),
+		Name:      cellText(rec, colItemName),
+		UnitPrice: cellInt(c, rec, colUnitPrice),
+		Quantity:  int(cellInt(c, rec, colQuantity)),
+		TaxRate:   10,
+		Amount:    cellInt(c, rec, colLineAmount),
+	}
+	if cellText(rec, colTaxRate) != "" {
+		line.TaxRate = int(cellInt(c, rec, colTaxRate))
+	}
+	return key, line
 }
